@@ -1,0 +1,99 @@
+// Command sentinel is a Redis Sentinel replacement, meant to run from the same sentinel.conf
+// as redis-sentinel.
+//
+// The sentinel itself is not built yet; today the command offers --demo, a live replication
+// topology on embedded redistest instances.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime"
+	"runtime/debug"
+	"syscall"
+)
+
+// version is set at link time (-ldflags "-X main.version=v1.2.3"); otherwise the module
+// version from the build info is shown.
+var version = ""
+
+const usage = `Usage:
+  sentinel /path/to/sentinel.conf       run as a sentinel (not implemented yet)
+  sentinel --demo [--demo-duration D]   run a master with two replicas and a writer, show replication
+  sentinel --version                    print the version
+  sentinel --help                       print this help
+
+Flags:
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run is the command without the process around it; it returns the exit code.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("sentinel", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	demo := fs.Bool("demo", false, "run the replication demo on embedded instances")
+	demoDuration := fs.Duration("demo-duration", 0, "stop the demo after this long (0: run until interrupted)")
+	showVersion := fs.Bool("version", false, "print the version and exit")
+	help := fs.Bool("help", false, "print this help and exit")
+	fs.BoolVar(help, "h", false, "print this help and exit")
+	printUsage := func(w io.Writer) {
+		fmt.Fprint(w, usage)
+		fs.SetOutput(w)
+		fs.PrintDefaults()
+		fs.SetOutput(stderr)
+	}
+	fs.Usage = func() { printUsage(stderr) }
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	switch {
+	case *help:
+		printUsage(stdout)
+		return 0
+	case *showVersion:
+		fmt.Fprintln(stdout, versionLine())
+		return 0
+	case *demo:
+		if fs.NArg() > 0 {
+			fmt.Fprintln(stderr, "sentinel: --demo takes no config file")
+			return 1
+		}
+		if *demoDuration > 0 {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, *demoDuration)
+			defer cancel()
+		}
+		if err := runDemo(ctx, stdout, demoOptions{Logger: demoLogger(stderr)}); err != nil {
+			fmt.Fprintln(stderr, "sentinel: demo:", err)
+			return 1
+		}
+		return 0
+	case fs.NArg() == 1:
+		fmt.Fprintf(stderr, "sentinel: cannot run from %s: the sentinel is not implemented yet; try --demo\n", fs.Arg(0))
+		return 1
+	default:
+		printUsage(stderr)
+		return 1
+	}
+}
+
+func versionLine() string {
+	v := version
+	if v == "" {
+		v = "(devel)"
+		if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+			v = bi.Main.Version
+		}
+	}
+	return fmt.Sprintf("sentinel %s %s %s/%s", v, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+}

@@ -1,0 +1,291 @@
+package redistest
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+func init() {
+	register(
+		&command{name: "client", arity: -2, flags: fLoading | fStale | fPubsub, run: cmdClient},
+		&command{name: "acl", arity: -2, flags: fLoading | fStale, run: cmdACL},
+	)
+}
+
+func cmdClient(s *Server, c *client, args [][]byte) {
+	sub := strings.ToUpper(string(args[1]))
+	switch {
+	case sub == "ID" && len(args) == 2:
+		c.w.Int(c.id)
+	case sub == "SETNAME" && len(args) == 3:
+		name := string(args[2])
+		for _, r := range name {
+			if r <= ' ' || r > '~' {
+				c.w.Error("ERR Client names cannot contain spaces, newlines or special characters.")
+				return
+			}
+		}
+		c.name = name
+		c.w.Simple("OK")
+	case sub == "GETNAME" && len(args) == 2:
+		if c.name == "" {
+			c.w.Null()
+			return
+		}
+		c.w.BulkString(c.name)
+	case sub == "INFO" && len(args) == 2:
+		c.w.Verbatim("txt", s.clientInfo(c)+"\n")
+	case sub == "LIST":
+		s.clientList(c, args[2:])
+	case sub == "KILL" && len(args) >= 3:
+		s.clientKill(c, args[2:])
+	case sub == "NO-EVICT" || sub == "NO-TOUCH" || sub == "REPLY":
+		c.w.Simple("OK")
+	case sub == "HELP":
+		c.w.Strings([]string{"CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+			"ID", "INFO", "KILL <ip:port> | <option> <value> [...]", "LIST [TYPE (NORMAL|MASTER|REPLICA|PUBSUB)] [ID id ...]",
+			"GETNAME", "SETNAME <name>", "HELP"})
+	case sub == "ID" || sub == "SETNAME" || sub == "GETNAME" || sub == "INFO" || sub == "KILL":
+		c.w.Error(fmt.Sprintf("ERR wrong number of arguments for 'client|%s' command", strings.ToLower(sub)))
+	default:
+		c.w.Error(unknownSubcommandError("client", args[1]))
+	}
+}
+
+// clientInfo is one line of CLIENT LIST, with Redis 7.0's fields in its order.
+func (s *Server) clientInfo(c *client) string {
+	now := s.now()
+	flags := "N"
+	switch {
+	case c.replica != nil:
+		flags = "S"
+	case c.inMulti:
+		flags = "x"
+	case c.subCount() > 0:
+		flags = "P"
+	}
+	multi := -1
+	if c.inMulti {
+		multi = len(c.multi)
+	}
+	cmd := c.cmdName
+	if cmd == "" {
+		cmd = "NULL"
+	}
+	return fmt.Sprintf("id=%d addr=%s laddr=%s fd=8 name=%s age=%d idle=%d flags=%s db=%d sub=%d psub=%d ssub=0 multi=%d qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=1024 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=%s user=%s redir=-1 resp=%d",
+		c.id, c.addr, c.laddr, c.name, int64(now.Sub(c.created)/time.Second), int64(now.Sub(c.lastCmd)/time.Second),
+		flags, c.db, len(c.subs), len(c.psubs), multi, cmd, c.user, c.w.Proto)
+}
+
+func (s *Server) sortedClients() []*client {
+	out := make([]*client, 0, len(s.clients))
+	for _, c := range s.clients {
+		out = append(out, c)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].id < out[j].id })
+	return out
+}
+
+func (s *Server) clientList(c *client, opts [][]byte) {
+	typ := ""
+	var ids map[int64]bool
+	for i := 0; i < len(opts); i++ {
+		switch strings.ToUpper(string(opts[i])) {
+		case "TYPE":
+			if i+1 >= len(opts) {
+				c.w.Error(errSyntax)
+				return
+			}
+			typ = normalizeClientType(string(opts[i+1]))
+			if typ == "" {
+				c.w.Error(fmt.Sprintf("ERR Unknown client type '%s'", opts[i+1]))
+				return
+			}
+			i++
+		case "ID":
+			ids = map[int64]bool{}
+			for i++; i < len(opts); i++ {
+				n, err := strconv.ParseInt(string(opts[i]), 10, 64)
+				if err != nil || n <= 0 {
+					c.w.Error("ERR Invalid client ID")
+					return
+				}
+				ids[n] = true
+			}
+		default:
+			c.w.Error(errSyntax)
+			return
+		}
+	}
+	var b strings.Builder
+	for _, cl := range s.sortedClients() {
+		if (typ != "" && cl.kind() != typ) || (ids != nil && !ids[cl.id]) {
+			continue
+		}
+		b.WriteString(s.clientInfo(cl))
+		b.WriteString("\n")
+	}
+	c.w.Verbatim("txt", b.String())
+}
+
+func normalizeClientType(t string) string {
+	switch strings.ToLower(t) {
+	case "normal":
+		return "normal"
+	case "replica", "slave":
+		return "replica"
+	case "pubsub":
+		return "pubsub"
+	case "master":
+		return "master"
+	}
+	return ""
+}
+
+// clientKill implements both forms: the old "CLIENT KILL addr" and the filter form
+// (ID, TYPE, ADDR, LADDR, USER, SKIPME). Sentinel sends "CLIENT KILL TYPE normal" and
+// "CLIENT KILL TYPE pubsub" after reconfiguring an instance.
+func (s *Server) clientKill(c *client, opts [][]byte) {
+	if len(opts) == 1 {
+		target := s.clientByAddr(string(opts[0]))
+		if target == nil {
+			c.w.Error("ERR No such client")
+			return
+		}
+		s.kill(c, target)
+		c.w.Simple("OK")
+		return
+	}
+	if len(opts)%2 != 0 {
+		c.w.Error(errSyntax)
+		return
+	}
+	var id int64
+	typ, addr, laddr, usr := "", "", "", ""
+	skipMe := true
+	for i := 0; i < len(opts); i += 2 {
+		val := string(opts[i+1])
+		switch strings.ToUpper(string(opts[i])) {
+		case "ID":
+			n, err := strconv.ParseInt(val, 10, 64)
+			if err != nil || n <= 0 {
+				c.w.Error("ERR client-id should be greater than 0")
+				return
+			}
+			id = n
+		case "TYPE":
+			if typ = normalizeClientType(val); typ == "" {
+				c.w.Error(fmt.Sprintf("ERR Unknown client type '%s'", val))
+				return
+			}
+		case "ADDR":
+			addr = val
+		case "LADDR":
+			laddr = val
+		case "USER":
+			usr = val
+		case "SKIPME":
+			switch strings.ToLower(val) {
+			case "yes":
+				skipMe = true
+			case "no":
+				skipMe = false
+			default:
+				c.w.Error(errSyntax)
+				return
+			}
+		default:
+			c.w.Error(errSyntax)
+			return
+		}
+	}
+	var n int64
+	if typ == "master" {
+		// The master link is not in the client table; killing it drops the link.
+		if ml := s.repl.link; ml != nil && ml.nc != nil && addr == "" && id == 0 {
+			ml.nc.Close()
+			n++
+		}
+	}
+	for _, cl := range s.sortedClients() {
+		if (id != 0 && cl.id != id) || (typ != "" && cl.kind() != typ) ||
+			(addr != "" && cl.addr != addr) || (laddr != "" && cl.laddr != laddr) ||
+			(usr != "" && cl.user != usr) || (skipMe && cl == c) {
+			continue
+		}
+		s.kill(c, cl)
+		n++
+	}
+	c.w.Int(n)
+}
+
+// kill closes target; when it is the caller, only after this reply is sent.
+func (s *Server) kill(caller, target *client) {
+	if target == caller {
+		caller.flushAndClose()
+		return
+	}
+	s.dropClient(target)
+	target.closeNow()
+}
+
+func cmdACL(s *Server, c *client, args [][]byte) {
+	switch strings.ToUpper(string(args[1])) {
+	case "WHOAMI":
+		c.w.BulkString(c.user)
+	case "USERS":
+		c.w.Strings(sortedKeys(s.cfg.users))
+	case "SETUSER":
+		if len(args) < 3 {
+			c.w.Error("ERR wrong number of arguments for 'acl|setuser' command")
+			return
+		}
+		u := s.cfg.users[string(args[2])]
+		if u == nil {
+			u = &user{name: string(args[2])}
+		}
+		next := *u
+		for _, r := range args[3:] {
+			rule := string(r)
+			switch {
+			case rule == "on":
+				next.enabled = true
+			case rule == "off":
+				next.enabled = false
+			case rule == "nopass":
+				next.nopass, next.password = true, ""
+			case rule == "resetpass":
+				next.nopass, next.password = false, ""
+			case strings.HasPrefix(rule, ">"):
+				next.password, next.nopass = rule[1:], false
+			case rule == "reset" || rule == "allkeys" || rule == "allchannels" || rule == "allcommands" ||
+				strings.HasPrefix(rule, "~") || strings.HasPrefix(rule, "&") ||
+				strings.HasPrefix(rule, "+") || strings.HasPrefix(rule, "-") || strings.HasPrefix(rule, "%"):
+				// Permissions are not enforced: every user may run everything. Tests use
+				// users for authentication, not authorization.
+			default:
+				c.w.Error(fmt.Sprintf("ERR Error in ACL SETUSER modifier '%s': Syntax error", rule))
+				return
+			}
+		}
+		s.cfg.users[next.name] = &next
+		if next.name == "default" {
+			s.cfg.requirePass = next.password
+		}
+		c.w.Simple("OK")
+	case "DELUSER":
+		var n int64
+		for _, a := range args[2:] {
+			if name := string(a); name != "default" && s.cfg.users[name] != nil {
+				delete(s.cfg.users, name)
+				n++
+			}
+		}
+		c.w.Int(n)
+	default:
+		c.w.Error(unknownSubcommandError("acl", args[1]))
+	}
+}

@@ -1,0 +1,191 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"net"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+var (
+	masterLine  = regexp.MustCompile(`^master (127\.0\.0\.1:\d+)$`)
+	replicaLine = regexp.MustCompile(`^replica (127\.0\.0\.1:\d+) of (127\.0\.0\.1:\d+)$`)
+)
+
+func TestStartTwoMastersOneReplicaEach(t *testing.T) {
+	var out strings.Builder
+	top := topology{Masters: 2, Replicas: 1, Bind: "127.0.0.1", RequirePass: "secret", SyncTimeout: 30 * time.Second}
+	insts, err := top.Start(context.Background(), &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { closeAll(insts) })
+
+	lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
+	if len(lines) != 5 || lines[4] != "ready" {
+		t.Fatalf("want 4 instance lines and ready, got:\n%s", out.String())
+	}
+	if len(insts) != 4 {
+		t.Fatalf("got %d instances, want 4", len(insts))
+	}
+	for i, pair := range [][2]int{{0, 1}, {2, 3}} {
+		m := masterLine.FindStringSubmatch(lines[pair[0]])
+		r := replicaLine.FindStringSubmatch(lines[pair[1]])
+		if m == nil || r == nil {
+			t.Fatalf("master %d: unexpected lines %q, %q", i, lines[pair[0]], lines[pair[1]])
+		}
+		if r[2] != m[1] {
+			t.Errorf("replica %s follows %s, want %s", r[1], r[2], m[1])
+		}
+		master, replica := insts[pair[0]], insts[pair[1]]
+		if master.Addr() != m[1] || replica.Addr() != r[1] {
+			t.Errorf("printed %s, %s; instances are at %s, %s", m[1], r[1], master.Addr(), replica.Addr())
+		}
+		// Start only reports ready with the links up, so no waiting is needed here.
+		info := replica.Info("replication")
+		for _, want := range []string{"role:slave", "master_link_status:up", "master_port:" + portOf(m[1])} {
+			if !strings.Contains(info, want+"\r\n") {
+				t.Errorf("replica %s: INFO replication lacks %q:\n%s", r[1], want, info)
+			}
+		}
+	}
+}
+
+func TestStartFixedPorts(t *testing.T) {
+	base := freePortRun(t, 3)
+	var out strings.Builder
+	top := topology{Masters: 1, Replicas: 2, Bind: "127.0.0.1", Port: base}
+	insts, err := top.Start(context.Background(), &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { closeAll(insts) })
+	for i, s := range insts {
+		if s.Port() != base+i {
+			t.Errorf("instance %d on port %d, want %d", i, s.Port(), base+i)
+		}
+	}
+}
+
+func TestStartRejectsBadTopology(t *testing.T) {
+	for _, top := range []topology{
+		{Masters: 0, Bind: "127.0.0.1"},
+		{Masters: 1, Replicas: -1, Bind: "127.0.0.1"},
+		{Masters: 2, Bind: "127.0.0.1", Port: 65535},
+	} {
+		if insts, err := top.Start(context.Background(), io.Discard); err == nil {
+			closeAll(insts)
+			t.Errorf("%+v: started, want an error", top)
+		}
+	}
+}
+
+// TestRunUntilStopped drives the program as a user does: flags in, lines out, then the
+// signal (here the context main derives from SIGINT and SIGTERM) ends it.
+func TestRunUntilStopped(t *testing.T) {
+	ctx, stop := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"-masters", "2", "-replicas", "1", "-quiet", "-config", "repl-diskless-sync=no"}, pw, io.Discard)
+		pw.Close()
+	}()
+	lines := make(chan string)
+	go func() {
+		defer close(lines)
+		sc := bufio.NewScanner(pr)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+	}()
+	var got []string
+	// Whatever happens below, stop the program and wait for it, so no instance outlives
+	// the test.
+	t.Cleanup(func() {
+		stop()
+		for range lines {
+		}
+	})
+	timeout := time.After(30 * time.Second)
+	for len(got) == 0 || got[len(got)-1] != "ready" {
+		select {
+		case l, ok := <-lines:
+			if !ok {
+				t.Fatalf("output ended before ready: %q (exit %d)", got, <-done)
+			}
+			got = append(got, l)
+		case <-timeout:
+			t.Fatalf("no ready within 30s; got %q", got)
+		}
+	}
+	if len(got) != 5 {
+		t.Fatalf("got %q, want 4 instance lines and ready", got)
+	}
+	stop()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Fatalf("exit code %d, want 0", code)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("run did not return within 30s of being stopped")
+	}
+	// Every instance was closed: its port refuses connections.
+	for _, l := range got[:len(got)-1] {
+		addr := strings.Fields(l)[1]
+		if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+			c.Close()
+			t.Errorf("%s still accepts connections after shutdown", addr)
+		}
+	}
+}
+
+func TestRunBadFlags(t *testing.T) {
+	for _, args := range [][]string{{"-config", "novalue"}, {"-masters", "x"}, {"extra"}} {
+		if code := run(context.Background(), args, io.Discard, io.Discard); code != 2 {
+			t.Errorf("%q: exit code %d, want 2", args, code)
+		}
+	}
+}
+
+func portOf(addr string) string {
+	_, p, _ := net.SplitHostPort(addr)
+	return p
+}
+
+// freePortRun finds n consecutive free loopback ports. Ports free now may be taken before
+// we use them, which is as good as fixed ports get without the kernel choosing.
+func freePortRun(t *testing.T, n int) int {
+	t.Helper()
+	for range 50 {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		base := l.Addr().(*net.TCPAddr).Port
+		l.Close()
+		ok := base+n-1 <= 65535
+		for p := base + 1; ok && p < base+n; p++ {
+			c, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(p)))
+			if err != nil {
+				ok = false
+				break
+			}
+			c.Close()
+		}
+		if ok {
+			return base
+		}
+	}
+	t.Fatal("no run of free ports found")
+	return 0
+}

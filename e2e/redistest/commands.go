@@ -1,0 +1,185 @@
+package redistest
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/tidwall/redcon"
+)
+
+// flags describe how the dispatcher treats a command before its handler runs; they mirror
+// the command flags of Redis's command table that change behaviour visible to clients.
+type flags uint16
+
+const (
+	fWrite   flags = 1 << iota // changes data: refused on read-only replicas, propagated
+	fNoAuth                    // allowed before AUTH
+	fLoading                   // allowed while loading
+	fStale                     // allowed on a replica whose link is down with serve-stale-data no
+	fPubsub                    // allowed in RESP2 subscribed context
+	fNoMulti                   // executed at once inside MULTI (MULTI, EXEC, DISCARD, ...)
+	fNoBusy                    // allowed while a script is "running"
+	fNoTx                      // refused inside MULTI (WATCH, SUBSCRIBE, PSYNC)
+)
+
+type handler func(s *Server, c *client, args [][]byte)
+
+type command struct {
+	name  string
+	arity int // Redis's arity: n means exactly n arguments, -n means at least n
+	flags flags
+	run   handler
+	// firstKey, lastKey and step locate keys for COMMAND replies, as Redis's table does.
+	firstKey, lastKey, step int
+}
+
+var commands map[string]*command
+
+func register(cmds ...*command) {
+	if commands == nil {
+		commands = make(map[string]*command)
+	}
+	for _, c := range cmds {
+		commands[c.name] = c
+	}
+}
+
+// execute runs one command for c. The caller holds s.mu.
+func (s *Server) execute(c *client, cmd redcon.Command) {
+	args := cmd.Args
+	if len(args) == 0 {
+		return
+	}
+	name := strings.ToLower(string(args[0]))
+	c.lastCmd = s.now()
+	s.stats.commandsProcessed++
+	def := commands[name]
+	if def == nil {
+		if c.inMulti {
+			c.multiErr = true
+		}
+		c.w.Error(unknownCommandError(args))
+		return
+	}
+	c.cmdName = name
+	if (def.arity > 0 && len(args) != def.arity) || (def.arity < 0 && len(args) < -def.arity) {
+		if c.inMulti {
+			c.multiErr = true
+		}
+		c.w.Error(fmt.Sprintf("ERR wrong number of arguments for '%s' command", name))
+		return
+	}
+	if !c.authed && def.flags&fNoAuth == 0 {
+		if c.inMulti {
+			c.multiErr = true
+		}
+		c.w.Error("NOAUTH Authentication required.")
+		return
+	}
+	if s.faults.busy && def.flags&fNoBusy == 0 {
+		c.w.Error("BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.")
+		return
+	}
+	if s.faults.loading && def.flags&fLoading == 0 {
+		c.w.Error("LOADING Redis is loading the dataset in memory")
+		return
+	}
+	if c.w.Proto == 2 && (len(c.subs) > 0 || len(c.psubs) > 0) && def.flags&fPubsub == 0 {
+		c.w.Error(fmt.Sprintf("ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context", name))
+		return
+	}
+	if c.inMulti && def.flags&fNoMulti == 0 {
+		// Redis refuses before queueing what it would refuse to run, and the refusal dooms
+		// the transaction (processCommand's rejectCommand flags it).
+		if msg := s.rejection(c, def); msg != "" {
+			c.multiErr = true
+			c.w.Error(msg)
+			return
+		}
+		if def.flags&fNoTx != 0 {
+			c.multiErr = true
+			if name == "watch" {
+				c.w.Error("ERR WATCH inside MULTI is not allowed")
+			} else {
+				c.w.Error("ERR Command not allowed inside a transaction")
+			}
+			return
+		}
+		c.multi = append(c.multi, redcon.Command{Raw: cmd.Raw, Args: cloneArgs(args)})
+		c.w.Simple("QUEUED")
+		return
+	}
+	s.call(c, def, args)
+}
+
+// call runs a command that passed the connection-level checks; EXEC comes here once per
+// queued command. The caller holds s.mu.
+func (s *Server) call(c *client, def *command, args [][]byte) {
+	if msg := s.rejection(c, def); msg != "" {
+		c.w.Error(msg)
+		return
+	}
+	if def.flags&fWrite != 0 && c != s.repl.masterClient {
+		for s.repl.writesPaused() {
+			// FAILOVER pauses writers until the target replica has caught up, as
+			// CLIENT PAUSE WRITE does in Redis; the clients wait, they are not refused.
+			s.writeGate.Wait()
+			if s.life == nil || c.dead {
+				return
+			}
+		}
+	}
+	def.run(s, c, args)
+}
+
+// rejection is the error Redis's processCommand answers instead of running def for c in
+// the instance's current state (NOREPLICAS, READONLY, MASTERDOWN), or "". The caller
+// holds s.mu.
+func (s *Server) rejection(c *client, def *command) string {
+	if c == s.repl.masterClient {
+		return ""
+	}
+	if def.flags&fWrite != 0 {
+		if s.repl.isMaster() && s.cfg.minReplicasToWrite > 0 && s.goodReplicas() < s.cfg.minReplicasToWrite {
+			return "NOREPLICAS Not enough good replicas to write."
+		}
+		if s.repl.isReplica() && s.cfg.replicaReadOnly {
+			return "READONLY You can't write against a read only replica."
+		}
+	}
+	if s.repl.isReplica() && !s.cfg.replicaServeStaleData && s.repl.linkState != linkConnected &&
+		def.flags&fStale == 0 {
+		return "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'."
+	}
+	return ""
+}
+
+func unknownCommandError(args [][]byte) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "ERR unknown command '%.128s', with args beginning with: ", args[0])
+	for _, a := range args[1:] {
+		fmt.Fprintf(&b, "'%.128s' ", a)
+	}
+	return b.String()
+}
+
+func unknownSubcommandError(cmd string, sub []byte) string {
+	return fmt.Sprintf("ERR unknown subcommand '%.128s'. Try %s HELP.", sub, strings.ToUpper(cmd))
+}
+
+func cloneArgs(args [][]byte) [][]byte {
+	out := make([][]byte, len(args))
+	for i, a := range args {
+		out[i] = append([]byte(nil), a...)
+	}
+	return out
+}
+
+const (
+	errSyntax    = "ERR syntax error"
+	errNotInt    = "ERR value is not an integer or out of range"
+	errOverflow  = "ERR increment or decrement would overflow"
+	errDBIndex   = "ERR DB index is out of range"
+	errExpire    = "ERR invalid expire time in '%s' command"
+	errNoSuchKey = "ERR no such key"
+)
