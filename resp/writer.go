@@ -206,22 +206,7 @@ func appendLine(b []byte, s string) []byte {
 
 // AppendCommand appends args as a RESP array of bulk strings: the form in which commands
 // travel to a server and down a replication stream.
-func AppendCommand(b []byte, args ...[]byte) []byte {
-	b = append(b, '*')
-	b = strconv.AppendInt(b, int64(len(args)), 10)
-	b = append(b, '\r', '\n')
-	for _, a := range args {
-		b = append(b, '$')
-		b = strconv.AppendInt(b, int64(len(a)), 10)
-		b = append(b, '\r', '\n')
-		b = append(b, a...)
-		b = append(b, '\r', '\n')
-	}
-	return b
-}
-
-// AppendCommandStrings is AppendCommand for string arguments.
-func AppendCommandStrings(b []byte, args ...string) []byte {
+func AppendCommand[T ~string | ~[]byte](b []byte, args ...T) []byte {
 	b = append(b, '*')
 	b = strconv.AppendInt(b, int64(len(args)), 10)
 	b = append(b, '\r', '\n')

@@ -37,8 +37,8 @@ func TestWriterShapes(t *testing.T) {
 
 func TestAppendCommand(t *testing.T) {
 	want := "*2\r\n$3\r\nGET\r\n$0\r\n\r\n"
-	if got := string(AppendCommandStrings(nil, "GET", "")); got != want {
-		t.Errorf("AppendCommandStrings = %q", got)
+	if got := string(AppendCommand(nil, "GET", "")); got != want {
+		t.Errorf("AppendCommand(strings) = %q", got)
 	}
 	if got := string(AppendCommand(nil, []byte("GET"), nil)); got != want {
 		t.Errorf("AppendCommand = %q", got)

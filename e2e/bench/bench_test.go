@@ -11,7 +11,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -170,7 +169,7 @@ var buildRedistest = sync.OnceValues(func() (string, error) {
 	out := filepath.Join(tmpDir, "redistest")
 	// The program is built as a user builds it, without -race or coverage even if this test
 	// runs with them, so the numbers are redistest's and not the instrumentation's.
-	cmd := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-o", out,
+	cmd := exec.Command("go", "build", "-o", out,
 		"github.com/sentinel-go/sentinel/e2e/redistest/cmd/redistest")
 	if b, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("building redistest: %v\n%s", err, b)

@@ -75,8 +75,9 @@ func (c *client) readLoop(l *life) {
 	for {
 		cmds, err := rd.ReadCommands()
 		if err != nil {
-			var perr interface{ Error() string }
-			if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) && errors.As(err, &perr) &&
+			// Redis answers a malformed request with a protocol error and closes the
+			// connection; the reader cannot resynchronise inside a broken frame.
+			if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) &&
 				strings.HasPrefix(err.Error(), "Protocol error") {
 				c.s.mu.Lock()
 				c.w.Error("ERR " + err.Error())
@@ -85,29 +86,34 @@ func (c *client) readLoop(l *life) {
 			}
 			return
 		}
-		for _, cmd := range cmds {
-			if !c.s.faults.waitRunnable(l) {
+		if !c.s.faults.waitRunnable(l) {
+			return
+		}
+		if d := c.s.faults.replyDelay(); d > 0 {
+			select {
+			case <-time.After(d):
+			case <-l.done:
 				return
 			}
-			if d := c.s.faults.replyDelay(); d > 0 {
-				select {
-				case <-time.After(d):
-				case <-l.done:
-					return
-				}
-			}
-			c.s.mu.Lock()
-			if c.s.life != l || c.dead {
-				c.s.mu.Unlock()
-				return
-			}
-			c.s.execute(c, cmd)
-			c.flush()
-			closing := c.closing
+		}
+		// A pipeline runs under one lock hold and leaves in one write, as Redis handles a
+		// read's worth of commands in one event-loop turn.
+		c.s.mu.Lock()
+		if c.s.life != l || c.dead {
 			c.s.mu.Unlock()
-			if closing {
-				return
+			return
+		}
+		for _, cmd := range cmds {
+			c.s.execute(c, cmd)
+			if c.closing {
+				break
 			}
+		}
+		c.flush()
+		closing := c.closing
+		c.s.mu.Unlock()
+		if closing {
+			return
 		}
 	}
 }

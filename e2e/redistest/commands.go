@@ -115,10 +115,6 @@ func (s *Server) execute(c *client, cmd redcon.Command) {
 // call runs a command that passed the connection-level checks; EXEC comes here once per
 // queued command. The caller holds s.mu.
 func (s *Server) call(c *client, def *command, args [][]byte) {
-	if msg := s.rejection(c, def); msg != "" {
-		c.w.Error(msg)
-		return
-	}
 	if def.flags&fWrite != 0 && c != s.repl.masterClient {
 		for s.repl.writesPaused() {
 			// FAILOVER pauses writers until the target replica has caught up, as
@@ -128,6 +124,12 @@ func (s *Server) call(c *client, def *command, args [][]byte) {
 				return
 			}
 		}
+	}
+	// Checked after the pause: a completed FAILOVER turns the paused writers' instance into
+	// a replica, and they must then be refused as read-only.
+	if msg := s.rejection(c, def); msg != "" {
+		c.w.Error(msg)
+		return
 	}
 	def.run(s, c, args)
 }

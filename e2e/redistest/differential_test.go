@@ -82,30 +82,6 @@ func startRedistestNode(t *testing.T, cfg map[string]string) *diffNode {
 	return n
 }
 
-// diffRedisServer finds redis-server, or skips (fails under REDISTEST_REQUIRE_REAL=1).
-func diffRedisServer(t testing.TB) string {
-	t.Helper()
-	path, err := exec.LookPath("redis-server")
-	if err != nil {
-		if os.Getenv("REDISTEST_REQUIRE_REAL") == "1" {
-			t.Fatal("redis-server is required (REDISTEST_REQUIRE_REAL=1) but not installed")
-		}
-		t.Skip("redis-server not installed; install Debian's redis-server to compare redistest with real Redis")
-	}
-	return path
-}
-
-// diffFreePort asks the kernel for a free loopback port.
-func diffFreePort(t testing.TB) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
 // realProc is one redis-server process and its restarts.
 type realProc struct {
 	bin     string
@@ -171,10 +147,10 @@ func (p *realProc) hasExited() bool {
 // parameters, passed as --name value.
 func startRealNode(t *testing.T, cfg map[string]string) *diffNode {
 	t.Helper()
-	bin := diffRedisServer(t)
+	bin := requireBinary(t, "redis-server")
 	dir := t.TempDir()
 	for attempt := 0; ; attempt++ {
-		port := diffFreePort(t)
+		port := freePort(t)
 		args := []string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "",
 			"--appendonly", "no", "--repl-diskless-sync-delay", "0", "--dir", dir}
 		for _, k := range sortedKeys(cfg) {
@@ -441,7 +417,7 @@ func dialRaw(t *testing.T, addr string) *rawConn {
 func (c *rawConn) call(args ...string) string {
 	c.t.Helper()
 	c.nc.SetDeadline(time.Now().Add(5 * time.Second))
-	if _, err := c.nc.Write(resp.AppendCommandStrings(nil, args...)); err != nil {
+	if _, err := c.nc.Write(resp.AppendCommand(nil, args...)); err != nil {
 		c.t.Fatal(err)
 	}
 	out, err := c.reply()
@@ -950,7 +926,7 @@ func TestCrossImplementation(t *testing.T) {
 	if _, err := os.Stat("zz_stub.go"); err == nil {
 		t.Skip("the RDB snapshot is still stubbed (zz_stub.go exists; e2e/redistest/rdb has not landed): full syncs carry no data yet")
 	}
-	diffRedisServer(t)
+	requireBinary(t, "redis-server")
 	for _, diskless := range []string{"yes", "no"} {
 		cfg := map[string]string{"repl-diskless-sync": diskless}
 		t.Run("redis-server replica of redistest/diskless="+diskless, func(t *testing.T) {

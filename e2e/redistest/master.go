@@ -92,11 +92,11 @@ func (s *Server) propagate(dbi int, args [][]byte) {
 	}
 	var buf []byte
 	if r.inExec && !r.multiSent {
-		buf = resp.AppendCommandStrings(buf, "MULTI")
+		buf = resp.AppendCommand(buf, "MULTI")
 		r.multiSent = true
 	}
 	if dbi >= 0 && dbi != r.selDB {
-		buf = resp.AppendCommandStrings(buf, "SELECT", strconv.Itoa(dbi))
+		buf = resp.AppendCommand(buf, "SELECT", strconv.Itoa(dbi))
 		r.selDB = dbi
 	}
 	buf = resp.AppendCommand(buf, args...)
@@ -355,7 +355,7 @@ func (s *Server) replicationCron(now time.Time) {
 	if r.isMaster() && len(r.replicas) > 0 &&
 		now.Sub(r.lastPing) >= time.Duration(s.cfg.replPingPeriod)*time.Second && !r.writesPaused() {
 		r.lastPing = now
-		s.feedReplicas(resp.AppendCommandStrings(nil, "PING"))
+		s.feedReplicas(resp.AppendCommand(nil, "PING"))
 	}
 	if r.isReplica() && r.linkState == linkConnected && now.Sub(r.lastAck) >= time.Second {
 		s.sendAck()
@@ -365,4 +365,4 @@ func (s *Server) replicationCron(now time.Time) {
 	}
 }
 
-func respCommand(args ...string) []byte { return resp.AppendCommandStrings(nil, args...) }
+func respCommand(args ...string) []byte { return resp.AppendCommand(nil, args...) }

@@ -371,7 +371,7 @@ func (s *Server) sendAck() {
 		return
 	}
 	s.repl.lastAck = s.now()
-	msg := resp.AppendCommandStrings(nil, "REPLCONF", "ACK", strconv.FormatInt(s.repl.offset, 10))
+	msg := resp.AppendCommand(nil, "REPLCONF", "ACK", strconv.FormatInt(s.repl.offset, 10))
 	nc := ml.nc
 	l := s.life
 	l.wg.Add(1)
@@ -397,7 +397,7 @@ func (h handshake) deadline() { h.nc.SetDeadline(time.Now().Add(h.timeout)) }
 // call sends a command and returns the first line of the reply ("+OK", "-ERR ...").
 func (h handshake) call(args ...string) (string, error) {
 	h.deadline()
-	if _, err := h.nc.Write(resp.AppendCommandStrings(nil, args...)); err != nil {
+	if _, err := h.nc.Write(resp.AppendCommand(nil, args...)); err != nil {
 		return "", err
 	}
 	for {

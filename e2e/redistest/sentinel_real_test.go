@@ -55,11 +55,16 @@ func startRealSentinel(t *testing.T, bin string, masterPort, quorum int) *realSe
 	dir := t.TempDir()
 	port := freePort(t)
 	conf := filepath.Join(dir, "sentinel.conf")
+	// down-after-milliseconds must exceed the 1 s ping period: redis-sentinel sends a new
+	// link's first PING about 1 s after creating it but starts the down-after clock at
+	// creation, so with 1000 ms it can declare a freshly switched-to master down before its
+	// first reply, and fail over a second time. redis-sentinel's own tests use 2000 ms.
+
 	body := fmt.Sprintf(`port %d
 bind 127.0.0.1
 dir %s
 sentinel monitor mymaster 127.0.0.1 %d %d
-sentinel down-after-milliseconds mymaster 1000
+sentinel down-after-milliseconds mymaster 2000
 sentinel failover-timeout mymaster 10000
 sentinel parallel-syncs mymaster 1
 `, port, dir, masterPort, quorum)

@@ -19,15 +19,16 @@ const (
 	maxVersion = 12
 )
 
-// Decode reads one snapshot from r and calls fn for each string key, in file order. It
-// returns the header's AUX fields (integer-encoded values rendered in decimal) and stops
-// right after the checksum, leaving r positioned at whatever follows the snapshot.
+// Decode reads one snapshot from r and calls fn, if not nil, for each string key in file
+// order; an Entry's Value is freshly allocated and may be kept. It returns the AUX fields
+// (integer-encoded values rendered in decimal) and stops right after the checksum, leaving r
+// positioned at whatever follows the snapshot.
 //
 // Errors wrap io.ErrUnexpectedEOF when the input ends early, ErrChecksum when the checksum
 // does not match, ErrUnsupported for versions, value types and records this package does not
-// handle (anything but strings), and ErrCorrupt for malformed input.
-// An error returned by fn is returned as is. The AUX fields read before an error are
-// returned with it, to help diagnose the failure.
+// handle (anything but strings), and ErrCorrupt for malformed input. An error returned by fn
+// is returned as is. The AUX fields read before an error are returned with it, to help
+// diagnose the failure.
 func Decode(r *bufio.Reader, fn func(Entry) error) (aux map[string]string, err error) {
 	d := &decoder{r: r}
 	aux = make(map[string]string)
@@ -119,10 +120,12 @@ func Decode(r *bufio.Reader, fn func(Entry) error) (aux map[string]string, err e
 			}
 			val, err := d.readString("value")
 			if err != nil {
-				return aux, fmt.Errorf("%w (key %q)", err, key)
+				return aux, fmt.Errorf("%w (key %s)", err, quoteKey(key))
 			}
-			if err := fn(Entry{DB: db, Key: string(key), Value: val, ExpireAt: expireAt}); err != nil {
-				return aux, err
+			if fn != nil {
+				if err := fn(Entry{DB: db, Key: string(key), Value: val, ExpireAt: expireAt}); err != nil {
+					return aux, err
+				}
 			}
 			expireAt = 0
 		default:
@@ -135,7 +138,7 @@ func Decode(r *bufio.Reader, fn func(Entry) error) (aux map[string]string, err e
 			if err != nil {
 				return aux, err
 			}
-			return aux, fmt.Errorf("%w value type %d (%s) for key %q", ErrUnsupported, op, name, key)
+			return aux, fmt.Errorf("%w value type %d (%s) for key %s", ErrUnsupported, op, name, quoteKey(key))
 		}
 	}
 }
@@ -223,11 +226,10 @@ func (d *decoder) readN(n int, what string) ([]byte, error) {
 func (d *decoder) readFull(b []byte, what string) error {
 	n, err := io.ReadFull(d.r, b)
 	d.crc = crcUpdate(d.crc, b[:n])
+	d.off += int64(n)
 	if err != nil {
-		d.off += int64(n)
 		return d.eof(err, what)
 	}
-	d.off += int64(n)
 	return nil
 }
 
@@ -361,4 +363,13 @@ func (d *decoder) readLZF(what string) ([]byte, error) {
 		return nil, d.corrupt(start, "%s: %v (%d bytes expanding to %d)", what, err, clen, ulen)
 	}
 	return out, nil
+}
+
+// quoteKey quotes a key for an error message, shortened: keys can be megabytes long.
+func quoteKey(k []byte) string {
+	const limit = 64
+	if len(k) > limit {
+		return fmt.Sprintf("%q... (%d bytes)", k[:limit], len(k))
+	}
+	return fmt.Sprintf("%q", k)
 }

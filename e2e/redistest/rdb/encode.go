@@ -13,8 +13,9 @@ import (
 // keys, then Close. Each call ends in a single Write of whole records, so an Encoder adds no
 // buffering of its own and nothing is held back until Close.
 //
-// After a failed call every later call returns the same error: a snapshot with a hole in it
-// must not be finished with a valid checksum.
+// Once a write fails or a call is given invalid arguments, every later call returns that
+// error: a snapshot with a hole in it must not be sealed with a valid checksum. Calls made
+// out of order only return an error; they write nothing.
 type Encoder struct {
 	w     io.Writer
 	crc   uint64

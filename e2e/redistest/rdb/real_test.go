@@ -570,8 +570,32 @@ func TestRealMasterReplicationStream(t *testing.T) {
 				}
 			}
 
-			// A diskless master starts the command stream on the replica's first ACK.
-			must(t, rc.send("REPLCONF", "ACK", strconv.FormatInt(offset, 10)))
+			// A diskless master starts the command stream on an ACK that arrives once it has
+			// reaped the child that produced the snapshot; an ACK sent sooner is ignored. A
+			// real replica sends one every second, so keep acknowledging until the stream flows.
+			stopAcks, acksDone := make(chan struct{}), make(chan struct{})
+			ack := []byte(fmt.Sprintf("*3\r\n$8\r\nREPLCONF\r\n$3\r\nACK\r\n$%d\r\n%d\r\n",
+				len(strconv.FormatInt(offset, 10)), offset))
+			go func() {
+				defer close(acksDone)
+				tick := time.NewTicker(100 * time.Millisecond)
+				defer tick.Stop()
+				for {
+					if _, err := rc.c.Write(ack); err != nil {
+						return
+					}
+					select {
+					case <-stopAcks:
+						return
+					case <-tick.C:
+					}
+				}
+			}()
+			defer func() {
+				close(stopAcks)
+				<-acksDone
+			}()
+			rc.c.SetDeadline(time.Now().Add(realWait))
 			key := fmt.Sprintf("after-sync-%v", diskless)
 			c.do("SELECT", "0")
 			c.do("SET", key, "streamed")
