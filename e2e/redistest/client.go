@@ -41,6 +41,7 @@ type client struct {
 	replIP   string
 	replCapa map[string]bool
 
+	writeMu    sync.Mutex // held while writing to nc
 	outMu      sync.Mutex
 	out        []byte
 	wake       chan struct{}
@@ -109,10 +110,10 @@ func (c *client) readLoop(l *life) {
 				break
 			}
 		}
-		c.flush()
+		c.queue()
 		closing := c.closing
 		c.s.mu.Unlock()
-		if closing {
+		if closing || !c.writePending() {
 			return
 		}
 	}
@@ -147,6 +148,9 @@ func (s *Server) dropClient(c *client) {
 	}
 }
 
+// writeLoop sends output that other goroutines queue for this connection: Pub/Sub
+// messages, the replication stream. Replies to the connection's own commands are sent by
+// its reader directly, which saves a goroutine hand-off per request.
 func (c *client) writeLoop(l *life) {
 	defer l.wg.Done()
 	for {
@@ -160,36 +164,57 @@ func (c *client) writeLoop(l *life) {
 			c.closeNow()
 			return
 		}
-		c.outMu.Lock()
-		out, closing, dead := c.out, c.closing, c.dead
-		c.out = nil
-		c.outMu.Unlock()
-		if dead {
+		if !c.writePending() {
 			return
-		}
-		if len(out) > 0 {
-			if _, err := c.nc.Write(out); err != nil {
-				c.closeNow()
-				return
-			}
-		}
-		if closing {
-			c.outMu.Lock()
-			drained := len(c.out) == 0
-			c.outMu.Unlock()
-			if drained {
-				c.closeNow()
-				return
-			}
-			c.signal()
 		}
 	}
 }
 
+// writePending sends whatever is queued. writeMu keeps the reader and the writer goroutine
+// from interleaving their writes; outMu is held only to take the queue, so a goroutine
+// queueing output under Server.mu never waits on this connection's socket. It reports false
+// once the connection is finished.
+func (c *client) writePending() bool {
+	c.writeMu.Lock()
+	defer c.writeMu.Unlock()
+	c.outMu.Lock()
+	out, closing, dead := c.out, c.closing, c.dead
+	c.out = nil
+	c.outMu.Unlock()
+	if dead {
+		return false
+	}
+	if len(out) > 0 {
+		if _, err := c.nc.Write(out); err != nil {
+			c.closeNow()
+			return false
+		}
+	}
+	if closing {
+		c.outMu.Lock()
+		drained := len(c.out) == 0
+		c.outMu.Unlock()
+		if drained {
+			c.closeNow()
+			return false
+		}
+		c.signal()
+	}
+	return true
+}
+
 // flush hands what handlers wrote to the writer goroutine. The caller holds Server.mu.
 func (c *client) flush() {
+	if c.queue() {
+		c.signal()
+	}
+}
+
+// queue moves what handlers wrote to the output queue, and reports whether there was any.
+// The caller holds Server.mu.
+func (c *client) queue() bool {
 	if c.w.Len() == 0 {
-		return
+		return false
 	}
 	c.outMu.Lock()
 	if !c.dead {
@@ -197,7 +222,7 @@ func (c *client) flush() {
 	}
 	c.outMu.Unlock()
 	c.w.Reset()
-	c.signal()
+	return true
 }
 
 // flushAndClose delivers pending output and then closes the connection, as Redis does with

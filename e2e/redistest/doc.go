@@ -12,8 +12,22 @@
 // Many instances live in one process. Each has fault hooks (Kill, Restart, Pause, delays,
 // dropped replication links, PING errors) so a test can make a failure happen on demand.
 //
+// Where it knowingly differs from Redis, and why that is safe for its purpose:
+//   - Only strings: no lists, sets, hashes, streams or scripts. Sentinels and the scenarios
+//     here need data that replicates, not data types.
+//   - repl-diskless-sync-delay defaults to 0, not 5 s, so tests do not wait for company
+//     before the first sync; setting it restores Redis's behaviour.
+//   - WATCH is accepted but never aborts EXEC, and ACL rules other than passwords and on/off
+//     are accepted but not enforced.
+//   - No client output-buffer limits: a replica or subscriber that stops reading makes its
+//     queue grow until the test ends.
+//   - CONFIG REWRITE writes only non-default parameters and the replication role, not a
+//     redis.conf merged with comments.
+//
 // Concurrency: one mutex per instance guards all of its state; a command runs whole under it,
 // as Redis runs commands one at a time. Every connection has a reader goroutine that executes
-// commands and a writer goroutine that drains the connection's output, so a slow or paused
-// peer never holds the lock. Lock order: Server.mu, then client.outMu.
+// commands and sends their replies, and a writer goroutine that sends what others queue for
+// it (Pub/Sub messages, the replication stream), so a slow or paused peer never holds the
+// lock. Lock order: Server.mu before client.outMu, client.writeMu before client.outMu, and
+// writeMu is never taken while Server.mu is held.
 package redistest
