@@ -1,4 +1,10 @@
-// Package resp encodes replies in the Redis serialization protocol, version 2 or 3.
+// Package resp reads requests and encodes replies in the Redis serialization protocol,
+// version 2 or 3.
+//
+// Reader parses what clients send: multibulk arrays and inline commands, with Redis 7.0's
+// limits and protocol error texts. It trusts no declared size, so a hostile header costs
+// nothing until its bytes arrive, and it keeps each request's exact bytes, which a replica
+// needs to count its replication offset.
 //
 // Both our RESP endpoints (the sentinel's and the embedded test server's) speak to clients
 // that choose their protocol with HELLO. A handler writes one logical reply shape — a map, a
@@ -8,4 +14,8 @@
 // is what keeps RESP2 and RESP3 replies identical in content.
 //
 // The Writer only appends to a byte slice; who flushes it, and when, is the caller's concern.
+//
+// We parse requests ourselves rather than with tidwall/redcon's reader: for a header such as
+// "*2000000000" it loops over the declared count on every read, burning seconds of CPU per
+// malformed request, and it bounds no bulk length.
 package resp

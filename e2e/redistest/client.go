@@ -2,13 +2,9 @@ package redistest
 
 import (
 	"errors"
-	"io"
 	"net"
-	"strings"
 	"sync"
 	"time"
-
-	"github.com/tidwall/redcon"
 
 	"github.com/sentinel-go/sentinel/resp"
 )
@@ -30,7 +26,7 @@ type client struct {
 	created  time.Time
 	lastCmd  time.Time
 	cmdName  string
-	multi    []redcon.Command // queued commands; nil outside MULTI
+	multi    []resp.Command // queued commands; nil outside MULTI
 	inMulti  bool
 	multiErr bool
 	subs     map[string]struct{}
@@ -72,20 +68,24 @@ func (s *Server) newClient(nc net.Conn, l *life) *client {
 func (c *client) readLoop(l *life) {
 	defer l.wg.Done()
 	defer c.detach()
-	rd := redcon.NewReader(c.nc)
+	rd := resp.NewReader(c.nc)
+	batch := make([]resp.Command, 0, 16)
 	for {
-		cmds, err := rd.ReadCommands()
+		cmd, err := rd.ReadCommand()
 		if err != nil {
-			// Redis answers a malformed request with a protocol error and closes the
-			// connection; the reader cannot resynchronise inside a broken frame.
-			if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) &&
-				strings.HasPrefix(err.Error(), "Protocol error") {
-				c.s.mu.Lock()
-				c.w.Error("ERR " + err.Error())
-				c.flushAndClose()
-				c.s.mu.Unlock()
-			}
+			c.readFailed(err)
 			return
+		}
+		// A pipeline runs under one lock hold and leaves in one write, as Redis handles a
+		// read's worth of commands in one event-loop turn. Only commands already buffered
+		// join the batch, so reading never blocks with the batch waiting.
+		batch = append(batch[:0], cmd)
+		var pending error
+		for len(batch) < 1024 && rd.Buffered() {
+			if cmd, pending = rd.ReadCommand(); pending != nil {
+				break
+			}
+			batch = append(batch, cmd)
 		}
 		if !c.s.faults.waitRunnable(l) {
 			return
@@ -97,14 +97,12 @@ func (c *client) readLoop(l *life) {
 				return
 			}
 		}
-		// A pipeline runs under one lock hold and leaves in one write, as Redis handles a
-		// read's worth of commands in one event-loop turn.
 		c.s.mu.Lock()
 		if c.s.life != l || c.dead {
 			c.s.mu.Unlock()
 			return
 		}
-		for _, cmd := range cmds {
+		for _, cmd := range batch {
 			c.s.execute(c, cmd)
 			if c.closing {
 				break
@@ -116,7 +114,24 @@ func (c *client) readLoop(l *life) {
 		if closing || !c.writePending() {
 			return
 		}
+		if pending != nil {
+			c.readFailed(pending)
+			return
+		}
 	}
+}
+
+// readFailed ends the connection after a read error. Redis answers a malformed request with
+// its protocol error and closes the connection: a reader cannot resynchronise inside a
+// broken frame.
+func (c *client) readFailed(err error) {
+	if !errors.Is(err, resp.ErrProtocol) {
+		return
+	}
+	c.s.mu.Lock()
+	c.w.Error("ERR " + err.Error())
+	c.flushAndClose()
+	c.s.mu.Unlock()
 }
 
 // detach removes the client from the server once its reader stops.

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/tidwall/redcon"
+	"github.com/sentinel-go/sentinel/resp"
 )
 
 // flags describe how the dispatcher treats a command before its handler runs; they mirror
@@ -45,7 +45,7 @@ func register(cmds ...*command) {
 }
 
 // execute runs one command for c. The caller holds s.mu.
-func (s *Server) execute(c *client, cmd redcon.Command) {
+func (s *Server) execute(c *client, cmd resp.Command) {
 	args := cmd.Args
 	if len(args) == 0 {
 		return
@@ -105,7 +105,7 @@ func (s *Server) execute(c *client, cmd redcon.Command) {
 			}
 			return
 		}
-		c.multi = append(c.multi, redcon.Command{Raw: cmd.Raw, Args: cloneArgs(args)})
+		c.multi = append(c.multi, cmd)
 		c.w.Simple("QUEUED")
 		return
 	}
@@ -167,14 +167,6 @@ func unknownCommandError(args [][]byte) string {
 
 func unknownSubcommandError(cmd string, sub []byte) string {
 	return fmt.Sprintf("ERR unknown subcommand '%.128s'. Try %s HELP.", sub, strings.ToUpper(cmd))
-}
-
-func cloneArgs(args [][]byte) [][]byte {
-	out := make([][]byte, len(args))
-	for i, a := range args {
-		out[i] = append([]byte(nil), a...)
-	}
-	return out
 }
 
 const (

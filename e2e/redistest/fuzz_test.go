@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tidwall/redcon"
+	"github.com/sentinel-go/sentinel/resp"
 )
 
 // FuzzCommand feeds arbitrary client input through the RESP reader and the command path of
@@ -40,20 +40,18 @@ func FuzzCommand(f *testing.F) {
 		s.mu.Lock()
 		c := s.newClient(a, s.life)
 		s.mu.Unlock()
-		rd := redcon.NewReader(bytes.NewReader(input))
+		rd := resp.NewReader(bytes.NewReader(input))
 		for i := 0; i < 100; i++ {
-			cmds, err := rd.ReadCommands()
+			cmd, err := rd.ReadCommand()
 			if err != nil {
 				break
 			}
-			s.mu.Lock()
-			for _, cmd := range cmds {
-				if len(cmd.Args) > 0 && unsafeForFuzz[strings.ToLower(string(cmd.Args[0]))] {
-					continue
-				}
-				s.execute(c, cmd)
-				c.flush()
+			if len(cmd.Args) > 0 && unsafeForFuzz[strings.ToLower(string(cmd.Args[0]))] {
+				continue
 			}
+			s.mu.Lock()
+			s.execute(c, cmd)
+			c.flush()
 			s.mu.Unlock()
 		}
 		s.mu.Lock()
@@ -65,7 +63,7 @@ func FuzzCommand(f *testing.F) {
 		probe := &client{s: s, wake: make(chan struct{}, 1), authed: true}
 		s.cfg = defaultConfig()
 		s.faults.busy = false
-		s.execute(probe, redcon.Command{Args: [][]byte{[]byte("PING")}})
+		s.execute(probe, resp.Command{Args: [][]byte{[]byte("PING")}})
 		s.mu.Unlock()
 		if got := string(probe.w.Bytes()); got != "+PONG\r\n" {
 			t.Fatalf("PING after input %q = %q", input, got)

@@ -12,8 +12,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/tidwall/redcon"
-
 	"github.com/sentinel-go/sentinel/resp"
 )
 
@@ -324,12 +322,12 @@ func readSnapshotPayload(br *bufio.Reader, hs handshake) ([]byte, error) {
 
 // streamFromMaster applies the master's command stream until the link fails.
 func (s *Server) streamFromMaster(l *life, ml *masterLink, br *bufio.Reader, timeout time.Duration) error {
-	rd := redcon.NewReader(br)
+	rd := resp.NewReader(br)
 	for {
 		// The master pings every repl-ping-replica-period; silence longer than repl-timeout
 		// means it is gone even if TCP has not noticed.
 		ml.nc.SetReadDeadline(time.Now().Add(timeout))
-		cmds, err := rd.ReadCommands()
+		cmd, err := rd.ReadCommand()
 		if err != nil {
 			return err
 		}
@@ -341,8 +339,15 @@ func (s *Server) streamFromMaster(l *life, ml *masterLink, br *bufio.Reader, tim
 			s.mu.Unlock()
 			return errLinkStopped
 		}
-		for _, cmd := range cmds {
+		for {
 			s.applyFromMaster(cmd)
+			if !rd.Buffered() {
+				break
+			}
+			if cmd, err = rd.ReadCommand(); err != nil {
+				s.mu.Unlock()
+				return err
+			}
 		}
 		s.mu.Unlock()
 	}
@@ -350,7 +355,7 @@ func (s *Server) streamFromMaster(l *life, ml *masterLink, br *bufio.Reader, tim
 
 // applyFromMaster executes one command of the master's stream and proxies its exact bytes
 // to our own replicas. The caller holds mu.
-func (s *Server) applyFromMaster(cmd redcon.Command) {
+func (s *Server) applyFromMaster(cmd resp.Command) {
 	r := &s.repl
 	r.lastIO = s.now()
 	if len(cmd.Args) == 0 {
