@@ -1054,3 +1054,40 @@ func crossReplicate(t *testing.T, m, r *diffNode) {
 		t.Errorf("write on the replica: %v", err)
 	}
 }
+
+// TestDifferentialProtocolErrors sends malformed requests on fresh connections and compares
+// what comes back, up to the connection closing: the reply texts and whether the
+// connection survives are part of the protocol.
+func TestDifferentialProtocolErrors(t *testing.T) {
+	inputs := []string{
+		"*x\r\n",
+		"*1\r\n:1\r\n",
+		"*1\r\n$-1\r\n",
+		"*1\r\n$536870913\r\n",
+		"*3000000000\r\n",
+		"set \"a b\r\n",
+		"set \"a\"b c\r\n",
+		"*0\r\nPING\r\n",
+		"ECHO 'it\\'s' \"\\x41\\n\"\r\nPING\r\n",
+		"\r\n\r\nPING\r\n",
+		"*1\r\n$4\r\nPING\r\n*2\r\n$4\r\nECHO\r\n$2\r\nhi\r\n",
+	}
+	runDifferential(t, func(t *testing.T, impl diffImpl, rec *diffRecord) {
+		n := impl.start(t, nil)
+		for _, in := range inputs {
+			nc, err := net.Dial("tcp", n.addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			nc.SetDeadline(time.Now().Add(2 * time.Second))
+			if _, err := nc.Write([]byte(in)); err != nil {
+				t.Fatal(err)
+			}
+			// Half-close so a server waiting for more of a request sees the end of it.
+			nc.(*net.TCPConn).CloseWrite()
+			got, _ := io.ReadAll(nc)
+			nc.Close()
+			rec.set(fmt.Sprintf("%q", in), string(got))
+		}
+	})
+}
