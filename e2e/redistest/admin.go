@@ -321,7 +321,12 @@ func cmdShutdown(s *Server, c *client, args [][]byte) {
 		}
 	}
 	c.closeNow()
-	go s.Kill() // Kill waits for this connection's goroutines, so it cannot run on them
+	// Kill waits for this connection's goroutines, so it cannot run on one of them.
+	s.bg.Add(1)
+	go func() {
+		defer s.bg.Done()
+		s.Kill()
+	}()
 }
 
 // clientByAddr finds a connection by its remote address. The caller holds mu.

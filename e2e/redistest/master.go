@@ -305,13 +305,21 @@ func (s *Server) serveSync(c *client, replid string, offset int64, psync bool) {
 		// repl-diskless-sync-delay: wait for more replicas to share one transfer. The
 		// snapshot is taken when the delay ends, so it needs no buffered stream.
 		l := s.life
-		time.AfterFunc(time.Duration(s.cfg.disklessSyncDelay)*time.Second, func() {
+		delay := time.Duration(s.cfg.disklessSyncDelay) * time.Second
+		l.wg.Add(1)
+		go func() {
+			defer l.wg.Done()
+			select {
+			case <-l.done:
+				return
+			case <-time.After(delay):
+			}
 			s.mu.Lock()
 			defer s.mu.Unlock()
 			if s.life == l && c.replica == link && link.state == "wait_bgsave" {
 				s.startFullSync(c, psync)
 			}
-		})
+		}()
 		return
 	}
 	s.startFullSync(c, psync)

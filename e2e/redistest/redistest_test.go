@@ -2,6 +2,7 @@ package redistest
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"strings"
 	"testing"
@@ -423,4 +424,13 @@ func TestFaultHooks(t *testing.T) {
 	if s.RunID() == id {
 		t.Fatal("a restart must change the run ID")
 	}
+	var replyErr redis.Error
+	if err := c.Do(ctx, "SHUTDOWN", "NOSAVE").Err(); err == nil || errors.As(err, &replyErr) {
+		t.Fatalf("SHUTDOWN answered (%v); Redis closes the connection instead", err)
+	}
+	waitFor(t, 2*time.Second, "SHUTDOWN to stop the instance", func() bool { return !s.Alive() })
+	if err := s.Restart(RestartOptions{KeepData: true, KeepRunID: true}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 2*time.Second, "answers after SHUTDOWN and restart", func() bool { return c.Ping(ctx).Err() == nil })
 }

@@ -50,7 +50,9 @@ type Server struct {
 	addr string // fixed at the first listen, so a restart comes back on the same port
 
 	mu      sync.Mutex
-	life    *life // nil while killed
+	life    *life          // nil while killed
+	last    *life          // the latest life, running or being torn down
+	bg      sync.WaitGroup // goroutines outside any life (a SHUTDOWN's kill); Close waits
 	closed  bool
 	runID   string
 	started time.Time
@@ -160,7 +162,7 @@ func (s *Server) reset() {
 // begin starts a life on ln. The caller holds mu.
 func (s *Server) begin(ln net.Listener) {
 	l := &life{ln: ln, done: make(chan struct{})}
-	s.life = l
+	s.life, s.last = l, l
 	s.started = time.Now()
 	l.wg.Add(2)
 	go s.acceptLoop(l)
@@ -193,6 +195,7 @@ func (s *Server) Close() {
 	s.closed = true
 	s.mu.Unlock()
 	s.Kill()
+	s.bg.Wait()
 }
 
 // Kill makes the instance vanish the way a killed process does: the listener and every
@@ -202,7 +205,13 @@ func (s *Server) Kill() {
 	s.mu.Lock()
 	l := s.life
 	if l == nil {
+		// Already killed, perhaps by SHUTDOWN on another goroutine still tearing down:
+		// wait for that, so Close never returns before every goroutine has ended.
+		last := s.last
 		s.mu.Unlock()
+		if last != nil {
+			last.wg.Wait()
+		}
 		return
 	}
 	s.life = nil
