@@ -1071,6 +1071,21 @@ func TestDifferentialProtocolErrors(t *testing.T) {
 		"ECHO 'it\\'s' \"\\x41\\n\"\r\nPING\r\n",
 		"\r\n\r\nPING\r\n",
 		"*1\r\n$4\r\nPING\r\n*2\r\n$4\r\nECHO\r\n$2\r\nhi\r\n",
+		// Redis's own integer parser and header framing, not Go's.
+		"*+1\r\n$4\r\nPING\r\n",
+		"*01\r\n$4\r\nPING\r\n",
+		"*-0\r\n",
+		"*1\r\n$+4\r\nPING\r\n",
+		"*1\r\n$04\r\nPING\r\n",
+		"*1\rX$4\rYPING\r\n",
+		"*1\r\n$4\r\nPINGxy*1\r\n$4\r\nPING\r\n",
+		"*1\r\n:",
+		"*1\r\n\xff\r\n",
+		"*1\r\n\r\n",
+		"ECHO a\vb\r\n",
+		"ECHO \"a\"\vb\r\n",
+		"ECHO a\x00b\r\nPING\r\n",
+		"*1\x00\r\n",
 	}
 	runDifferential(t, func(t *testing.T, impl diffImpl, rec *diffRecord) {
 		n := impl.start(t, nil)
