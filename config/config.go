@@ -1,0 +1,121 @@
+package config
+
+import "time"
+
+// Redis's defaults for a sentinel, named so that rewrites can tell a default from a choice.
+const (
+	DefaultPort            = 26379
+	DefaultDownAfter       = 30 * time.Second
+	DefaultFailoverTimeout = 180 * time.Second
+	DefaultParallelSyncs   = 1
+)
+
+// Config is everything a sentinel reads at start-up and writes back when its state changes.
+// sentinel.conf and the YAML form both load into it; Rewrite writes it back.
+type Config struct {
+	// Path is the absolute path of the main config file ("" when none: Rewrite then fails).
+	Path string
+	// StatePath, from `sentinel state-config-file <path>`, receives the generated state
+	// (myid, epochs, known-*) instead of Path, so that Path may be read-only.
+	StatePath string
+
+	Port          int      // default 26379; 0 means no TCP listener
+	Bind          []string // default ["*", "-::*"]
+	ProtectedMode bool     // sentinel default: no
+	Daemonize     bool
+	Supervised    string // no, upstart, systemd, auto
+	Pidfile       string
+	Logfile       string // "" logs to stdout
+	LogLevel      string // debug, verbose, notice (default), warning
+	// LogFormat is ours: "redis" (Redis's own line format, default), "text" (hclog) or "json".
+	LogFormat string
+	Dir       string // working directory, made absolute at load
+	// RequirePass is the default user's password: clients must AUTH with it, and it is the
+	// outgoing password to other sentinels when SentinelPass is unset.
+	RequirePass string
+	// Users are ACL `user` lines, each the name followed by its rules, as written.
+	Users [][]string
+	// RenameCommands renames the sentinel's own commands (top-level rename-command);
+	// an empty new name disables the command. Keys are lower case.
+	RenameCommands map[string]string
+	BindSourceAddr string
+
+	// Sentinel block.
+	MyID                string // 40 characters; generated at start-up when empty
+	CurrentEpoch        uint64
+	AnnounceIP          string
+	AnnouncePort        int
+	AnnounceHostnames   bool
+	ResolveHostnames    bool
+	DenyScriptsReconfig bool // default yes
+	SentinelUser        string
+	SentinelPass        string
+
+	// Masters in the order they were declared.
+	Masters []*Master
+}
+
+// Master is one `sentinel monitor` and the per-master directives that follow it.
+type Master struct {
+	Name   string
+	Host   string // as written; an IP unless resolve-hostnames is on
+	Port   int
+	Quorum int
+
+	DownAfter             time.Duration // default 30 s
+	FailoverTimeout       time.Duration // default 180 s
+	ParallelSyncs         int           // default 1
+	MasterRebootDownAfter time.Duration // 0 disables
+	NotificationScript    string
+	ClientReconfigScript  string
+	AuthPass              string
+	AuthUser              string
+	// RenameCommands maps a command name (lower case) to the name the monitored servers
+	// know it by; it applies to everything sent for this master, its replicas and sentinels.
+	RenameCommands map[string]string
+
+	ConfigEpoch uint64
+	LeaderEpoch uint64
+	// Leader is the run ID we voted for in LeaderEpoch. redis-sentinel does not persist it;
+	// we do (only in the state we write) so a restarted sentinel keeps its vote.
+	Leader string
+
+	KnownReplicas  []Addr
+	KnownSentinels []KnownSentinel
+}
+
+// Addr is a host (IP, or hostname with resolve-hostnames) and a port.
+type Addr struct {
+	Host string
+	Port int
+}
+
+// KnownSentinel is a peer sentinel remembered in the config.
+type KnownSentinel struct {
+	Addr
+	RunID string
+}
+
+// Default returns the settings of a sentinel.conf with no directives.
+func Default() *Config {
+	return &Config{
+		Port:                DefaultPort,
+		Bind:                []string{"*", "-::*"},
+		Supervised:          "no",
+		LogLevel:            "notice",
+		LogFormat:           "redis",
+		DenyScriptsReconfig: true,
+		RenameCommands:      map[string]string{},
+	}
+}
+
+// NewMaster returns a master with redis-sentinel's defaults.
+func NewMaster(name, host string, port, quorum int) *Master {
+	return &Master{
+		Name: name, Host: host, Port: port, Quorum: quorum,
+		DownAfter:       DefaultDownAfter,
+		FailoverTimeout: DefaultFailoverTimeout,
+		ParallelSyncs:   DefaultParallelSyncs,
+		RenameCommands:  map[string]string{},
+	}
+}
