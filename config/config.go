@@ -15,8 +15,9 @@ const (
 type Config struct {
 	// Path is the absolute path of the main config file ("" when none: Rewrite then fails).
 	Path string
-	// StatePath, from `sentinel state-config-file <path>`, receives the generated state
-	// (myid, epochs, known-*) instead of Path, so that Path may be read-only.
+	// StatePath, from `sentinel state-config-file <path>` (as written; relative to Path's
+	// directory), receives the generated state (myid, epochs, votes, known-*) instead of
+	// Path, so that Path may be read-only. StateFile returns the path actually used.
 	StatePath string
 
 	Port          int      // default 26379; 0 means no TCP listener
@@ -29,16 +30,31 @@ type Config struct {
 	LogLevel      string // debug, verbose, notice (default), warning
 	// LogFormat is ours: "redis" (Redis's own line format, default), "text" (hclog) or "json".
 	LogFormat string
-	Dir       string // working directory, made absolute at load
+	// Dir is the working directory: the last `dir`, else the one Load ran in; absolute,
+	// without symbolic links (as getcwd returns it, which the rewrite writes). The
+	// caller changes into it; relative paths in the file are relative to it.
+	Dir string
 	// RequirePass is the default user's password: clients must AUTH with it, and it is the
 	// outgoing password to other sentinels when SentinelPass is unset.
 	RequirePass string
-	// Users are ACL `user` lines, each the name followed by its rules, as written.
+	// Users are ACL `user` lines, each the name followed by its rules, as written. A
+	// `default` user line replaces the default user (from a reset) and wins over
+	// requirepass, as in Redis.
 	Users [][]string
 	// RenameCommands renames the sentinel's own commands (top-level rename-command);
 	// an empty new name disables the command. Keys are lower case.
 	RenameCommands map[string]string
 	BindSourceAddr string
+
+	// Options holds the standard redis-server directives a sentinel does not use
+	// (maxmemory, tls-*, appendonly, ...) that differ from redis-server's defaults, keyed
+	// by primary name (replica-priority, not slave-priority), each in the canonical form
+	// redis-sentinel's rewrite writes. They are validated at load and written back, so a
+	// file keeps them. The TLS ones are here too (tls-port, tls-replication, ...).
+	Options map[string][]string
+	// Modules are loadmodule lines (path, then arguments). We cannot load Redis modules;
+	// they are kept so the file still works with redis-sentinel.
+	Modules [][]string
 
 	// Sentinel block.
 	MyID                string // 40 characters; generated at start-up when empty
@@ -53,12 +69,28 @@ type Config struct {
 
 	// Masters in the order they were declared.
 	Masters []*Master
+
+	// declared is the address of each master as the main file (not the state file)
+	// declares it: the state file records only how the running state differs.
+	declared map[string]Addr
+}
+
+// Master returns the master with the given name (names are case-sensitive), or nil.
+func (c *Config) Master(name string) *Master {
+	for _, m := range c.Masters {
+		if m.Name == name {
+			return m
+		}
+	}
+	return nil
 }
 
 // Master is one `sentinel monitor` and the per-master directives that follow it.
 type Master struct {
-	Name   string
-	Host   string // as written; an IP unless resolve-hostnames is on
+	Name string
+	// Host is an IP as inet_ntop prints it (`1.2.3` in the file is 1.2.0.3), a hostname
+	// with resolve-hostnames, and as written with announce-hostnames.
+	Host   string
 	Port   int
 	Quorum int
 
@@ -73,11 +105,14 @@ type Master struct {
 	// RenameCommands maps a command name (lower case) to the name the monitored servers
 	// know it by; it applies to everything sent for this master, its replicas and sentinels.
 	RenameCommands map[string]string
+	// renameSpelling remembers how a renamed command was spelled in the file (CONFIG),
+	// which redis-sentinel writes back as is.
+	renameSpelling map[string]string
 
 	ConfigEpoch uint64
 	LeaderEpoch uint64
 	// Leader is the run ID we voted for in LeaderEpoch. redis-sentinel does not persist it;
-	// we do (only in the state we write) so a restarted sentinel keeps its vote.
+	// we do, in the state file only (see doc.go), so a restarted sentinel keeps its vote.
 	Leader string
 
 	KnownReplicas  []Addr
@@ -106,6 +141,7 @@ func Default() *Config {
 		LogFormat:           "redis",
 		DenyScriptsReconfig: true,
 		RenameCommands:      map[string]string{},
+		Options:             map[string][]string{},
 	}
 }
 

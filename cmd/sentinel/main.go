@@ -1,8 +1,8 @@
 // Command sentinel is a Redis Sentinel replacement, meant to run from the same sentinel.conf
 // as redis-sentinel.
 //
-// The sentinel itself is not built yet; today the command offers --demo, a live replication
-// topology on embedded redistest instances.
+// `sentinel <config> [--name value ...]` runs the daemon, taking the same file and the same
+// extra arguments as redis-sentinel. --demo runs a live topology on embedded instances.
 package main
 
 import (
@@ -14,6 +14,8 @@ import (
 	"os/signal"
 	"runtime"
 	"runtime/debug"
+	"slices"
+	"strings"
 	"syscall"
 )
 
@@ -22,7 +24,8 @@ import (
 var version = ""
 
 const usage = `Usage:
-  sentinel /path/to/sentinel.conf       run as a sentinel (not implemented yet)
+  sentinel /path/to/sentinel.conf [--name value ...]
+                                        run as a sentinel; extra arguments are config lines
   sentinel --demo [--demo-duration D]   run a master with two replicas and a writer, show replication
   sentinel --version                    print the version
   sentinel --help                       print this help
@@ -39,6 +42,12 @@ func main() {
 
 // run is the command without the process around it; it returns the exit code.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	// redis-sentinel's form: the config file first, then "--name value..." config lines,
+	// which the flag package cannot parse. "--sentinel" only selects the mode there.
+	args = slices.DeleteFunc(slices.Clone(args), func(a string) bool { return a == "--sentinel" })
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		return runSentinel(ctx, args[0], args[1:], stdout, stderr)
+	}
 	fs := flag.NewFlagSet("sentinel", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	demo := fs.Bool("demo", false, "run the replication demo on embedded instances")
@@ -78,9 +87,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		return 0
-	case fs.NArg() == 1:
-		fmt.Fprintf(stderr, "sentinel: cannot run from %s: the sentinel is not implemented yet; try --demo\n", fs.Arg(0))
-		return 1
 	default:
 		printUsage(stderr)
 		return 1

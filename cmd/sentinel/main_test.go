@@ -76,7 +76,7 @@ func TestRunModes(t *testing.T) {
 		{args: []string{"--help"}, code: 0, stdout: "Usage:"},
 		{args: []string{"-h"}, code: 0, stdout: "--demo"},
 		{args: []string{"--version"}, code: 0, stdout: "sentinel "},
-		{args: []string{"/etc/redis/sentinel.conf"}, code: 1, stderr: "not implemented yet", noStdout: true},
+		{args: []string{"/nonexistent/sentinel.conf"}, code: 1, stderr: "/nonexistent/sentinel.conf", noStdout: true},
 		{args: []string{"--demo", "x.conf"}, code: 1, stderr: "no config file", noStdout: true},
 		{args: []string{"--no-such-flag"}, code: 2, stderr: "no-such-flag", noStdout: true},
 	} {

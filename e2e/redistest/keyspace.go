@@ -1,11 +1,12 @@
 package redistest
 
 import (
-	"path"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/sentinel-go/sentinel/glob"
 )
 
 const numDBs = 16
@@ -398,17 +399,8 @@ func (s *Server) liveKeys(dbi int, pattern string) []string {
 	return keys
 }
 
-// globMatch matches Redis glob patterns. path.Match has the same syntax for *, ? and [...]
-// but treats '/' specially and reports malformed patterns as errors; Redis does neither, so a
-// malformed pattern simply matches nothing here.
-func globMatch(pattern, s string) bool {
-	if !strings.Contains(pattern, "/") && !strings.Contains(s, "/") {
-		ok, err := path.Match(pattern, s)
-		return err == nil && ok
-	}
-	ok, err := path.Match(strings.ReplaceAll(pattern, "/", "\x00"), strings.ReplaceAll(s, "/", "\x00"))
-	return err == nil && ok
-}
+// globMatch matches Redis glob patterns with Redis's own matcher, quirks included.
+func globMatch(pattern, s string) bool { return glob.Match(pattern, s) }
 
 func cmdKeys(s *Server, c *client, args [][]byte) {
 	c.w.Strings(s.liveKeys(c.db, string(args[1])))

@@ -1,0 +1,274 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/signal"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/sentinel-go/sentinel/config"
+	"github.com/sentinel-go/sentinel/monitor"
+	"github.com/sentinel-go/sentinel/monitor/link"
+	"github.com/sentinel-go/sentinel/monitor/server"
+	"github.com/sentinel-go/sentinel/redislog"
+)
+
+// runSentinel is `sentinel <config> [--name value ...]`: the daemon. It returns the exit code.
+func runSentinel(ctx context.Context, path string, extra []string, stdout, stderr io.Writer) int {
+	cfg, err := config.Load(path, extra)
+	if err != nil {
+		var le *config.LineError
+		if errors.As(err, &le) {
+			fmt.Fprint(stderr, le.Report())
+		} else {
+			fmt.Fprintf(stderr, "sentinel: %v\n", err)
+		}
+		return 1
+	}
+	if err := checkWritable(cfg); err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	if cfg.Daemonize && cfg.Supervised != "systemd" {
+		child, err := daemonize()
+		if err != nil {
+			fmt.Fprintf(stderr, "sentinel: daemonize: %v\n", err)
+			return 1
+		}
+		if !child {
+			return 0
+		}
+	}
+	if cfg.Dir != "" {
+		if err := os.Chdir(cfg.Dir); err != nil {
+			fmt.Fprintf(stderr, "Can't chdir to '%s': %v\n", cfg.Dir, err)
+			return 1
+		}
+	}
+	logger, err := newLogger(cfg, stdout)
+	if err != nil {
+		fmt.Fprintf(stderr, "sentinel: %v\n", err)
+		return 1
+	}
+	d := &daemon{cfg: cfg, log: logger}
+	if err := d.run(ctx); err != nil {
+		logger.Error(err.Error())
+		return 1
+	}
+	return 0
+}
+
+// checkWritable refuses to start when the state could not be saved, as redis-sentinel does:
+// a sentinel that cannot remember its votes and epochs is unsafe.
+func checkWritable(cfg *config.Config) error {
+	target := cfg.Path
+	if cfg.StatePath != "" {
+		target = cfg.StatePath
+	}
+	if target == "" {
+		return errors.New("Sentinel needs config file on disk to save state. Exiting...")
+	}
+	f, err := os.OpenFile(target, os.O_WRONLY|os.O_CREATE, 0o644)
+	if err != nil {
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return fmt.Errorf("Sentinel config file %s is not writable: %v. Exiting...", target, err)
+	}
+	return f.Close()
+}
+
+// newLogger builds the configured logger: Redis's line format by default, or hclog's text
+// or JSON, to the logfile or stdout.
+func newLogger(cfg *config.Config, stdout io.Writer) (hclog.Logger, error) {
+	level, err := redislog.ParseLevel(cfg.LogLevel)
+	if err != nil {
+		return nil, err
+	}
+	out := stdout
+	if cfg.Logfile != "" {
+		if out, err = redislog.Open(cfg.Logfile); err != nil {
+			return nil, fmt.Errorf("can't open the log file: %w", err)
+		}
+	}
+	switch cfg.LogFormat {
+	case "text", "json":
+		return hclog.New(&hclog.LoggerOptions{
+			Name: "sentinel", Level: level, Output: out, JSONFormat: cfg.LogFormat == "json",
+			TimeFormat: "2006-01-02T15:04:05.000Z07:00",
+		}), nil
+	}
+	return redislog.New(redislog.Options{Output: out, Level: level, Pid: os.Getpid()}), nil
+}
+
+// daemon is a running sentinel: the monitoring driver, its links and the RESP endpoint.
+type daemon struct {
+	cfg *config.Config
+	log hclog.Logger
+	srv *server.Server
+}
+
+// fileStore saves the state by rewriting the config file, logging as redis-sentinel does.
+type fileStore struct{ log hclog.Logger }
+
+func (s fileStore) Save(c *config.Config) error {
+	if err := c.Rewrite(); err != nil {
+		s.log.Warn("WARNING: Sentinel was not able to save the new configuration on disk!!!: " + err.Error())
+		return err
+	}
+	s.log.Info("Sentinel new configuration saved on disk")
+	return nil
+}
+
+func (d *daemon) run(ctx context.Context) error {
+	cfg, log := d.cfg, d.log
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	go func() {
+		select {
+		case s := <-sigs:
+			name := "SIGTERM"
+			if s == syscall.SIGINT {
+				name = "SIGINT"
+			}
+			log.Warn(fmt.Sprintf("Received %s scheduling shutdown...", name))
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+
+	log.Warn("oO0OoO0OoO0Oo Sentinel is starting oO0OoO0OoO0Oo")
+	log.Warn(fmt.Sprintf("%s, pid=%d, just started", versionLine(), os.Getpid()))
+	log.Warn("Configuration loaded")
+	redis.SetLogger(link.GoRedisLogger{Log: log.Named("go-redis")})
+	var driver *monitor.Driver
+	transport := link.New(link.Options{
+		Observe:    func(o monitor.Observation) { driver.Observe(o) },
+		SourceAddr: cfg.BindSourceAddr,
+		Logger:     log.Named("link"),
+	})
+	var err error
+	driver, err = monitor.NewDriver(monitor.DriverOptions{
+		Config:    cfg,
+		Store:     fileStore{log: log},
+		Transport: transport,
+		Events:    d.event,
+		Logs:      func(l monitor.LogLine) { logAt(log, l.Level, l.Text) },
+	})
+	if err != nil {
+		return err
+	}
+
+	listeners, err := server.Listen(cfg.Bind, cfg.Port)
+	if err != nil {
+		return fmt.Errorf("Could not create server TCP listening socket %s: %w", net.JoinHostPort(firstBind(cfg.Bind), strconv.Itoa(cfg.Port)), err)
+	}
+	exe, _ := os.Executable()
+	d.srv = server.New(server.Options{
+		Sentinel:       monitor.Endpoint{D: driver},
+		Logger:         log.Named("server"),
+		ProtectedMode:  cfg.ProtectedMode,
+		RequirePass:    cfg.RequirePass,
+		Users:          cfg.Users,
+		RenameCommands: cfg.RenameCommands,
+		Port:           cfg.Port,
+		ConfigFile:     cfg.Path,
+		Executable:     exe,
+		Shutdown: func() {
+			log.Warn("User requested shutdown...")
+			cancel()
+		},
+	})
+
+	if cfg.Pidfile != "" || cfg.Daemonize {
+		pidfile := cfg.Pidfile
+		if pidfile == "" {
+			pidfile = "/var/run/redis.pid"
+		}
+		if err := writePidfile(pidfile); err != nil {
+			log.Warn("Failed to write PID file: " + err.Error())
+		} else {
+			defer func() {
+				log.Info("Removing the pid file.")
+				removePidfile(pidfile)
+			}()
+		}
+	}
+
+	log.Info(fmt.Sprintf("Running mode=sentinel, port=%d.", cfg.Port))
+	var wg sync.WaitGroup
+	for _, l := range listeners {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := d.srv.Serve(l); err != nil && !errors.Is(err, server.ErrServerClosed) {
+				log.Error("serve: " + err.Error())
+			}
+		}()
+	}
+	log.Warn("Sentinel ID is " + driver.MyID())
+	if cfg.Supervised == "systemd" || (cfg.Supervised == "auto" && os.Getenv("NOTIFY_SOCKET") != "") {
+		_ = sdNotify("STATUS=Ready to accept connections\nREADY=1\n")
+		defer func() { _ = sdNotify("STOPPING=1\n") }()
+	}
+
+	driverErr := make(chan error, 1)
+	go func() { driverErr <- driver.Run(ctx) }()
+	<-ctx.Done()
+	err = <-driverErr // the state is saved one last time before Run returns
+	shutdownCtx, done := context.WithTimeout(context.Background(), 5*time.Second)
+	defer done()
+	_ = d.srv.Shutdown(shutdownCtx)
+	wg.Wait()
+	transport.Shutdown()
+	log.Warn("Sentinel is now ready to exit, bye bye...")
+	if errors.Is(err, monitor.ErrSave) {
+		return nil // already reported by the store; exiting is still clean
+	}
+	return err
+}
+
+func firstBind(b []string) string {
+	if len(b) == 0 {
+		return "*"
+	}
+	return b[0]
+}
+
+// event logs an event at its level and publishes it on our Pub/Sub, as redis-sentinel does
+// (debug events are logged only).
+func (d *daemon) event(e monitor.Event) {
+	logAt(d.log, e.Level, e.String())
+	if e.Level != monitor.Debug && d.srv != nil {
+		d.srv.Publish(e.Type, e.Message)
+	}
+}
+
+// logAt maps Redis's levels onto hclog's: debug → Trace, verbose → Debug, notice → Info,
+// warning → Warn.
+func logAt(log hclog.Logger, level monitor.Level, msg string) {
+	switch level {
+	case monitor.Debug:
+		log.Trace(msg)
+	case monitor.Verbose:
+		log.Debug(msg)
+	case monitor.Notice:
+		log.Info(msg)
+	default:
+		log.Warn(msg)
+	}
+}

@@ -1,0 +1,119 @@
+package monitor
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sentinel-go/sentinel/resp"
+)
+
+// fieldNames extracts the keys of a RESP2 flat map reply of bulk strings.
+func fieldNames(t *testing.T, reply string) []string {
+	t.Helper()
+	parts := strings.Split(reply, "\r\n")
+	var vals []string
+	for i := 1; i < len(parts); i++ {
+		if strings.HasPrefix(parts[i], "$") && i+1 < len(parts) {
+			vals = append(vals, parts[i+1])
+			i++
+		}
+	}
+	var keys []string
+	for i := 0; i < len(vals); i += 2 {
+		keys = append(keys, vals[i])
+	}
+	return keys
+}
+
+func query(h *harness, args ...string) string {
+	var w resp.Writer
+	bargs := make([][]byte, len(args))
+	for i, a := range args {
+		bargs[i] = []byte(a)
+	}
+	sub, ok := checkArity(&w, bargs)
+	if ok {
+		Query(h.c.View(), h.now, &w, sub, bargs)
+	}
+	return string(w.Bytes())
+}
+
+// The field order of redis-sentinel 7.0.15, which clients and Redis's own tests index into.
+var (
+	masterFields = strings.Fields(`name ip port runid flags link-pending-commands link-refcount
+		last-ping-sent last-ok-ping-reply last-ping-reply down-after-milliseconds info-refresh
+		role-reported role-reported-time config-epoch num-slaves num-other-sentinels quorum
+		failover-timeout parallel-syncs`)
+	replicaFields = strings.Fields(`name ip port runid flags link-pending-commands link-refcount
+		last-ping-sent last-ok-ping-reply last-ping-reply down-after-milliseconds info-refresh
+		role-reported role-reported-time master-link-down-time master-link-status master-host
+		master-port slave-priority slave-repl-offset replica-announced`)
+	sentinelFields = strings.Fields(`name ip port runid flags link-pending-commands link-refcount
+		last-ping-sent last-ok-ping-reply last-ping-reply down-after-milliseconds
+		last-hello-message voted-leader voted-leader-epoch`)
+)
+
+func TestInstanceMapsFieldOrder(t *testing.T) {
+	h := newHarness(t, "monitor mymaster 127.0.0.1 6379 2")
+	h.up("127.0.0.1:6379")
+	h.advance(100 * time.Millisecond)
+	h.answer("127.0.0.1:6379", pong)
+	h.c.Hello(h.now, "127.0.0.1,26380,"+peerID+",0,mymaster,127.0.0.1,6379,0")
+	h.collect()
+
+	if got := fieldNames(t, query(h, "master", "mymaster")); !slices.Equal(got, masterFields) {
+		t.Errorf("MASTER fields\n got %v\nwant %v", got, masterFields)
+	}
+	if got := fieldNames(t, query(h, "replicas", "mymaster")); !slices.Equal(got, replicaFields) {
+		t.Errorf("REPLICAS fields\n got %v\nwant %v", got, replicaFields)
+	}
+	if got := fieldNames(t, query(h, "sentinels", "mymaster")); !slices.Equal(got, sentinelFields) {
+		t.Errorf("SENTINELS fields\n got %v\nwant %v", got, sentinelFields)
+	}
+	if got := query(h, "master", "mymaster"); !strings.Contains(got, "$5\r\nflags\r\n$6\r\nmaster\r\n") {
+		t.Errorf("a connected, healthy master's flags must be exactly master: %q", got)
+	}
+	if got := query(h, "get-master-addr-by-name", "mymaster"); got != "*2\r\n$9\r\n127.0.0.1\r\n$4\r\n6379\r\n" {
+		t.Errorf("GET-MASTER-ADDR-BY-NAME %q", got)
+	}
+	if got := query(h, "get-master-addr-by-name", "nosuch"); got != "*-1\r\n" {
+		t.Errorf("unknown master %q", got)
+	}
+	if got := query(h, "ckquorum", "mymaster"); got != "+OK 2 usable Sentinels. Quorum and failover authorization can be reached\r\n" {
+		t.Errorf("CKQUORUM %q", got)
+	}
+	if got := query(h, "masters", "x"); got != "-ERR wrong number of arguments for 'sentinel|masters' command\r\n" {
+		t.Errorf("arity %q", got)
+	}
+	if got := query(h, "foo"); got != "-ERR unknown subcommand 'foo'. Try SENTINEL HELP.\r\n" {
+		t.Errorf("unknown %q", got)
+	}
+	if got := query(h, "help"); !strings.HasPrefix(got, "*49\r\n+SENTINEL <subcommand>") {
+		t.Errorf("HELP %q", got[:40])
+	}
+	info := string(AppendInfo(h.c.View(), h.now, nil))
+	want := "# Sentinel\r\nsentinel_masters:1\r\nsentinel_tilt:0\r\nsentinel_tilt_since_seconds:-1\r\n" +
+		"sentinel_running_scripts:0\r\nsentinel_scripts_queue_length:0\r\nsentinel_simulate_failure_flags:0\r\n" +
+		"master0:name=mymaster,status=ok,address=127.0.0.1:6379,slaves=1,sentinels=2\r\n"
+	if info != want {
+		t.Errorf("INFO sentinel\n got %q\nwant %q", info, want)
+	}
+}
+
+func TestCkquorumReportsBothShortfalls(t *testing.T) {
+	h := newHarness(t, "monitor mymaster 127.0.0.1 6379 3")
+	for _, id := range []string{peerID, strings.Repeat("3", 40)} {
+		h.c.Hello(h.now, "127.0.0.1,2638"+id[:1]+","+id+",0,mymaster,127.0.0.1,6379,0")
+	}
+	h.collect()
+	// Both peers never answer: once they are down, only we are usable.
+	for range 30 {
+		h.advance(100 * time.Millisecond)
+	}
+	want := "-NOQUORUM 1 usable Sentinels. Not enough available Sentinels to reach the specified quorum for this master. Not enough available Sentinels to reach the majority and authorize a failover\r\n"
+	if got := query(h, "ckquorum", "mymaster"); got != want {
+		t.Errorf("got %q\nwant %q", got, want)
+	}
+}

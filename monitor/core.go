@@ -1,0 +1,224 @@
+package monitor
+
+import (
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"time"
+
+	"github.com/sentinel-go/sentinel/config"
+)
+
+// Store saves the sentinel's state: the driver's writes the config file, tests keep it in
+// memory. Save is called inside a step, before any reply or command of that step leaves, so
+// what a peer or client is told is always already on disk (redis-sentinel flushes the same
+// way).
+type Store interface {
+	Save(*config.Config) error
+}
+
+// ErrSave wraps a failed save; the command that needed it fails with Redis's text.
+var ErrSave = errors.New("monitor: saving the config failed")
+
+// Core is one sentinel's state and rules, without I/O: the driver feeds it time, observations
+// and requests, and carries out the Ready it returns. It is not safe for concurrent use.
+type Core struct {
+	cfg    *config.Config // global settings; Masters are rebuilt from live state when saved
+	store  Store
+	rand   *rand.Rand
+	timing Timing
+
+	myID         string
+	currentEpoch uint64
+	masters      map[string]*master
+	order        []*master // declaration order: the order of SENTINEL MASTERS and INFO
+	links        map[string]*link
+
+	now       time.Time
+	prevTick  time.Time
+	tilt      bool
+	tiltStart time.Time
+
+	needSave bool
+	saveErr  error
+	changed  bool // something a query can see changed since the last view
+	ready    Ready
+
+	simulateFailure int
+}
+
+// New builds the core from a loaded config. A missing myid is generated and saved at once,
+// as redis-sentinel does, and every master gets its +monitor event.
+func New(cfg *config.Config, store Store, rnd *rand.Rand, now time.Time) (*Core, error) {
+	c := &Core{
+		cfg:          cfg,
+		store:        store,
+		rand:         rnd,
+		timing:       DefaultTiming(),
+		myID:         cfg.MyID,
+		currentEpoch: cfg.CurrentEpoch,
+		masters:      map[string]*master{},
+		links:        map[string]*link{},
+		now:          now,
+		prevTick:     now,
+		changed:      true,
+	}
+	generated := false
+	if c.myID == "" {
+		var id [20]byte
+		for i := range id {
+			id[i] = byte(rnd.UintN(256))
+		}
+		c.myID = hex.EncodeToString(id[:])
+		generated = true
+	}
+	for _, mc := range cfg.Masters {
+		m := c.addMaster(mc)
+		for _, r := range mc.KnownReplicas {
+			c.addReplica(m, r)
+		}
+		for _, s := range mc.KnownSentinels {
+			c.addSentinel(m, s.Addr, s.RunID)
+		}
+	}
+	if generated {
+		if err := c.save(); err != nil {
+			return nil, err
+		}
+	}
+	for _, m := range c.order {
+		c.emit(Warning, "+monitor", &m.instance, fmt.Sprintf("quorum %d", m.cfg.Quorum))
+	}
+	return c, nil
+}
+
+// MyID is this sentinel's run ID as peers know it.
+func (c *Core) MyID() string { return c.myID }
+
+func (c *Core) addMaster(mc *config.Master) *master {
+	m := &master{cfg: mc, replicas: map[string]*instance{}, sentinels: map[string]*instance{}}
+	m.instance = instance{
+		kind: kindMaster, name: mc.Name, addr: config.Addr{Host: mc.Host, Port: mc.Port},
+		flags: flagMaster, roleReported: "master", roleReportedTime: c.now,
+	}
+	m.master = m
+	m.link = c.linkFor(&m.instance)
+	c.masters[mc.Name] = m
+	c.order = append(c.order, m)
+	c.changed = true
+	return m
+}
+
+func (c *Core) addReplica(m *master, a config.Addr) *instance {
+	r := &instance{
+		kind: kindReplica, name: addrKey(a), addr: a, flags: flagSlave, master: m,
+		priority: 100, announced: true, roleReported: "slave", roleReportedTime: c.now,
+	}
+	r.link = c.linkFor(r)
+	m.replicas[r.name] = r
+	c.changed = true
+	return r
+}
+
+func (c *Core) addSentinel(m *master, a config.Addr, runID string) *instance {
+	s := &instance{kind: kindSentinel, name: runID, runID: runID, addr: a, flags: flagSentinel, master: m}
+	s.link = c.linkFor(s)
+	m.sentinels[runID] = s
+	c.changed = true
+	return s
+}
+
+func (c *Core) removeInstance(in *instance) {
+	c.releaseLink(in)
+	m := in.master
+	switch in.kind {
+	case kindReplica:
+		delete(m.replicas, in.name)
+	case kindSentinel:
+		delete(m.sentinels, in.name)
+	}
+	c.changed = true
+}
+
+// replicas and sentinels return the instances in a stable order: every loop that sends,
+// emits or chooses goes over sorted keys, never map order.
+func (m *master) replicaList() []*instance { return sortedInstances(m.replicas) }
+
+func (m *master) sentinelList() []*instance { return sortedInstances(m.sentinels) }
+
+func sortedInstances(set map[string]*instance) []*instance {
+	list := make([]*instance, 0, len(set))
+	for _, in := range set {
+		list = append(list, in)
+	}
+	slices.SortFunc(list, func(a, b *instance) int {
+		if a.name < b.name {
+			return -1
+		}
+		if a.name > b.name {
+			return 1
+		}
+		return 0
+	})
+	return list
+}
+
+// Ready returns what the last calls produced and clears it. Pending state is saved first.
+func (c *Core) Ready() Ready {
+	if c.needSave {
+		_ = c.save() // the failure is logged as Redis does; nothing is lost in memory
+	}
+	r := c.ready
+	c.ready = Ready{}
+	return r
+}
+
+// save writes the state now. redis-sentinel calls this "flush config".
+func (c *Core) save() error {
+	c.needSave = false
+	err := c.store.Save(c.Config())
+	c.saveErr = err
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrSave, err)
+	}
+	return nil
+}
+
+// SaveError is the error of the last save, nil after a successful one.
+func (c *Core) SaveError() error { return c.saveErr }
+
+// Config returns the state as a config to write: the global settings and, per master, its
+// current address and the generated lines (epochs, known replicas and sentinels).
+func (c *Core) Config() *config.Config {
+	cfg := *c.cfg
+	cfg.MyID = c.myID
+	cfg.CurrentEpoch = c.currentEpoch
+	cfg.Masters = make([]*config.Master, 0, len(c.order))
+	for _, m := range c.order {
+		mc := *m.cfg
+		mc.Host, mc.Port = m.addr.Host, m.addr.Port
+		mc.KnownReplicas = nil
+		for _, r := range m.replicaList() {
+			mc.KnownReplicas = append(mc.KnownReplicas, r.addr)
+		}
+		mc.KnownSentinels = nil
+		for _, s := range m.sentinelList() {
+			mc.KnownSentinels = append(mc.KnownSentinels, config.KnownSentinel{Addr: s.addr, RunID: s.runID})
+		}
+		cfg.Masters = append(cfg.Masters, &mc)
+	}
+	return &cfg
+}
+
+// raiseEpoch adopts a larger current epoch seen from a peer, saving it.
+func (c *Core) raiseEpoch(epoch uint64, m *master) {
+	if epoch <= c.currentEpoch {
+		return
+	}
+	c.currentEpoch = epoch
+	c.needSave = true
+	c.changed = true
+	c.emitRaw(Warning, "+new-epoch", fmt.Sprintf("%d", epoch), m.name)
+}

@@ -1,0 +1,26 @@
+// Package monitor is the sentinel's core: per master, the view of the master, its replicas
+// and its peer sentinels; subjective and objective down detection; discovery from INFO and
+// hello messages; TILT; the SENTINEL commands; and the events that report all of it.
+//
+// Core holds the state and the rules and does no I/O: the driver gives it the time (Tick,
+// Observe, Request all take now), the transport's observations (connections up and down,
+// replies, Pub/Sub messages) and client requests, and carries out the Ready it returns —
+// link changes, commands to send, events to log and publish. Whatever a step changed that
+// must survive a restart (myid, epochs, votes, discovered instances) is saved through the
+// Store before Ready returns, so nothing a peer or client is told can be forgotten.
+//
+// Invariants:
+//   - Only the driver goroutine touches a Core. Queries read a View, an immutable copy the
+//     driver publishes, so clients never wait for monitoring work.
+//   - Every loop that sends, emits or chooses goes over a stable order (declaration order of
+//     masters, sorted replica and sentinel names), never map order: a run replays exactly.
+//   - A reply is applied only if it came on the connection generation it was asked on;
+//     LinkDown resets the pending count, so late answers from dead connections are ignored.
+//   - Rules follow redis-sentinel 7.0 (spec §4-§5); where a comment names a Redis rule, the
+//     code mirrors it, and Timing holds Redis's constants (changeable by SENTINEL DEBUG).
+//
+// Links are shared by address: every master that sees an instance or a peer at an address
+// uses the same connections and the same PING timers, as redis-sentinel shares sentinel
+// links. Election and failover come next; this package already answers votes (one per
+// master per epoch, saved before the reply) so mixed groups with redis-sentinel elect.
+package monitor

@@ -1,0 +1,236 @@
+package monitor
+
+import (
+	"context"
+	"math/rand/v2"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/sentinel-go/sentinel/config"
+	"github.com/sentinel-go/sentinel/resp"
+)
+
+// Transport carries out link changes and sends for the driver; monitor/link implements it
+// with go-redis, tests with an in-memory network. Its methods must not block: the driver
+// is the only goroutine that touches the core.
+type Transport interface {
+	Open(spec LinkSpec)
+	Close(addr string)
+	Reconnect(addr string, kind LinkKind)
+	Send(s Send)
+}
+
+// DriverOptions configures a Driver.
+type DriverOptions struct {
+	Config    *config.Config
+	Store     Store
+	Transport Transport
+	// Events receives every event and log line, in order, after the state they report was
+	// saved. It runs on the driver goroutine, so it must be quick (log, publish).
+	Events func(Event)
+	Logs   func(LogLine)
+	Now    func() time.Time // default time.Now
+	Rand   *rand.Rand       // default seeded from the runtime
+}
+
+// Driver runs a Core: one goroutine feeds it ticks, observations and requests, saves, then
+// sends, then publishes, and keeps a View for queries.
+type Driver struct {
+	core  *Core
+	opts  DriverOptions
+	obs   chan Observation
+	reqs  chan request
+	hello chan string
+	view  atomic.Pointer[View]
+	done  chan struct{}
+}
+
+type request struct {
+	w    *resp.Writer
+	args []string
+	done chan struct{}
+}
+
+// NewDriver builds the core (saving a generated myid at once) and its first view.
+func NewDriver(o DriverOptions) (*Driver, error) {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Rand == nil {
+		o.Rand = rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
+	}
+	if o.Events == nil {
+		o.Events = func(Event) {}
+	}
+	if o.Logs == nil {
+		o.Logs = func(LogLine) {}
+	}
+	core, err := New(o.Config, o.Store, o.Rand, o.Now())
+	if err != nil {
+		return nil, err
+	}
+	d := &Driver{
+		core: core, opts: o,
+		obs:   make(chan Observation, 4096),
+		reqs:  make(chan request),
+		hello: make(chan string, 256),
+		done:  make(chan struct{}),
+	}
+	d.view.Store(core.View())
+	return d, nil
+}
+
+// MyID is the sentinel's run ID.
+func (d *Driver) MyID() string { return d.core.MyID() }
+
+// Observe hands an observation from the transport to the loop. It blocks when the loop is
+// far behind, which slows the link goroutines down rather than losing what they saw.
+func (d *Driver) Observe(o Observation) {
+	select {
+	case d.obs <- o:
+	case <-d.done:
+	}
+}
+
+// View returns the latest view.
+func (d *Driver) View() *View { return d.view.Load() }
+
+// Run drives the core until ctx ends, then saves the state one last time.
+func (d *Driver) Run(ctx context.Context) error {
+	defer close(d.done)
+	d.flush()
+	timer := time.NewTimer(d.tickInterval())
+	defer timer.Stop()
+	for {
+		viewDue := false
+		select {
+		case <-ctx.Done():
+			err := d.core.save()
+			d.flush()
+			return err
+		case o := <-d.obs:
+			now := d.opts.Now()
+			d.core.Observe(now, o)
+			// Take whatever else is queued in the same step: under load this turns
+			// thousands of replies into one save and one view.
+			for i := 0; i < 1024; i++ {
+				select {
+				case o := <-d.obs:
+					d.core.Observe(now, o)
+					continue
+				default:
+				}
+				break
+			}
+		case p := <-d.hello:
+			d.core.Hello(d.opts.Now(), p)
+		case r := <-d.reqs:
+			d.core.Request(d.opts.Now(), r.w, r.args)
+			d.flush()
+			d.view.Store(d.core.View())
+			close(r.done)
+			continue
+		case <-timer.C:
+			d.core.Tick(d.opts.Now())
+			timer.Reset(d.tickInterval())
+			viewDue = true
+		}
+		d.flush()
+		if viewDue && d.core.Changed() {
+			d.view.Store(d.core.View())
+		}
+	}
+}
+
+// tickInterval mirrors redis-sentinel's randomized hz (10 to 19 ticks a second), which keeps
+// sentinels started together from acting in lockstep.
+func (d *Driver) tickInterval() time.Duration {
+	return time.Second / time.Duration(10+d.opts.Rand.IntN(10))
+}
+
+// flush carries out a step's Ready: the core already saved; now links, sends, then events.
+func (d *Driver) flush() {
+	rd := d.core.Ready()
+	t := d.opts.Transport
+	for _, lc := range rd.Links {
+		switch lc.Op {
+		case LinkOpen:
+			t.Open(lc.Spec)
+		case LinkClose:
+			t.Close(lc.Spec.Addr)
+		case LinkReconnect:
+			t.Reconnect(lc.Spec.Addr, lc.Kind)
+		}
+	}
+	for _, s := range rd.Sends {
+		t.Send(s)
+	}
+	for _, l := range rd.Logs {
+		d.opts.Logs(l)
+	}
+	for _, e := range rd.Events {
+		d.opts.Events(e)
+	}
+}
+
+// Do runs a state-changing SENTINEL subcommand on the loop and waits for its reply, which
+// is appended to w only after what it changed was saved.
+func (d *Driver) Do(w *resp.Writer, args []string) {
+	r := request{w: w, args: args, done: make(chan struct{})}
+	select {
+	case d.reqs <- r:
+		<-r.done
+	case <-d.done:
+		w.Error("ERR sentinel is shutting down")
+	}
+}
+
+// Endpoint adapts a Driver to the RESP endpoint (monitor/server's Sentinel interface).
+type Endpoint struct{ D *Driver }
+
+// Command runs SENTINEL args...: reads from the view, changes through the loop.
+func (e Endpoint) Command(w *resp.Writer, args [][]byte) {
+	sub, ok := checkArity(w, args)
+	if !ok {
+		return
+	}
+	now := e.D.opts.Now()
+	switch {
+	case sub == "config" && len(args) == 3 && strings.EqualFold(string(args[1]), "get"):
+		configGet(e.D.View(), w, string(args[2]))
+	case sub == "failover":
+		// Failover is the next capability (election and failover); until it lands the
+		// command says so instead of pretending.
+		w.Error("ERR SENTINEL FAILOVER is not supported by this version")
+	case subcommands[sub].read:
+		Query(e.D.View(), now, w, sub, args)
+	default:
+		strs := make([]string, len(args))
+		for i, a := range args {
+			strs[i] = string(a)
+		}
+		e.D.Do(w, strs)
+	}
+}
+
+// Hello queues a hello a peer PUBLISHed to us; the reply never waits for it.
+func (e Endpoint) Hello(payload []byte) {
+	select {
+	case e.D.hello <- string(payload):
+	default: // a flood of hellos: the next one in two seconds carries the same news
+	}
+}
+
+// AppendInfo appends INFO's sentinel section.
+func (e Endpoint) AppendInfo(b []byte) []byte { return AppendInfo(e.D.View(), e.D.opts.Now(), b) }
+
+// MasterNames lists the masters for ROLE.
+func (e Endpoint) MasterNames() []string {
+	v := e.D.View()
+	names := make([]string, len(v.Masters))
+	for i, mv := range v.Masters {
+		names[i] = mv.Name
+	}
+	return names
+}

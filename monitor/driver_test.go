@@ -1,0 +1,132 @@
+package monitor
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/sentinel-go/sentinel/config"
+	"github.com/sentinel-go/sentinel/resp"
+)
+
+// fakeNet is an in-memory transport: every address answers like a healthy master with
+// one replica, unless it is marked dead.
+type fakeNet struct {
+	mu   sync.Mutex
+	d    *Driver
+	dead map[string]bool
+	wg   sync.WaitGroup
+}
+
+func (f *fakeNet) deliver(o Observation) {
+	f.wg.Add(1)
+	go func() {
+		defer f.wg.Done()
+		f.d.Observe(o)
+	}()
+}
+
+func (f *fakeNet) Open(spec LinkSpec) {
+	f.mu.Lock()
+	dead := f.dead[spec.Addr]
+	f.mu.Unlock()
+	if dead {
+		return
+	}
+	f.deliver(LinkUp{Addr: spec.Addr, Kind: CmdLink, Gen: 1, LocalIP: "127.0.0.1"})
+	if !spec.Sentinel {
+		f.deliver(LinkUp{Addr: spec.Addr, Kind: PubSubLink, Gen: 1})
+	}
+}
+
+func (f *fakeNet) Close(string)               {}
+func (f *fakeNet) Reconnect(string, LinkKind) {}
+
+func (f *fakeNet) Send(s Send) {
+	f.mu.Lock()
+	dead := f.dead[s.Addr]
+	f.mu.Unlock()
+	if dead {
+		return // a stopped process: the command is never answered
+	}
+	r := Reply{Addr: s.Addr, Gen: s.Gen, Tag: s.Tag}
+	switch s.Tag.Kind {
+	case TagPing:
+		r.Value = "PONG"
+	case TagInfo:
+		r.Value = "# Replication\r\nrole:master\r\nslave0:ip=127.0.0.1,port=6380,state=online,offset=1,lag=0\r\n"
+	default:
+		r.Value = int64(1)
+	}
+	f.deliver(r)
+}
+
+func (f *fakeNet) kill(addr string) {
+	f.mu.Lock()
+	f.dead[addr] = true
+	f.mu.Unlock()
+}
+
+// TestDriverDetectsDownInVirtualTime runs the whole driver loop on a fake network under
+// synctest: discovery, then +sdown within down-after plus a ping period of the master
+// going silent, all in virtual time.
+func TestDriverDetectsDownInVirtualTime(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cfg := config.Default()
+		cfg.MyID = myID
+		m := config.NewMaster("mymaster", "127.0.0.1", 6379, 1)
+		m.DownAfter = 2 * time.Second
+		cfg.Masters = []*config.Master{m}
+		net := &fakeNet{dead: map[string]bool{"127.0.0.1:6380": true}}
+		var mu sync.Mutex
+		var events []string
+		eventAt := map[string]time.Time{}
+		d, err := NewDriver(DriverOptions{
+			Config: cfg, Store: &memStore{}, Transport: net,
+			Events: func(e Event) {
+				mu.Lock()
+				defer mu.Unlock()
+				events = append(events, e.String())
+				eventAt[e.String()] = time.Now()
+			},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		net.d = d
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error)
+		go func() { done <- d.Run(ctx) }()
+
+		time.Sleep(3 * time.Second) // virtual: the INFO of the first tick discovered the replica
+		synctest.Wait()
+		var w resp.Writer
+		Endpoint{D: d}.Command(&w, [][]byte{[]byte("replicas"), []byte("mymaster")})
+		if !strings.Contains(string(w.Bytes()), "127.0.0.1:6380") {
+			t.Fatalf("replica not listed: %q", w.Bytes())
+		}
+		killed := time.Now()
+		net.kill("127.0.0.1:6379")
+		time.Sleep(5 * time.Second)
+		synctest.Wait()
+		mu.Lock()
+		at, ok := eventAt["+sdown master mymaster 127.0.0.1 6379"]
+		mu.Unlock()
+		if !ok {
+			t.Fatalf("no +sdown; events %q", events)
+		}
+		// Down-after counts from the first unanswered PING, sent at most a ping period
+		// after the last reply.
+		if lag := at.Sub(killed); lag < 2*time.Second || lag > 3200*time.Millisecond {
+			t.Fatalf("+sdown %v after the master went silent, want within [2s, 3.2s]", lag)
+		}
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		net.wg.Wait()
+	})
+}

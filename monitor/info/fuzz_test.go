@@ -1,0 +1,219 @@
+package info
+
+import (
+	"math"
+	"math/big"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The reference below is a second reading of sentinelRefreshInstanceInfo, written to look
+// like the C rather than to be fast: each line becomes a NUL-terminated byte array that
+// strchr/strstr walk and that gets NULs written into it, and numbers go through math/big.
+// Parse must agree with it on every input.
+
+func refCStr(b []byte, i int) string {
+	n := 0
+	for b[i+n] != 0 {
+		n++
+	}
+	return string(b[i : i+n])
+}
+
+func refStrchr(b []byte, i int, c byte) int {
+	for ; b[i] != 0; i++ {
+		if b[i] == c {
+			return i
+		}
+	}
+	return -1
+}
+
+func refStrstr(b []byte, i int, s string) int {
+	if k := strings.Index(refCStr(b, i), s); k >= 0 {
+		return i + k
+	}
+	return -1
+}
+
+// refNumber is the sign and the digit run strtol would read, as a big integer.
+func refNumber(s string) *big.Int {
+	s = strings.TrimLeft(s, " \t\n\v\f\r")
+	sign := ""
+	if s != "" && (s[0] == '+' || s[0] == '-') {
+		sign, s = s[:1], s[1:]
+	}
+	n := len(s) - len(strings.TrimLeft(s, "0123456789"))
+	if n == 0 {
+		return new(big.Int)
+	}
+	v, _ := new(big.Int).SetString(sign+s[:n], 10)
+	return v
+}
+
+func refStrtoll(s string) int64 {
+	v := refNumber(s)
+	if v.Cmp(big.NewInt(math.MaxInt64)) > 0 {
+		return math.MaxInt64
+	}
+	if v.Cmp(big.NewInt(math.MinInt64)) < 0 {
+		return math.MinInt64
+	}
+	return v.Int64()
+}
+
+func refStrtoull(s string) uint64 {
+	v := refNumber(s)
+	mag := new(big.Int).Abs(v)
+	if mag.Cmp(new(big.Int).SetUint64(math.MaxUint64)) > 0 {
+		return math.MaxUint64
+	}
+	if v.Sign() < 0 {
+		return -mag.Uint64()
+	}
+	return mag.Uint64()
+}
+
+func refAtoi(s string) int { return int(int32(refStrtoll(s))) }
+
+func refReplica(l string) (Replica, bool) {
+	b := append([]byte(l), 0)
+	var ip, port int
+	if refStrstr(b, 0, "ip=") < 0 {
+		if ip = refStrchr(b, 0, ':'); ip < 0 {
+			return Replica{}, false
+		}
+		ip++
+		if port = refStrchr(b, ip, ','); port < 0 {
+			return Replica{}, false
+		}
+		b[port] = 0
+		port++
+		end := refStrchr(b, port, ',')
+		if end < 0 {
+			return Replica{}, false
+		}
+		b[end] = 0
+	} else {
+		ip = refStrstr(b, 0, "ip=") + 3
+		if port = refStrstr(b, 0, "port="); port < 0 {
+			return Replica{}, false
+		}
+		port += 5
+		if end := refStrchr(b, ip, ','); end >= 0 {
+			b[end] = 0
+		}
+		if end := refStrchr(b, port, ','); end >= 0 {
+			b[end] = 0
+		}
+	}
+	return Replica{IP: refCStr(b, ip), Port: refAtoi(refCStr(b, port))}, true
+}
+
+func refParse(text string) Info {
+	text, _, _ = strings.Cut(text, "\x00")
+	inf := Info{SlavePriority: 100, ReplicaAnnounced: true}
+	role := ""
+	for _, l := range strings.Split(text, "\r\n") {
+		if len(l) >= 47 && l[:7] == "run_id:" {
+			inf.RunID = l[7:47]
+			inf.Present |= FieldRunID
+		}
+		if len(l) >= 7 && l[:5] == "slave" && l[5] >= '0' && l[5] <= '9' {
+			if r, ok := refReplica(l); ok {
+				inf.Replicas = append(inf.Replicas, r)
+				inf.Present |= FieldReplicas
+			}
+			continue
+		}
+		if len(l) >= 32 && l[:30] == "master_link_down_since_seconds" {
+			ms := big.NewInt(refStrtoll(l[31:]))
+			ms.Mul(ms, big.NewInt(1000))
+			// C's product in two's complement, then nanoseconds clamped to the Duration range.
+			mod := new(big.Int).Lsh(big.NewInt(1), 64)
+			ms.Mod(ms, mod)
+			if ms.Cmp(big.NewInt(math.MaxInt64)) > 0 {
+				ms.Sub(ms, mod)
+			}
+			ns := ms.Mul(ms, big.NewInt(int64(time.Millisecond)))
+			switch {
+			case ns.Cmp(big.NewInt(math.MaxInt64)) > 0:
+				inf.MasterLinkDownSince = math.MaxInt64
+			case ns.Cmp(big.NewInt(math.MinInt64)) < 0:
+				inf.MasterLinkDownSince = math.MinInt64
+			default:
+				inf.MasterLinkDownSince = time.Duration(ns.Int64())
+			}
+			inf.Present |= FieldMasterLinkDownSince
+		}
+		if len(l) >= 11 && l[:11] == "role:master" {
+			role = "master"
+			inf.Present |= FieldRole
+		} else if len(l) >= 10 && l[:10] == "role:slave" {
+			role = "slave"
+			inf.Present |= FieldRole
+		}
+		inf.Role = role
+		if role != "slave" {
+			continue
+		}
+		if len(l) >= 12 && l[:12] == "master_host:" {
+			inf.MasterHost = l[12:]
+			inf.Present |= FieldMasterHost
+		}
+		if len(l) >= 12 && l[:12] == "master_port:" {
+			inf.MasterPort = refAtoi(l[12:])
+			inf.Present |= FieldMasterPort
+		}
+		if len(l) >= 19 && l[:19] == "master_link_status:" {
+			inf.MasterLinkUp = strings.ToLower(l[19:]) == "up"
+			inf.Present |= FieldMasterLinkStatus
+		}
+		if len(l) >= 15 && l[:15] == "slave_priority:" {
+			inf.SlavePriority = refAtoi(l[15:])
+			inf.Present |= FieldSlavePriority
+		}
+		if len(l) >= 18 && l[:18] == "slave_repl_offset:" {
+			inf.ReplOffset = refStrtoull(l[18:])
+			inf.Present |= FieldReplOffset
+		}
+		if len(l) >= 18 && l[:18] == "replica_announced:" {
+			inf.ReplicaAnnounced = refAtoi(l[18:]) != 0
+			inf.Present |= FieldReplicaAnnounced
+		}
+	}
+	return inf
+}
+
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{
+		"role:slave\r\nmaster_host:h\r\nmaster_port:-70000\r\nmaster_link_status:UP\r\n",
+		"slave0:1.2.3.4,5,online\r\nslave1:ip=port=,",
+		"master_link_down_since_seconds: -99999999999999999\r\nrole:slave\r\nslave_repl_offset:-0",
+		"run_id:0123456789012345678901234567890123456789\x00role:master",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		got := Parse(text)
+		if want := refParse(text); !reflect.DeepEqual(got, want) {
+			t.Fatalf("Parse(%q)\n got  %+v\n want %+v", text, got, want)
+		}
+		if got.RunID != "" && len(got.RunID) != 40 {
+			t.Fatalf("run ID %q", got.RunID)
+		}
+	})
+}
+
+func TestCNumbersAgainstReference(t *testing.T) {
+	for _, s := range []string{"", "-", "+", " -0", "9223372036854775807", "-9223372036854775808",
+		"99999999999999999999999", "-99999999999999999999999", "18446744073709551615",
+		"-18446744073709551615", "4294967296", "-2147483649", "\v12", "1\x002"} {
+		if Strtoll(s) != refStrtoll(s) || Strtoull(s) != refStrtoull(s) || Atoi(s) != refAtoi(s) {
+			t.Errorf("%q: %d %d %d, reference %d %d %d", s, Strtoll(s), Strtoull(s), Atoi(s),
+				refStrtoll(s), refStrtoull(s), refAtoi(s))
+		}
+	}
+}

@@ -1,0 +1,156 @@
+package monitor
+
+import (
+	"net"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sentinel-go/sentinel/config"
+)
+
+type kind int
+
+const (
+	kindMaster kind = iota
+	kindReplica
+	kindSentinel
+)
+
+// String is the word Redis uses for the kind in event prefixes.
+func (k kind) String() string {
+	switch k {
+	case kindMaster:
+		return "master"
+	case kindReplica:
+		return "slave"
+	}
+	return "sentinel"
+}
+
+// flags are Redis's SRI_* instance flags; SENTINEL MASTER prints them in flagWords order.
+type flags uint32
+
+const (
+	flagSDown flags = 1 << iota
+	flagODown
+	flagMaster
+	flagSlave
+	flagSentinel
+	flagDisconnected // derived from the links when printed, kept here for the word order
+	flagMasterDown
+	flagFailoverInProgress
+	flagPromoted
+	flagReconfSent
+	flagReconfInprog
+	flagReconfDone
+	flagForceFailover
+	flagScriptKillSent
+	flagMasterReboot // not printed, as in Redis
+)
+
+var flagWords = []struct {
+	f    flags
+	word string
+}{
+	{flagSDown, "s_down"}, {flagODown, "o_down"}, {flagMaster, "master"}, {flagSlave, "slave"},
+	{flagSentinel, "sentinel"}, {flagDisconnected, "disconnected"}, {flagMasterDown, "master_down"},
+	{flagFailoverInProgress, "failover_in_progress"}, {flagPromoted, "promoted"},
+	{flagReconfSent, "reconf_sent"}, {flagReconfInprog, "reconf_inprog"},
+	{flagReconfDone, "reconf_done"}, {flagForceFailover, "force_failover"},
+	{flagScriptKillSent, "script_kill_sent"},
+}
+
+func (f flags) String() string {
+	var b strings.Builder
+	for _, w := range flagWords {
+		if f&w.f != 0 {
+			if b.Len() > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(w.word)
+		}
+	}
+	return b.String()
+}
+
+// instance is a master, a replica or a peer sentinel as one master sees it.
+type instance struct {
+	kind   kind
+	name   string // master name, "ip:port" for a replica, run ID for a sentinel
+	addr   config.Addr
+	runID  string
+	flags  flags
+	link   *link
+	master *master // the master this instance belongs to; itself for a master
+
+	sDownSince time.Time
+	oDownSince time.Time
+	lastPub    time.Time // last hello this instance accepted from us
+
+	// From INFO (masters and replicas).
+	info             string
+	infoRefresh      time.Time
+	roleReported     string
+	roleReportedTime time.Time
+	rebootSince      time.Time // MASTER_REBOOT noticed at
+
+	// Replicas.
+	masterLinkDownTime time.Duration
+	masterLinkUp       bool
+	masterHost         string
+	masterPort         int
+	priority           int
+	replOffset         int64
+	announced          bool
+	confChangeTime     time.Time
+
+	// Sentinels.
+	lastHello           time.Time
+	lastMasterDownReply time.Time
+	leader              string // the vote this sentinel reported to us
+	leaderEpoch         uint64
+}
+
+// master is a monitored master with the replicas and sentinels it knows.
+type master struct {
+	instance
+	cfg       *config.Master
+	replicas  map[string]*instance // by "ip:port"
+	sentinels map[string]*instance // by run ID
+
+	failoverState     string
+	failoverStartTime time.Time
+}
+
+func masterOf(in *instance) *master { return in.master }
+
+func (m *master) downAfter() time.Duration { return m.cfg.DownAfter }
+
+// addrKey is how Redis names a replica: "ip:port", IPv6 in brackets.
+func addrKey(a config.Addr) string {
+	return net.JoinHostPort(a.Host, strconv.Itoa(a.Port))
+}
+
+// announceHost is the address Redis shows for an instance. We keep addresses as given (an
+// IP unless resolve-hostnames), so with announce-hostnames off this is the IP itself.
+func (c *Core) announceHost(a config.Addr) string { return a.Host }
+
+// disconnected reports whether a link the instance needs is missing: sentinels use only a
+// command link, masters and replicas also a Pub/Sub link.
+func (in *instance) disconnected() bool {
+	l := in.link
+	if l == nil || !l.cmd.up {
+		return true
+	}
+	return in.kind != kindSentinel && !l.pubsub.up
+}
+
+// printedFlags adds the link-derived word.
+func (in *instance) printedFlags() flags {
+	f := in.flags &^ (flagDisconnected | flagMasterReboot)
+	if in.disconnected() {
+		f |= flagDisconnected
+	}
+	return f
+}

@@ -1,0 +1,119 @@
+package monitor
+
+// The core's inputs (observations from the transport) and outputs (Ready): plain values, so
+// tests can drive a Core without sockets.
+
+// TagKind says what a command was sent for, so its reply can be handled.
+type TagKind int
+
+const (
+	TagIgnore  TagKind = iota // fire and forget (CLIENT KILL, SCRIPT KILL, ...)
+	TagPing                   // PING
+	TagInfo                   // INFO
+	TagPublish                // PUBLISH __sentinel__:hello
+	TagAskDown                // SENTINEL is-master-down-by-addr
+)
+
+// Tag travels with a command and comes back with its reply.
+type Tag struct {
+	Kind TagKind
+	// Master is the master a hello or a down-state question was about; the reply updates
+	// the instance of that master at the link's address.
+	Master string
+	// Name is the instance's name within that master: the master's own name, "ip:port"
+	// for a replica, the run ID for a sentinel.
+	Name string
+}
+
+// Send is a command for the command connection of the link at Addr. Gen is the connection
+// generation it was meant for: the transport drops it if that connection is gone, so a
+// reply is never taken for the answer to a question asked on an older connection.
+type Send struct {
+	Addr string
+	Gen  uint64
+	Tag  Tag
+	Args []string
+}
+
+// LinkOp is what to do with a link.
+type LinkOp int
+
+const (
+	LinkOpen      LinkOp = iota // start connecting, and keep reconnecting at most once a second
+	LinkClose                   // close for good
+	LinkReconnect               // drop the current connection of Kind and connect again
+)
+
+// LinkChange asks the transport to open, close or recycle a link.
+type LinkChange struct {
+	Op   LinkOp
+	Kind LinkKind // for LinkReconnect
+	Spec LinkSpec
+}
+
+// Ready is what one step produced, to be carried out in this order: links, sends, events.
+// The state that needed saving was already saved through the Store before Ready returned.
+type Ready struct {
+	Links  []LinkChange
+	Sends  []Send
+	Events []Event
+	Logs   []LogLine
+}
+
+// LogLine is a plain log line that is not an event (never published), such as Redis's
+// "<runid> voted for <runid> <epoch>".
+type LogLine struct {
+	Level Level
+	Text  string
+}
+
+// Observation is something the transport saw.
+type Observation interface{ observation() }
+
+// LinkUp: a connection of the link at Addr is established (AUTH and CLIENT SETNAME sent).
+type LinkUp struct {
+	Addr    string
+	Kind    LinkKind
+	Gen     uint64
+	LocalIP string // our side of the command connection, announced in hellos
+}
+
+// LinkDown: that connection is gone; commands still pending on it are lost.
+type LinkDown struct {
+	Addr string
+	Kind LinkKind
+	Gen  uint64
+	Err  string
+}
+
+// Reply answers a Send. Err is the Redis error text when the server replied with an error.
+// Value is a string for status and bulk replies, int64 for integers, []any for arrays, nil
+// for null replies.
+type Reply struct {
+	Addr  string
+	Gen   uint64
+	Tag   Tag
+	Value any
+	Err   string
+}
+
+// Message is a Pub/Sub message received on the link's Pub/Sub connection.
+type Message struct {
+	Addr    string
+	Gen     uint64
+	Channel string
+	Payload string
+}
+
+// PubSubActivity is any other Pub/Sub frame (subscribe confirmations, pings): it shows the
+// connection is alive.
+type PubSubActivity struct {
+	Addr string
+	Gen  uint64
+}
+
+func (LinkUp) observation()         {}
+func (LinkDown) observation()       {}
+func (Reply) observation()          {}
+func (Message) observation()        {}
+func (PubSubActivity) observation() {}

@@ -1,0 +1,150 @@
+package monitor
+
+import (
+	"time"
+)
+
+// LinkKind tells a command connection from a Pub/Sub one.
+type LinkKind int
+
+const (
+	CmdLink LinkKind = iota
+	PubSubLink
+)
+
+func (k LinkKind) String() string {
+	if k == PubSubLink {
+		return "pubsub"
+	}
+	return "cmd"
+}
+
+// LinkSpec is what the transport needs to open a link: where, and how to introduce itself.
+type LinkSpec struct {
+	Addr     string // host:port
+	Sentinel bool   // a peer sentinel: command connection only
+	AuthUser string
+	AuthPass string
+	// ClientName is sent as CLIENT SETNAME; the transport appends "-cmd" or "-pubsub".
+	ClientName string
+	// Rename maps lower-case command names to the names the server knows them by.
+	Rename map[string]string
+}
+
+// conn is the core's view of one connection of a link, fed by LinkUp/LinkDown observations.
+type conn struct {
+	up       bool
+	gen      uint64 // generation of the current connection, from LinkUp
+	connTime time.Time
+}
+
+// link is redis-sentinel's instanceLink: the connections to one address and their timers,
+// shared by every master that sees an instance (or a peer sentinel) at that address.
+type link struct {
+	spec     LinkSpec
+	refcount int
+
+	cmd    conn
+	pubsub conn
+
+	pending        int // commands sent on the command connection still awaiting a reply
+	localIP        string
+	pcLastActivity time.Time
+
+	actPingTime   time.Time // oldest unanswered PING; zero when none is outstanding
+	lastPingTime  time.Time
+	lastAvailTime time.Time // last acceptable PING reply
+	lastPongTime  time.Time // last reply of any kind
+}
+
+func (c *Core) linkFor(in *instance) *link {
+	key := addrKey(in.addr)
+	if l, ok := c.links[key]; ok {
+		l.refcount++
+		return l
+	}
+	m := in.master
+	spec := LinkSpec{
+		Addr:       key,
+		Sentinel:   in.kind == kindSentinel,
+		ClientName: "sentinel-" + c.myID[:8],
+		Rename:     m.cfg.RenameCommands,
+	}
+	if in.kind == kindSentinel {
+		switch {
+		case c.cfg.SentinelPass != "":
+			spec.AuthUser, spec.AuthPass = c.cfg.SentinelUser, c.cfg.SentinelPass
+		case c.cfg.RequirePass != "":
+			spec.AuthPass = c.cfg.RequirePass
+		}
+	} else if m.cfg.AuthPass != "" {
+		spec.AuthUser, spec.AuthPass = m.cfg.AuthUser, m.cfg.AuthPass
+	}
+	// Redis starts the clock at link creation, so an instance that never answers still goes
+	// down after down-after-milliseconds.
+	now := c.now
+	l := &link{spec: spec, refcount: 1, actPingTime: now, lastAvailTime: now, lastPongTime: now}
+	c.links[key] = l
+	if in.addr.Port != 0 { // port 0 is Redis's "invalid address": never connected
+		c.ready.Links = append(c.ready.Links, LinkChange{Op: LinkOpen, Spec: spec})
+	}
+	return l
+}
+
+func (c *Core) releaseLink(in *instance) {
+	l := in.link
+	if l == nil {
+		return
+	}
+	in.link = nil
+	l.refcount--
+	if l.refcount > 0 {
+		return
+	}
+	delete(c.links, l.spec.Addr)
+	c.ready.Links = append(c.ready.Links, LinkChange{Op: LinkClose, Spec: l.spec})
+}
+
+func (c *Core) linkUp(l *link, o LinkUp) {
+	cn := &l.cmd
+	if o.Kind == PubSubLink {
+		cn = &l.pubsub
+		l.pcLastActivity = c.now
+	} else {
+		l.pending = 0
+		l.localIP = o.LocalIP
+	}
+	*cn = conn{up: true, gen: o.Gen, connTime: c.now}
+	if o.Kind == CmdLink {
+		// The first PING goes out at once, as redis-sentinel's reconnect does.
+		c.sendPing(l)
+	}
+}
+
+func (c *Core) linkDown(l *link, o LinkDown) {
+	cn := &l.cmd
+	if o.Kind == PubSubLink {
+		cn = &l.pubsub
+	}
+	if cn.gen != o.Gen || !cn.up {
+		return
+	}
+	cn.up = false
+	if o.Kind == CmdLink {
+		l.pending = 0
+	}
+}
+
+// send queues a command on the link's command connection.
+func (c *Core) send(l *link, tag Tag, args ...string) {
+	l.pending++
+	c.ready.Sends = append(c.ready.Sends, Send{Addr: l.spec.Addr, Gen: l.cmd.gen, Tag: tag, Args: args})
+}
+
+func (c *Core) sendPing(l *link) {
+	c.send(l, Tag{Kind: TagPing}, "PING")
+	l.lastPingTime = c.now
+	if l.actPingTime.IsZero() {
+		l.actPingTime = c.now
+	}
+}

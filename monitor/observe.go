@@ -1,0 +1,376 @@
+package monitor
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/sentinel-go/sentinel/config"
+	"github.com/sentinel-go/sentinel/monitor/hello"
+	"github.com/sentinel-go/sentinel/monitor/info"
+)
+
+// Observe feeds one thing the transport saw.
+func (c *Core) Observe(now time.Time, o Observation) {
+	c.now = now
+	switch o := o.(type) {
+	case LinkUp:
+		if l := c.links[o.Addr]; l != nil {
+			c.linkUp(l, o)
+			c.changed = true
+		}
+	case LinkDown:
+		if l := c.links[o.Addr]; l != nil {
+			c.linkDown(l, o)
+			c.changed = true
+		}
+	case Reply:
+		l := c.links[o.Addr]
+		if l == nil || !l.cmd.up || l.cmd.gen != o.Gen {
+			return // an answer from a connection we no longer use
+		}
+		l.pending--
+		c.changed = true
+		c.handleReply(l, o)
+	case Message:
+		l := c.links[o.Addr]
+		if l == nil || !l.pubsub.up || l.pubsub.gen != o.Gen {
+			return
+		}
+		l.pcLastActivity = now
+		if o.Channel == hello.Channel && !hello.FromSelf(o.Payload, c.myID) {
+			c.processHello(o.Payload)
+		}
+	case PubSubActivity:
+		if l := c.links[o.Addr]; l != nil && l.pubsub.up && l.pubsub.gen == o.Gen {
+			l.pcLastActivity = now
+		}
+	}
+}
+
+// Hello processes a hello a peer sent us directly with PUBLISH (spec §2.5, §4.4).
+func (c *Core) Hello(now time.Time, payload string) {
+	c.now = now
+	c.processHello(payload)
+}
+
+func (c *Core) handleReply(l *link, o Reply) {
+	if o.Tag.Kind == TagPing {
+		c.pingReply(l, o)
+		return
+	}
+	m := c.masters[o.Tag.Master]
+	if m == nil {
+		return
+	}
+	var in *instance
+	switch {
+	case o.Tag.Name == m.name && m.link == l:
+		in = &m.instance
+	case m.replicas[o.Tag.Name] != nil:
+		in = m.replicas[o.Tag.Name]
+	case m.sentinels[o.Tag.Name] != nil:
+		in = m.sentinels[o.Tag.Name]
+	}
+	if in == nil || in.link != l {
+		return
+	}
+	switch o.Tag.Kind {
+	case TagInfo:
+		if text, ok := o.Value.(string); ok && o.Err == "" {
+			c.refreshInfo(in, text)
+		}
+	case TagPublish:
+		if o.Err == "" {
+			in.lastPub = c.now
+		}
+	case TagAskDown:
+		c.askReply(in, o)
+	}
+}
+
+// pingReply: PONG, LOADING and MASTERDOWN prove the instance is alive; any other reply only
+// proves the connection is.
+func (c *Core) pingReply(l *link, o Reply) {
+	text := o.Err
+	if text == "" {
+		text, _ = o.Value.(string)
+	}
+	l.lastPongTime = c.now
+	if strings.HasPrefix(text, "PONG") || strings.HasPrefix(text, "LOADING") || strings.HasPrefix(text, "MASTERDOWN") {
+		l.lastAvailTime = c.now
+		l.actPingTime = time.Time{}
+		if strings.HasPrefix(text, "PONG") {
+			c.forEachInstanceOn(l, func(in *instance) { in.flags &^= flagMasterReboot })
+		}
+		return
+	}
+	if strings.HasPrefix(text, "BUSY") {
+		// A script is hogging the server: Redis kills it once the instance is judged down.
+		c.forEachInstanceOn(l, func(in *instance) {
+			if in.flags&flagSDown != 0 && in.flags&flagScriptKillSent == 0 {
+				c.send(l, Tag{}, "SCRIPT", "KILL")
+				in.flags |= flagScriptKillSent
+			}
+		})
+	}
+}
+
+// forEachInstanceOn visits the instances sharing link l.
+func (c *Core) forEachInstanceOn(l *link, fn func(*instance)) {
+	for _, m := range c.order {
+		if m.link == l {
+			fn(&m.instance)
+		}
+		if r := m.replicas[l.spec.Addr]; r != nil && r.link == l {
+			fn(r)
+		}
+		for _, s := range m.sentinels {
+			if s.link == l {
+				fn(s)
+			}
+		}
+	}
+}
+
+// askReply records a peer's answer to is-master-down-by-addr: [down, leader, leader epoch].
+// Anything else is ignored, as Redis does.
+func (c *Core) askReply(s *instance, o Reply) {
+	arr, ok := o.Value.([]any)
+	if o.Err != "" || !ok || len(arr) != 3 {
+		return
+	}
+	down, ok1 := arr[0].(int64)
+	leader, ok2 := arr[1].(string)
+	epoch, ok3 := arr[2].(int64)
+	if !ok1 || !ok2 || !ok3 {
+		return
+	}
+	s.lastMasterDownReply = c.now
+	if down == 1 {
+		s.flags |= flagMasterDown
+	} else {
+		s.flags &^= flagMasterDown
+	}
+	if leader != "*" {
+		if uint64(epoch) != s.leaderEpoch {
+			c.logf(Warning, "%s voted for %s %d", s.name, leader, epoch)
+		}
+		s.leader = leader
+		s.leaderEpoch = uint64(epoch)
+	}
+}
+
+// logf records a plain log line (not an event: never published).
+func (c *Core) logf(level Level, format string, args ...any) {
+	c.ready.Logs = append(c.ready.Logs, LogLine{Level: level, Text: fmt.Sprintf(format, args...)})
+}
+
+// refreshInfo applies an INFO reply (spec §4.5).
+func (c *Core) refreshInfo(in *instance, text string) {
+	inf := info.Parse(text)
+	in.info = text
+	m := in.master
+
+	if inf.Has(info.FieldRunID) && in.runID != inf.RunID {
+		if in.runID != "" {
+			c.emit(Notice, "+reboot", in, "")
+			if in.kind == kindMaster && m.cfg.MasterRebootDownAfter != 0 {
+				in.flags |= flagMasterReboot
+				in.rebootSince = c.now
+			}
+		}
+		in.runID = inf.RunID
+	}
+	if in.kind == kindMaster {
+		for _, r := range inf.Replicas {
+			a := config.Addr{Host: r.IP, Port: r.Port}
+			if m.replicas[addrKey(a)] == nil {
+				c.emit(Notice, "+slave", c.addReplica(m, a), "")
+				c.needSave = true
+			}
+		}
+	}
+	in.masterLinkDownTime = inf.MasterLinkDownSince
+	if inf.Role == "slave" {
+		// Fields a reply leaves out keep their last value, as in Redis.
+		if inf.Has(info.FieldMasterHost) && !strings.EqualFold(in.masterHost, inf.MasterHost) {
+			in.masterHost = inf.MasterHost
+			in.confChangeTime = c.now
+		}
+		if inf.Has(info.FieldMasterPort) && in.masterPort != inf.MasterPort {
+			in.masterPort = inf.MasterPort
+			in.confChangeTime = c.now
+		}
+		if inf.Has(info.FieldMasterLinkStatus) {
+			in.masterLinkUp = inf.MasterLinkUp
+		}
+		if inf.Has(info.FieldSlavePriority) {
+			in.priority = inf.SlavePriority
+		}
+		if inf.Has(info.FieldReplOffset) {
+			in.replOffset = int64(inf.ReplOffset)
+		}
+		if inf.Has(info.FieldReplicaAnnounced) {
+			in.announced = inf.ReplicaAnnounced
+		}
+	}
+	in.infoRefresh = c.now
+	c.changed = true
+
+	if inf.Role != "" && inf.Role != in.roleReported {
+		in.roleReported = inf.Role
+		in.roleReportedTime = c.now
+		if inf.Role == "slave" {
+			in.confChangeTime = c.now
+		}
+		sign := "-"
+		if (in.kind == kindMaster) == (inf.Role == "master") {
+			sign = "+"
+		}
+		c.emit(Verbose, sign+"role-change", in, "new reported role is "+inf.Role)
+	}
+}
+
+// processHello applies a peer's hello (spec §4.4): discover the peer, adopt a larger
+// current epoch, and follow a master whose newer config epoch moved it elsewhere.
+func (c *Core) processHello(payload string) {
+	h, err := hello.Parse(payload)
+	if err != nil || hello.FromSelf(payload, c.myID) {
+		return
+	}
+	m := c.masters[h.MasterName]
+	if m == nil {
+		return
+	}
+	c.changed = true
+	addr := config.Addr{Host: h.IP, Port: h.Port}
+	si := m.sentinels[h.RunID]
+	if si != nil && si.addr != addr {
+		si = nil
+	}
+	if si == nil {
+		removed := 0
+		if old := m.sentinels[h.RunID]; old != nil {
+			c.removeInstance(old)
+			removed = 1
+		}
+		if removed > 0 {
+			c.emit(Notice, "+sentinel-address-switch", &m.instance,
+				fmt.Sprintf("ip %s port %d for %s", h.IP, h.Port, h.RunID))
+		} else if other := m.sentinelAt(addr); other != nil {
+			// Another sentinel now answers at that address (restarted with a new ID): the
+			// old entry can only be stale, everywhere.
+			c.emit(Notice, "+sentinel-invalid-addr", other, "")
+			stale := other.runID
+			for _, mm := range c.order {
+				if s := mm.sentinels[stale]; s != nil {
+					c.removeInstance(s)
+				}
+			}
+		}
+		si = c.addSentinel(m, addr, h.RunID)
+		if removed == 0 {
+			c.emit(Notice, "+sentinel", si, "")
+		} else {
+			c.updateSentinelAddressInAllMasters(si)
+		}
+		c.needSave = true
+	}
+
+	c.raiseEpoch(h.CurrentEpoch, m)
+
+	if m.cfg.ConfigEpoch < h.MasterConfigEpoch {
+		m.cfg.ConfigEpoch = h.MasterConfigEpoch
+		newAddr := config.Addr{Host: h.MasterIP, Port: h.MasterPort}
+		if newAddr != m.addr {
+			c.emit(Warning, "+config-update-from", si, "")
+			c.switchMaster(m, newAddr)
+		}
+	}
+	si.lastHello = c.now
+}
+
+func (m *master) sentinelAt(a config.Addr) *instance {
+	for _, s := range m.sentinelList() {
+		if s.addr == a {
+			return s
+		}
+	}
+	return nil
+}
+
+// updateSentinelAddressInAllMasters moves the same peer to its new address under the other
+// masters too, after it was seen moving under one.
+func (c *Core) updateSentinelAddressInAllMasters(si *instance) {
+	n := 0
+	for _, m := range c.order {
+		s := m.sentinels[si.runID]
+		if m == si.master || s == nil || s.addr == si.addr {
+			continue
+		}
+		c.releaseLink(s)
+		s.addr = si.addr
+		s.link = c.linkFor(s)
+		n++
+	}
+	if n > 0 {
+		c.emit(Notice, "+sentinel-address-update", si, fmt.Sprintf("%d additional matching instances", n))
+	}
+}
+
+// switchMaster moves a master to a new address (spec §7.6): its replicas become every old
+// replica but the new master plus the old master itself, rediscovered with +slave.
+func (c *Core) switchMaster(m *master, to config.Addr) {
+	from := m.addr
+	var replicas []config.Addr
+	for _, r := range m.replicaList() {
+		if r.addr != to {
+			replicas = append(replicas, r.addr)
+		}
+	}
+	if from != to {
+		replicas = append(replicas, from)
+	}
+	c.emitRaw(Warning, "+switch-master",
+		fmt.Sprintf("%s %s %d %s %d", m.name, c.announceHost(from), from.Port, c.announceHost(to), to.Port), m.name)
+	c.resetMaster(m, false)
+	c.releaseLink(&m.instance)
+	m.addr = to
+	m.cfg.Host, m.cfg.Port = to.Host, to.Port
+	m.link = c.linkFor(&m.instance)
+	m.sDownSince, m.oDownSince = time.Time{}, time.Time{}
+	for _, a := range replicas {
+		c.emit(Notice, "+slave", c.addReplica(m, a), "")
+	}
+	c.needSave = true
+}
+
+// resetMaster is redis-sentinel's sentinelResetMaster: forget replicas (and sentinels when
+// asked), flags, failover state and the run ID; reconnect.
+func (c *Core) resetMaster(m *master, sentinelsToo bool) {
+	for _, r := range m.replicaList() {
+		c.removeInstance(r)
+	}
+	if sentinelsToo {
+		for _, s := range m.sentinelList() {
+			c.removeInstance(s)
+		}
+	}
+	m.flags = flagMaster
+	m.failoverState = ""
+	m.failoverStartTime = time.Time{}
+	m.runID = ""
+	m.info = ""
+	m.roleReported, m.roleReportedTime = "master", c.now
+	if l := m.link; l != nil {
+		if l.cmd.up {
+			c.reconnect(l, CmdLink)
+		}
+		if l.pubsub.up {
+			c.reconnect(l, PubSubLink)
+		}
+		l.actPingTime, l.lastPongTime, l.lastAvailTime = c.now, c.now, c.now
+	}
+	c.changed = true
+}

@@ -1,0 +1,236 @@
+package monitor
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/sentinel-go/sentinel/monitor/hello"
+)
+
+// Tick runs the periodic half of redis-sentinel's timer: for every master, then its replicas,
+// then its sentinels, send what is due and judge what is down.
+func (c *Core) Tick(now time.Time) {
+	c.now = now
+	c.checkTilt()
+	for _, m := range c.order {
+		c.handleInstance(&m.instance)
+		for _, r := range m.replicaList() {
+			c.handleInstance(r)
+		}
+		for _, s := range m.sentinelList() {
+			c.handleInstance(s)
+		}
+	}
+}
+
+// checkTilt enters TILT when the time between two ticks is negative or too long: the process
+// stalled or the clock jumped, so none of the timers can be trusted for a while.
+func (c *Core) checkTilt() {
+	delta := c.now.Sub(c.prevTick)
+	c.prevTick = c.now
+	if delta < 0 || delta > c.timing.TiltTrigger {
+		c.tilt = true
+		c.tiltStart = c.now
+		c.changed = true
+		c.emitRaw(Warning, "+tilt", "#tilt mode entered", "")
+		return
+	}
+	if c.tilt && c.now.Sub(c.tiltStart) >= c.timing.TiltPeriod {
+		c.tilt = false
+		c.changed = true
+		c.emitRaw(Warning, "-tilt", "#tilt mode exited", "")
+	}
+}
+
+func (c *Core) handleInstance(in *instance) {
+	c.sendPeriodic(in)
+	c.checkLinkHealth(in)
+	if c.tilt {
+		return
+	}
+	c.checkSubjectivelyDown(in)
+	if in.kind == kindMaster {
+		m := in.master
+		c.checkObjectivelyDown(m)
+		c.askMasterState(m, false)
+	}
+}
+
+// infoPeriod is 1 s for a replica whose master is down or failing over, or whose own link
+// to its master is down: that is when its INFO changes fast. Otherwise 10 s.
+func (c *Core) infoPeriod(in *instance) time.Duration {
+	if in.kind == kindReplica &&
+		(in.master.flags&(flagODown|flagFailoverInProgress) != 0 || in.masterLinkDownTime != 0) {
+		return time.Second
+	}
+	return c.timing.InfoPeriod
+}
+
+func (c *Core) pingPeriod(in *instance) time.Duration {
+	return min(in.master.downAfter(), c.timing.PingPeriod)
+}
+
+func (c *Core) sendPeriodic(in *instance) {
+	l := in.link
+	if in.disconnected() || in.addr.Port == 0 {
+		return
+	}
+	// Don't pile commands on an instance that stopped answering: the backlog would only
+	// grow while it is paused.
+	if l.pending >= 100*l.refcount {
+		return
+	}
+	now := c.now
+	if in.kind != kindSentinel && (in.infoRefresh.IsZero() || now.Sub(in.infoRefresh) > c.infoPeriod(in)) {
+		c.send(l, Tag{Kind: TagInfo, Master: in.master.name, Name: in.name}, "INFO")
+	}
+	period := c.pingPeriod(in)
+	if now.Sub(l.lastPongTime) > period && now.Sub(l.lastPingTime) > period/2 {
+		c.sendPing(l)
+	}
+	if now.Sub(in.lastPub) > c.timing.PublishPeriod {
+		c.sendHello(in)
+	}
+}
+
+// sendHello publishes our hello about in's master to in: the master, a replica or a peer.
+func (c *Core) sendHello(in *instance) {
+	l := in.link
+	ip := c.cfg.AnnounceIP
+	if ip == "" {
+		ip = l.localIP
+	}
+	if ip == "" {
+		return // Redis skips the hello when it can't tell its own address
+	}
+	port := c.cfg.AnnouncePort
+	if port == 0 {
+		port = c.cfg.Port
+	}
+	m := in.master
+	h := hello.Hello{
+		IP: ip, Port: port, RunID: c.myID, CurrentEpoch: c.currentEpoch,
+		MasterName: m.name, MasterIP: c.announceHost(m.addr), MasterPort: m.addr.Port,
+		MasterConfigEpoch: m.cfg.ConfigEpoch,
+	}
+	c.send(l, Tag{Kind: TagPublish, Master: m.name, Name: in.name}, "PUBLISH", hello.Channel, h.String())
+}
+
+// checkLinkHealth recycles connections that look alive to TCP but are not: a command
+// connection with a PING unanswered for half of down-after, a Pub/Sub connection silent for
+// three hello periods (we hear our own hellos, so a healthy one is never silent).
+func (c *Core) checkLinkHealth(in *instance) {
+	l := in.link
+	if l == nil {
+		return
+	}
+	now, half := c.now, in.master.downAfter()/2
+	if l.cmd.up && now.Sub(l.cmd.connTime) > c.timing.MinLinkReconnectPeriod &&
+		!l.actPingTime.IsZero() && now.Sub(l.actPingTime) > half && now.Sub(l.lastPongTime) > half {
+		c.reconnect(l, CmdLink)
+	}
+	if in.kind != kindSentinel && l.pubsub.up && now.Sub(l.pubsub.connTime) > c.timing.MinLinkReconnectPeriod &&
+		now.Sub(l.pcLastActivity) > 3*c.timing.PublishPeriod {
+		c.reconnect(l, PubSubLink)
+	}
+}
+
+func (c *Core) reconnect(l *link, kind LinkKind) {
+	if kind == CmdLink {
+		l.cmd.up = false
+		l.pending = 0
+	} else {
+		l.pubsub.up = false
+	}
+	c.ready.Links = append(c.ready.Links, LinkChange{Op: LinkReconnect, Kind: kind, Spec: l.spec})
+}
+
+// checkSubjectivelyDown is SDOWN (spec §5.3): no acceptable PING reply for down-after, a
+// master that keeps saying it is a replica, or a rebooted master still loading too long.
+func (c *Core) checkSubjectivelyDown(in *instance) {
+	l := in.link
+	var elapsed time.Duration
+	switch {
+	case l == nil:
+	case !l.actPingTime.IsZero():
+		elapsed = c.now.Sub(l.actPingTime)
+	case in.disconnected():
+		elapsed = c.now.Sub(l.lastAvailTime)
+	}
+	downAfter := in.master.downAfter()
+	down := elapsed > downAfter
+	if in.kind == kindMaster && in.roleReported == "slave" &&
+		c.now.Sub(in.roleReportedTime) > downAfter+2*c.timing.InfoPeriod {
+		down = true
+	}
+	if in.flags&flagMasterReboot != 0 && c.now.Sub(in.rebootSince) > in.master.cfg.MasterRebootDownAfter {
+		down = true
+	}
+	switch {
+	case down && in.flags&flagSDown == 0:
+		in.flags |= flagSDown
+		in.sDownSince = c.now
+		c.changed = true
+		c.emit(Warning, "+sdown", in, "")
+	case !down && in.flags&flagSDown != 0:
+		in.flags &^= flagSDown | flagScriptKillSent
+		c.changed = true
+		c.emit(Warning, "-sdown", in, "")
+	}
+}
+
+// checkObjectivelyDown counts ourselves and every peer that last told us the master is
+// down. ODOWN needs the quorum, not a majority: the majority is the election's business.
+func (c *Core) checkObjectivelyDown(m *master) {
+	votes, odown := 0, false
+	if m.flags&flagSDown != 0 {
+		votes = 1
+		for _, s := range m.sentinels {
+			if s.flags&flagMasterDown != 0 {
+				votes++
+			}
+		}
+		odown = votes >= m.cfg.Quorum
+	}
+	switch {
+	case odown && m.flags&flagODown == 0:
+		m.flags |= flagODown
+		m.oDownSince = c.now
+		c.changed = true
+		c.emit(Warning, "+odown", &m.instance, fmt.Sprintf("#quorum %d/%d", votes, m.cfg.Quorum))
+	case !odown && m.flags&flagODown != 0:
+		m.flags &^= flagODown
+		c.changed = true
+		c.emit(Warning, "-odown", &m.instance, "")
+	}
+}
+
+// askMasterState asks every connected peer whether it sees the master down, while we do.
+// Answers older than five ask periods no longer count. With a failover of ours in progress
+// the question carries our run ID: it is then also a vote request.
+func (c *Core) askMasterState(m *master, forced bool) {
+	for _, s := range m.sentinelList() {
+		elapsed := c.now.Sub(s.lastMasterDownReply)
+		if elapsed > 5*c.timing.AskPeriod {
+			if s.flags&flagMasterDown != 0 || s.leader != "" {
+				c.changed = true
+			}
+			s.flags &^= flagMasterDown
+			s.leader = ""
+		}
+		if m.flags&flagSDown == 0 || s.disconnected() {
+			continue
+		}
+		if !forced && elapsed < c.timing.AskPeriod {
+			continue
+		}
+		runID := "*"
+		if m.failoverState != "" {
+			runID = c.myID
+		}
+		c.send(s.link, Tag{Kind: TagAskDown, Master: m.name, Name: s.name},
+			"SENTINEL", "is-master-down-by-addr", c.announceHost(m.addr), strconv.Itoa(m.addr.Port),
+			strconv.FormatUint(c.currentEpoch, 10), runID)
+	}
+}

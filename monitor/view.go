@@ -1,0 +1,115 @@
+package monitor
+
+import (
+	"time"
+
+	"github.com/sentinel-go/sentinel/config"
+)
+
+// View is a read-only copy of the state that queries answer from, so a client never waits
+// for the monitoring loop. The driver publishes a new one after steps that changed
+// something; times are absolute, and replies turn them into "milliseconds ago" when asked.
+type View struct {
+	Taken        time.Time
+	MyID         string
+	CurrentEpoch uint64
+	Tilt         bool
+	TiltSince    time.Time
+	SimFlags     int
+	Timing       Timing
+	Global       config.Config // global settings only (Masters is nil)
+	Masters      []*MasterView
+	byName       map[string]*MasterView
+}
+
+// InstanceView describes one instance as SENTINEL MASTER/REPLICAS/SENTINELS print it.
+type InstanceView struct {
+	Name, IP         string
+	Port             int
+	RunID            string
+	Flags            flags
+	PendingCommands  int
+	Refcount         int
+	FailoverState    string
+	ActPing          time.Time
+	LastAvail        time.Time
+	LastPong         time.Time
+	SDownSince       time.Time
+	ODownSince       time.Time
+	DownAfter        time.Duration
+	Info             string
+	InfoRefresh      time.Time
+	RoleReported     string
+	RoleReportedTime time.Time
+	MasterLinkDown   time.Duration
+	MasterLinkUp     bool
+	MasterHost       string
+	MasterPort       int
+	Priority         int
+	ReplOffset       int64
+	Announced        bool
+	LastHello        time.Time
+	Leader           string
+	LeaderEpoch      uint64
+}
+
+// MasterView adds a master's settings and its replicas and sentinels.
+type MasterView struct {
+	InstanceView
+	Config    config.Master
+	Replicas  []*InstanceView
+	Sentinels []*InstanceView
+}
+
+// Master finds a master by name.
+func (v *View) Master(name string) *MasterView { return v.byName[name] }
+
+// Changed reports whether a query could see a difference since the last View.
+func (c *Core) Changed() bool { return c.changed }
+
+// View copies the state out for queries.
+func (c *Core) View() *View {
+	c.changed = false
+	v := &View{
+		Taken: c.now, MyID: c.myID, CurrentEpoch: c.currentEpoch, Tilt: c.tilt, TiltSince: c.tiltStart,
+		SimFlags: c.simulateFailure, Timing: c.timing, Global: *c.cfg,
+		Masters: make([]*MasterView, 0, len(c.order)), byName: make(map[string]*MasterView, len(c.order)),
+	}
+	v.Global.Masters = nil
+	for _, m := range c.order {
+		mv := &MasterView{InstanceView: c.instanceView(&m.instance), Config: *m.cfg}
+		mv.Config.KnownReplicas, mv.Config.KnownSentinels = nil, nil
+		for _, r := range m.replicaList() {
+			iv := c.instanceView(r)
+			mv.Replicas = append(mv.Replicas, &iv)
+		}
+		for _, s := range m.sentinelList() {
+			iv := c.instanceView(s)
+			mv.Sentinels = append(mv.Sentinels, &iv)
+		}
+		v.Masters = append(v.Masters, mv)
+		v.byName[m.name] = mv
+	}
+	return v
+}
+
+func (c *Core) instanceView(in *instance) InstanceView {
+	iv := InstanceView{
+		Name: in.name, IP: c.announceHost(in.addr), Port: in.addr.Port, RunID: in.runID,
+		Flags: in.printedFlags(), SDownSince: in.sDownSince, ODownSince: in.oDownSince,
+		DownAfter: in.master.downAfter(), Info: in.info, InfoRefresh: in.infoRefresh,
+		RoleReported: in.roleReported, RoleReportedTime: in.roleReportedTime,
+		MasterLinkDown: in.masterLinkDownTime, MasterLinkUp: in.masterLinkUp,
+		MasterHost: in.masterHost, MasterPort: in.masterPort, Priority: in.priority,
+		ReplOffset: in.replOffset, Announced: in.announced,
+		LastHello: in.lastHello, Leader: in.leader, LeaderEpoch: in.leaderEpoch,
+	}
+	if in.kind == kindMaster {
+		iv.FailoverState = in.master.failoverState
+	}
+	if l := in.link; l != nil {
+		iv.PendingCommands, iv.Refcount = l.pending, l.refcount
+		iv.ActPing, iv.LastAvail, iv.LastPong = l.actPingTime, l.lastAvailTime, l.lastPongTime
+	}
+	return iv
+}
