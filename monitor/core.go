@@ -118,6 +118,7 @@ func (c *Core) addReplica(m *master, a config.Addr) *instance {
 	}
 	r.link = c.linkFor(r)
 	m.replicas[r.name] = r
+	m.replicaCache = nil
 	c.changed = true
 	return r
 }
@@ -126,6 +127,7 @@ func (c *Core) addSentinel(m *master, a config.Addr, runID string) *instance {
 	s := &instance{kind: kindSentinel, name: runID, runID: runID, addr: a, flags: flagSentinel, master: m}
 	s.link = c.linkFor(s)
 	m.sentinels[runID] = s
+	m.sentinelCache = nil
 	c.changed = true
 	return s
 }
@@ -136,17 +138,31 @@ func (c *Core) removeInstance(in *instance) {
 	switch in.kind {
 	case kindReplica:
 		delete(m.replicas, in.name)
+		m.replicaCache = nil
 	case kindSentinel:
 		delete(m.sentinels, in.name)
+		m.sentinelCache = nil
 	}
 	c.changed = true
 }
 
 // replicas and sentinels return the instances in a stable order: every loop that sends,
 // emits or chooses goes over sorted keys, never map order.
-func (m *master) replicaList() []*instance { return sortedInstances(m.replicas) }
+// The sorted lists are cached until the set changes: the timer walks them ten times a
+// second for every master.
+func (m *master) replicaList() []*instance {
+	if m.replicaCache == nil {
+		m.replicaCache = sortedInstances(m.replicas)
+	}
+	return m.replicaCache
+}
 
-func (m *master) sentinelList() []*instance { return sortedInstances(m.sentinels) }
+func (m *master) sentinelList() []*instance {
+	if m.sentinelCache == nil {
+		m.sentinelCache = sortedInstances(m.sentinels)
+	}
+	return m.sentinelCache
+}
 
 func sortedInstances(set map[string]*instance) []*instance {
 	list := make([]*instance, 0, len(set))

@@ -119,6 +119,8 @@ type master struct {
 	replicas  map[string]*instance // by "ip:port"
 	sentinels map[string]*instance // by run ID
 
+	replicaCache, sentinelCache []*instance // sorted by name; nil when stale
+
 	failoverState     string
 	failoverStartTime time.Time
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -35,8 +36,10 @@ func runSentinel(ctx context.Context, path string, extra []string, stdout, stder
 		}
 		return 1
 	}
-	if err := checkWritable(cfg); err != nil {
-		fmt.Fprintln(stderr, err)
+	// A sentinel that cannot save its votes and epochs is unsafe: refuse to start, as
+	// redis-sentinel does.
+	if err := cfg.CheckWritable(); err != nil {
+		fmt.Fprintln(stderr, strings.TrimPrefix(err.Error(), config.ErrNotWritable.Error()+": ")+". Exiting...")
 		return 1
 	}
 	if cfg.Daemonize && cfg.Supervised != "systemd" {
@@ -66,27 +69,6 @@ func runSentinel(ctx context.Context, path string, extra []string, stdout, stder
 		return 1
 	}
 	return 0
-}
-
-// checkWritable refuses to start when the state could not be saved, as redis-sentinel does:
-// a sentinel that cannot remember its votes and epochs is unsafe.
-func checkWritable(cfg *config.Config) error {
-	target := cfg.Path
-	if cfg.StatePath != "" {
-		target = cfg.StatePath
-	}
-	if target == "" {
-		return errors.New("Sentinel needs config file on disk to save state. Exiting...")
-	}
-	f, err := os.OpenFile(target, os.O_WRONLY|os.O_CREATE, 0o644)
-	if err != nil {
-		var pe *os.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err
-		}
-		return fmt.Errorf("Sentinel config file %s is not writable: %v. Exiting...", target, err)
-	}
-	return f.Close()
 }
 
 // newLogger builds the configured logger: Redis's line format by default, or hclog's text
@@ -175,7 +157,9 @@ func (d *daemon) run(ctx context.Context) error {
 
 	listeners, err := server.Listen(cfg.Bind, cfg.Port)
 	if err != nil {
-		return fmt.Errorf("Could not create server TCP listening socket %s: %w", net.JoinHostPort(firstBind(cfg.Bind), strconv.Itoa(cfg.Port)), err)
+		log.Warn(fmt.Sprintf("Could not create server TCP listening socket %s: %v",
+			net.JoinHostPort(firstBind(cfg.Bind), strconv.Itoa(cfg.Port)), err))
+		return fmt.Errorf("listen: %w", err)
 	}
 	exe, _ := os.Executable()
 	d.srv = server.New(server.Options{
