@@ -35,7 +35,7 @@ func (l *loader) finish() error {
 	for _, pass := range l.queue {
 		for _, q := range pass {
 			if r := l.sentinel(q.args); r != "" {
-				return &LineError{Line: q.line, Text: q.text, Reason: r, File: q.file}
+				return &LineError{Line: q.line, Text: q.text, Reason: r, File: q.file, Unresolved: l.unresolved}
 			}
 		}
 	}
@@ -246,6 +246,7 @@ func (l *loader) address(host, portStr string) (keep, key string, port int, reas
 	}
 	ip, numeric := numericIP(host)
 	if !numeric && !l.c.ResolveHostnames {
+		l.unresolved = host
 		return "", "", 0, "Can't resolve instance hostname."
 	}
 	key = host

@@ -27,6 +27,9 @@ type LineError struct {
 	Text   string // the offending line, trimmed, as Redis prints it between '>>> ' quotes
 	Reason string // Redis's message, verbatim
 	File   string // the file being read when it is not the main config (include, state, YAML)
+	// Unresolved is the hostname that could not be resolved, when that is the error: Redis
+	// logs "Failed to resolve hostname '<host>'" before the fatal block.
+	Unresolved string
 }
 
 // Report returns the block redis-sentinel writes to stderr before exiting with status 1.
@@ -52,3 +55,20 @@ func (e *LineError) Error() string {
 	}
 	return where + e.Reason
 }
+
+// OpenError is a config file (the main one or an include) that cannot be read. Redis logs it
+// as "Fatal error, can't open config file '<path>': <strerror>" and exits with status 1.
+type OpenError struct {
+	Path string
+	Err  error
+}
+
+func (e *OpenError) Error() string {
+	return fmt.Sprintf("config: can't open config file '%s': %v", e.Path, e.Err)
+}
+
+func (e *OpenError) Unwrap() error { return e.Err }
+
+// Strerror is the C library's text for the cause, as Redis prints it ("No such file or
+// directory").
+func (e *OpenError) Strerror() string { return strerror(e.Err) }

@@ -32,7 +32,7 @@ func Load(path string, extra []string) (*Config, error) {
 	}
 	data, err := os.ReadFile(abs)
 	if err != nil {
-		return nil, fmt.Errorf("config: can't open config file '%s': %w", abs, errors.Unwrap(err))
+		return nil, &OpenError{Path: abs, Err: errors.Unwrap(err)}
 	}
 	text := string(data)
 	text += "\n" + optionsText(extra)
@@ -117,6 +117,8 @@ type loader struct {
 	commands map[string]string // sentinel command table: current name -> original name
 	users    map[string]bool
 	masters  map[string]*Master
+	// unresolved is the last hostname address() could not accept, for the error report.
+	unresolved string
 	// stateLines is set while loading a state file: its directives may name masters
 	// that the main file no longer has, and those are dropped instead of refused.
 	stateLines bool
@@ -254,7 +256,7 @@ func (l *loader) include(path string) error {
 	for _, f := range files {
 		data, err := os.ReadFile(f)
 		if err != nil {
-			return fmt.Errorf("config: can't open config file '%s': %w", f, errors.Unwrap(err))
+			return &OpenError{Path: f, Err: errors.Unwrap(err)}
 		}
 		l.depth++
 		err = l.loadText(string(data), f)

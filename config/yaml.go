@@ -91,7 +91,7 @@ type yamlDirective struct {
 func loadYAML(path string, extra []string) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("config: can't open config file '%s': %w", path, errors.Unwrap(err))
+		return nil, &OpenError{Path: path, Err: errors.Unwrap(err)}
 	}
 	var f yamlFile
 	dec := yaml.NewDecoder(bytes.NewReader(data))

@@ -199,6 +199,8 @@ func (e Endpoint) Command(w *resp.Writer, args [][]byte) {
 	switch {
 	case sub == "config" && len(args) == 3 && strings.EqualFold(string(args[1]), "get"):
 		configGet(e.D.View(), w, string(args[2]))
+	case sub == "failover" && e.D.View().Master(string(args[1])) == nil:
+		w.Error(errNoSuchMaster)
 	case sub == "failover":
 		// Failover is the next capability (election and failover); until it lands the
 		// command says so instead of pretending.

@@ -133,6 +133,12 @@ func (c *Core) linkDown(l *link, o LinkDown) {
 	if o.Kind == CmdLink {
 		l.pending = 0
 	}
+	// redis-sentinel queues a PING with every reconnection attempt, so down-after counts
+	// from the disconnection, not from the last reply before it. Either connection counts:
+	// ours notices a dead peer on the Pub/Sub connection first, since it is always reading.
+	if l.actPingTime.IsZero() {
+		l.actPingTime = c.now
+	}
 }
 
 // send queues a command on the link's command connection.

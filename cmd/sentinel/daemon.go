@@ -28,10 +28,19 @@ import (
 func runSentinel(ctx context.Context, path string, extra []string, stdout, stderr io.Writer) int {
 	cfg, err := config.Load(path, extra)
 	if err != nil {
+		// Reported as redis-sentinel reports it: log lines on stdout, the fatal block on
+		// stderr, so that wrappers parsing either keep working.
 		var le *config.LineError
-		if errors.As(err, &le) {
+		var oe *config.OpenError
+		switch {
+		case errors.As(err, &le):
+			if le.Unresolved != "" {
+				early(stdout).Warn(fmt.Sprintf("Failed to resolve hostname '%s'", le.Unresolved))
+			}
 			fmt.Fprint(stderr, le.Report())
-		} else {
+		case errors.As(err, &oe):
+			early(stdout).Warn(fmt.Sprintf("Fatal error, can't open config file '%s': %s", oe.Path, oe.Strerror()))
+		default:
 			fmt.Fprintf(stderr, "sentinel: %v\n", err)
 		}
 		return 1
@@ -40,6 +49,10 @@ func runSentinel(ctx context.Context, path string, extra []string, stdout, stder
 	// redis-sentinel does.
 	if err := cfg.CheckWritable(); err != nil {
 		fmt.Fprintln(stderr, strings.TrimPrefix(err.Error(), config.ErrNotWritable.Error()+": ")+". Exiting...")
+		return 1
+	}
+	if err := server.ValidateUsers(cfg.Users); err != nil {
+		fmt.Fprintf(stderr, "Error in user declaration: %v\n", err)
 		return 1
 	}
 	if cfg.Daemonize && cfg.Supervised != "systemd" {
@@ -69,6 +82,12 @@ func runSentinel(ctx context.Context, path string, extra []string, stdout, stder
 		return 1
 	}
 	return 0
+}
+
+// early is the logger for what happens before the config is loaded: Redis's format on
+// stdout, as redis-sentinel logs before it knows its logfile.
+func early(stdout io.Writer) hclog.Logger {
+	return redislog.New(redislog.Options{Output: stdout, Level: hclog.Info, Pid: os.Getpid()})
 }
 
 // newLogger builds the configured logger: Redis's line format by default, or hclog's text

@@ -14,7 +14,6 @@ import (
 	"os/signal"
 	"runtime"
 	"runtime/debug"
-	"slices"
 	"strings"
 	"syscall"
 )
@@ -43,9 +42,16 @@ func main() {
 // run is the command without the process around it; it returns the exit code.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	// redis-sentinel's form: the config file first, then "--name value..." config lines,
-	// which the flag package cannot parse. "--sentinel" only selects the mode there.
-	args = slices.DeleteFunc(slices.Clone(args), func(a string) bool { return a == "--sentinel" })
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+	// which the flag package cannot parse. A leading "--sentinel" only selects the mode.
+	if len(args) > 0 && args[0] == "--sentinel" {
+		args = args[1:]
+	}
+	if len(args) == 0 {
+		// redis-sentinel's answer to a missing config file, word for word.
+		early(stdout).Warn("Sentinel needs config file on disk to save state. Exiting...")
+		return 1
+	}
+	if !strings.HasPrefix(args[0], "-") {
 		return runSentinel(ctx, args[0], args[1:], stdout, stderr)
 	}
 	fs := flag.NewFlagSet("sentinel", flag.ContinueOnError)

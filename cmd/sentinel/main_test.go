@@ -72,11 +72,11 @@ func TestRunModes(t *testing.T) {
 		stderr   string // a substring expected on stderr
 		noStdout bool
 	}{
-		{args: nil, code: 1, stderr: "Usage:", noStdout: true},
+		{args: nil, code: 1, stdout: "Sentinel needs config file on disk to save state. Exiting..."},
 		{args: []string{"--help"}, code: 0, stdout: "Usage:"},
 		{args: []string{"-h"}, code: 0, stdout: "--demo"},
 		{args: []string{"--version"}, code: 0, stdout: "sentinel "},
-		{args: []string{"/nonexistent/sentinel.conf"}, code: 1, stderr: "/nonexistent/sentinel.conf", noStdout: true},
+		{args: []string{"/nonexistent/sentinel.conf"}, code: 1, stdout: "# Fatal error, can't open config file '/nonexistent/sentinel.conf': No such file or directory"},
 		{args: []string{"--demo", "x.conf"}, code: 1, stderr: "no config file", noStdout: true},
 		{args: []string{"--no-such-flag"}, code: 2, stderr: "no-such-flag", noStdout: true},
 	} {

@@ -66,11 +66,17 @@ func TestLinkLifecycle(t *testing.T) {
 	tr.Send(monitor.Send{Addr: addr, Gen: up.Gen, Tag: monitor.Tag{Kind: monitor.TagPing}, Args: []string{"PING"}})
 	tr.Send(monitor.Send{Addr: addr, Gen: up.Gen, Tag: monitor.Tag{Kind: monitor.TagIgnore}, Args: []string{"NOSUCHCMD"}})
 	tr.Send(monitor.Send{Addr: addr, Gen: up.Gen + 7, Tag: monitor.Tag{Kind: monitor.TagInfo}, Args: []string{"INFO"}})
-	ping := rec.await(t, "PONG", func(o monitor.Observation) bool { r, ok := o.(monitor.Reply); return ok && r.Tag.Kind == monitor.TagPing }).(monitor.Reply)
+	ping := rec.await(t, "PONG", func(o monitor.Observation) bool {
+		r, ok := o.(monitor.Reply)
+		return ok && r.Tag.Kind == monitor.TagPing
+	}).(monitor.Reply)
 	if ping.Value != "PONG" || ping.Gen != up.Gen {
 		t.Errorf("ping reply %+v", ping)
 	}
-	bad := rec.await(t, "error reply", func(o monitor.Observation) bool { r, ok := o.(monitor.Reply); return ok && r.Tag.Kind == monitor.TagIgnore }).(monitor.Reply)
+	bad := rec.await(t, "error reply", func(o monitor.Observation) bool {
+		r, ok := o.(monitor.Reply)
+		return ok && r.Tag.Kind == monitor.TagIgnore
+	}).(monitor.Reply)
 	if bad.Err == "" {
 		t.Errorf("an unknown command must come back as an error reply: %+v", bad)
 	}
@@ -84,7 +90,10 @@ func TestLinkLifecycle(t *testing.T) {
 
 	// A reconnect ends the connection (LinkDown, same generation) and makes a new one.
 	tr.Reconnect(addr, monitor.CmdLink)
-	rec.await(t, "link down", func(o monitor.Observation) bool { d, ok := o.(monitor.LinkDown); return ok && d.Gen == up.Gen && d.Kind == monitor.CmdLink })
+	rec.await(t, "link down", func(o monitor.Observation) bool {
+		d, ok := o.(monitor.LinkDown)
+		return ok && d.Gen == up.Gen && d.Kind == monitor.CmdLink
+	})
 	up2 := rec.await(t, "link up again", linkUp(monitor.CmdLink)).(monitor.LinkUp)
 	if up2.Gen <= up.Gen {
 		t.Errorf("generation %d after %d", up2.Gen, up.Gen)
@@ -94,8 +103,14 @@ func TestLinkLifecycle(t *testing.T) {
 	// command connection at its next command (the core PINGs every second).
 	srv.Kill()
 	tr.Send(monitor.Send{Addr: addr, Gen: up2.Gen, Tag: monitor.Tag{Kind: monitor.TagPing}, Args: []string{"PING"}})
-	rec.await(t, "cmd down on kill", func(o monitor.Observation) bool { d, ok := o.(monitor.LinkDown); return ok && d.Kind == monitor.CmdLink })
-	rec.await(t, "pubsub down on kill", func(o monitor.Observation) bool { d, ok := o.(monitor.LinkDown); return ok && d.Kind == monitor.PubSubLink })
+	rec.await(t, "cmd down on kill", func(o monitor.Observation) bool {
+		d, ok := o.(monitor.LinkDown)
+		return ok && d.Kind == monitor.CmdLink
+	})
+	rec.await(t, "pubsub down on kill", func(o monitor.Observation) bool {
+		d, ok := o.(monitor.LinkDown)
+		return ok && d.Kind == monitor.PubSubLink
+	})
 	rec.mu.Lock()
 	for _, o := range rec.obs {
 		if r, ok := o.(monitor.Reply); ok && r.Tag.Kind == monitor.TagInfo {
