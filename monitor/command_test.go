@@ -117,3 +117,94 @@ func TestCkquorumReportsBothShortfalls(t *testing.T) {
 		t.Errorf("got %q\nwant %q", got, want)
 	}
 }
+
+func TestConfigGetAndInfoCache(t *testing.T) {
+	h := newHarness(t, "monitor mymaster 127.0.0.1 6379 2")
+	if got := query(h, "master", "nosuch"); got != "-ERR No such master with that name\r\n" {
+		t.Errorf("unknown master: %q", got)
+	}
+	var w resp.Writer
+	configGet(h.c.View(), &w, "*host*")
+	if got := string(w.Bytes()); got != "*4\r\n$17\r\nresolve-hostnames\r\n$2\r\nno\r\n$18\r\nannounce-hostnames\r\n$2\r\nno\r\n" {
+		t.Errorf("CONFIG GET *host*: %q", got)
+	}
+	w.Reset()
+	w.Proto = 3
+	configGet(h.c.View(), &w, "nomatch")
+	if got := string(w.Bytes()); got != "%0\r\n" {
+		t.Errorf("CONFIG GET nomatch in RESP3: %q", got)
+	}
+	// Before any INFO: age 0 and a null.
+	if got := query(h, "info-cache", "mymaster", "nosuch"); got != "*2\r\n$8\r\nmymaster\r\n*1\r\n*2\r\n:0\r\n$-1\r\n" {
+		t.Errorf("INFO-CACHE before INFO: %q", got)
+	}
+	h.up("127.0.0.1:6379")
+	h.advance(100 * time.Millisecond)
+	h.answer("127.0.0.1:6379", pong)
+	h.advance(250 * time.Millisecond)
+	got := query(h, "info-cache", "mymaster")
+	if !strings.HasPrefix(got, "*2\r\n$8\r\nmymaster\r\n*2\r\n*2\r\n:250\r\n$") || !strings.Contains(got, "role:master") {
+		t.Errorf("INFO-CACHE after INFO: %q", got)
+	}
+}
+
+func TestRebootAndRoleChange(t *testing.T) {
+	h := newHarness(t, "monitor mymaster 127.0.0.1 6379 2")
+	h.c.masters["mymaster"].cfg.MasterRebootDownAfter = 500 * time.Millisecond
+	h.up("127.0.0.1:6379")
+	h.advance(100 * time.Millisecond)
+	h.answer("127.0.0.1:6379", pong)
+	h.events()
+	// The master restarts with a new run ID and keeps loading: +reboot, then down once
+	// master-reboot-down-after-period passed, although it answers PING with -LOADING.
+	h.advance(10 * time.Second)
+	loading := func(s Send) Reply {
+		switch s.Tag.Kind {
+		case TagPing:
+			return Reply{Err: "LOADING Redis is loading the dataset in memory"}
+		case TagInfo:
+			return Reply{Value: "run_id:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\r\nrole:slave\r\nmaster_host:127.0.0.1\r\nmaster_port:6390\r\n"}
+		}
+		return Reply{Value: int64(1)}
+	}
+	h.answer("127.0.0.1:6379", loading)
+	for range 8 {
+		h.advance(100 * time.Millisecond)
+		h.answer("127.0.0.1:6379", loading)
+	}
+	got := h.events()
+	want := []string{
+		"+tilt #tilt mode entered", // the 10 s jump
+		"+reboot master mymaster 127.0.0.1 6379",
+		"-role-change master mymaster 127.0.0.1 6379 new reported role is slave",
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("events\n got %q\nwant %q", got, want)
+	}
+	h.c.tilt = false // leave TILT to see the judgement
+	h.advance(100 * time.Millisecond)
+	if got := h.events(); !slices.Contains(got, "+sdown master mymaster 127.0.0.1 6379") {
+		t.Fatalf("a rebooted master still loading after the period must be down: %q", got)
+	}
+}
+
+func TestUnannouncedReplicaIsHidden(t *testing.T) {
+	h := newHarness(t, "monitor mymaster 127.0.0.1 6379 2")
+	h.up("127.0.0.1:6379")
+	h.advance(100 * time.Millisecond)
+	h.answer("127.0.0.1:6379", pong)
+	h.up("127.0.0.1:6380")
+	h.advance(100 * time.Millisecond)
+	h.answer("127.0.0.1:6380", func(s Send) Reply {
+		if s.Tag.Kind == TagInfo {
+			return Reply{Value: "role:slave\r\nmaster_host:127.0.0.1\r\nmaster_port:6379\r\nmaster_link_status:up\r\nreplica_announced:0\r\n"}
+		}
+		return Reply{Value: "PONG"}
+	})
+	if got := query(h, "replicas", "mymaster"); got != "*0\r\n" {
+		t.Errorf("an unannounced replica must not be listed: %q", got)
+	}
+	if got := query(h, "master", "mymaster"); !strings.Contains(got, "$10\r\nnum-slaves\r\n$1\r\n1\r\n") {
+		t.Errorf("but it still counts in num-slaves: %q", got)
+	}
+}
