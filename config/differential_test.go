@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/sentinel-go/sentinel/e2e/realredis"
 )
 
 // differentialCases are configs redis-sentinel refuses (or accepts: then Load must too).
@@ -183,7 +185,7 @@ func TestDifferentialRewrite(t *testing.T) {
 	if real, err := filepath.EvalSymlinks(dir); err == nil {
 		dir = real
 	}
-	port := freePort(t)
+	port := realredis.FreePort(t)
 	text := strings.NewReplacer("$PORT", itoa(int64(port)), "$DIR", dir).Replace(rewriteCase)
 	theirs := filepath.Join(dir, "theirs.conf")
 	ours := filepath.Join(dir, "ours.conf")

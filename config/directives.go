@@ -5,6 +5,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/sentinel-go/sentinel/cnum"
 )
 
 // preMonitor are the sentinel directives redis-sentinel applies before any monitor line,
@@ -71,7 +73,7 @@ func (l *loader) sentinel(a []string) string {
 		if r != "" {
 			return r
 		}
-		ms := atoi(a[2])
+		ms := cnum.Atoi(a[2])
 		d := time.Duration(ms) * time.Millisecond
 		switch name {
 		case "down-after-milliseconds":
@@ -95,7 +97,7 @@ func (l *loader) sentinel(a []string) string {
 		if r != "" {
 			return r
 		}
-		m.ParallelSyncs = atoi(a[2])
+		m.ParallelSyncs = cnum.Atoi(a[2])
 	case name == "notification-script" && argc == 3,
 		name == "client-reconfig-script" && argc == 3:
 		m, r := master()
@@ -126,7 +128,7 @@ func (l *loader) sentinel(a []string) string {
 		}
 		m.AuthUser = a[2]
 	case name == "current-epoch" && argc == 2:
-		if e := strtoull(a[1]); e > c.CurrentEpoch {
+		if e := cnum.Strtoull(a[1]); e > c.CurrentEpoch {
 			c.CurrentEpoch = e
 		}
 	case name == "myid" && argc == 2:
@@ -139,7 +141,7 @@ func (l *loader) sentinel(a []string) string {
 		if r != "" {
 			return r
 		}
-		m.ConfigEpoch = strtoull(a[2])
+		m.ConfigEpoch = cnum.Strtoull(a[2])
 		if m.ConfigEpoch > c.CurrentEpoch {
 			c.CurrentEpoch = m.ConfigEpoch
 		}
@@ -148,7 +150,7 @@ func (l *loader) sentinel(a []string) string {
 		if r != "" {
 			return r
 		}
-		m.LeaderEpoch = strtoull(a[2])
+		m.LeaderEpoch = cnum.Strtoull(a[2])
 	case (name == "known-replica" || name == "known-slave") && argc == 4:
 		m, r := master()
 		if r != "" {
@@ -183,7 +185,7 @@ func (l *loader) sentinel(a []string) string {
 			c.AnnounceIP = a[1]
 		}
 	case name == "announce-port" && argc == 2:
-		c.AnnouncePort = atoi(a[1])
+		c.AnnouncePort = cnum.Atoi(a[1])
 	case name == "deny-scripts-reconfig" && argc == 2:
 		return setYesNo(&c.DenyScriptsReconfig, a[1], "deny-scripts-reconfig options")
 	case name == "sentinel-user" && argc == 2:
@@ -240,7 +242,7 @@ func yesNo(s string) (bool, bool) {
 // keep (the IP as inet_ntop prints it, or the name as written when hostnames are announced
 // or cannot be resolved here) and the key instances are compared by.
 func (l *loader) address(host, portStr string) (keep, key string, port int, reason string) {
-	port = atoi(portStr)
+	port = cnum.Atoi(portStr)
 	if port < 0 || port > 65535 {
 		return "", "", 0, "Invalid port number."
 	}
@@ -261,7 +263,7 @@ func (l *loader) address(host, portStr string) (keep, key string, port int, reas
 }
 
 func (l *loader) monitor(name, host, port, quorum string) string {
-	q := atoi(quorum)
+	q := cnum.Atoi(quorum)
 	if q <= 0 {
 		return "Quorum must be 1 or greater."
 	}

@@ -14,7 +14,8 @@
 // Config.Options in canonical form. A line redis-sentinel refuses returns a *LineError
 // whose Report is the exact block redis-sentinel prints; the differential tests check that
 // against the real binary. Integer values go through the same lenient C conversions
-// (atoi, strtoull), so every file redis-sentinel accepts loads here with the same values.
+// (atoi, strtoull; package cnum), so every file redis-sentinel accepts loads here with the
+// same values.
 //
 // # Writing
 //

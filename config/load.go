@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+
+	"github.com/sentinel-go/sentinel/cnum"
 )
 
 // maxIncludeDepth stops include cycles; redis-server recurses until its stack overflows.
@@ -292,7 +294,7 @@ func (l *loader) setOption(o *option, args []string) string {
 	c := l.c
 	switch o.name {
 	case "port":
-		c.Port = atoi(canon[0])
+		c.Port = cnum.Atoi(canon[0])
 	case "bind":
 		c.Bind = append([]string{}, canon...)
 	case "protected-mode":

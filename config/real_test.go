@@ -6,35 +6,24 @@ import (
 	"context"
 	"errors"
 	"net"
-	"os"
 	"os/exec"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/sentinel-go/sentinel/e2e/realredis"
 )
 
 // realSentinel returns the path of redis-sentinel 7.0.15, skipping the test when it is not
-// installed (failing instead when REDISTEST_REQUIRE_REAL=1).
+// installed or is another version (failing instead when REDISTEST_REQUIRE_REAL=1).
 func realSentinel(t *testing.T) string {
 	t.Helper()
-	p, err := exec.LookPath("redis-sentinel")
-	if err != nil {
-		p = "/usr/bin/redis-sentinel"
-		if _, err := os.Stat(p); err != nil {
-			if os.Getenv("REDISTEST_REQUIRE_REAL") == "1" {
-				t.Fatal("redis-sentinel not installed and REDISTEST_REQUIRE_REAL=1")
-			}
-			t.Skip("redis-sentinel not installed")
-		}
-	}
+	p := realredis.Binary(t, "redis-sentinel")
 	out, err := exec.Command(p, "--version").Output()
 	if err != nil || !bytes.Contains(out, []byte("v="+RedisVersion)) {
-		if os.Getenv("REDISTEST_REQUIRE_REAL") == "1" {
-			t.Fatalf("redis-sentinel is not %s: %q %v", RedisVersion, out, err)
-		}
-		t.Skipf("redis-sentinel is not %s", RedisVersion)
+		realredis.Missing(t, "redis-sentinel is not %s: %q %v", RedisVersion, out, err)
 	}
 	return p
 }
@@ -56,17 +45,6 @@ func runRealConfig(t *testing.T, bin, dir, file string, extra []string) string {
 		t.Fatalf("redis-sentinel: want exit status 1, got %v\nstdout: %s\nstderr: %s", err, stdout.String(), stderr.String())
 	}
 	return stderr.String()
-}
-
-// freePort asks the kernel for a free loopback port.
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 // flushReal starts redis-sentinel on file (which must set port, bind and myid), waits

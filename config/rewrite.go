@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/sentinel-go/sentinel/cnum"
 )
 
 // signature marks where a rewrite started appending lines.
@@ -244,7 +246,7 @@ func (c *Config) rewriteSpecial(st *rewriteState, o *option, v []string) {
 			vals := obufDefaults[cl]
 			if len(v) == 12 {
 				for k := range vals {
-					vals[k] = strtoll(v[cl*4+1+k])
+					vals[k] = cnum.Strtoll(v[cl*4+1+k])
 				}
 			}
 			line := fmt.Sprintf("%s %s %s %s %d", o.name, name, formatMemory(vals[0]), formatMemory(vals[1]), vals[2])

@@ -3,6 +3,8 @@ package config
 import (
 	"strconv"
 	"strings"
+
+	"github.com/sentinel-go/sentinel/cnum"
 )
 
 // The special options have their own syntax and rewrite in redis-server; these functions
@@ -44,7 +46,7 @@ func parseSpecial(o *option, args, prev []string) ([]string, string) {
 		}
 		out := make([]string, 3)
 		for i, a := range args {
-			out[i] = itoa(strtoll(a))
+			out[i] = itoa(cnum.Strtoll(a))
 		}
 		return out, ""
 	case "notify-keyspace-events":
@@ -77,7 +79,7 @@ func parseSpecial(o *option, args, prev []string) ([]string, string) {
 // cStrtolWhole tells whether strtol would consume all of s (Go's ParseInt is stricter
 // about signs and spaces; Redis allows a leading '+' and white space).
 func cStrtolWhole(s string) bool {
-	_, rest := cSign(s)
+	_, rest := cnum.Sign(s)
 	if rest == "" {
 		return false
 	}
@@ -97,7 +99,7 @@ func parseSave(args []string) ([]string, string) {
 		return nil, "Invalid save parameters"
 	}
 	for j, a := range args {
-		v := strtoll(a)
+		v := cnum.Strtoll(a)
 		if !(a == "" || cStrtolWhole(a)) || (j%2 == 0 && v < 1) || (j%2 == 1 && v < 0) {
 			return nil, "Invalid save parameters"
 		}
@@ -113,7 +115,7 @@ func parseObuf(args, prev []string) ([]string, string) {
 	if len(prev) == 12 {
 		for c := 0; c < 3; c++ {
 			for k := 0; k < 3; k++ {
-				state[c][k] = strtoll(prev[c*4+1+k])
+				state[c][k] = cnum.Strtoll(prev[c*4+1+k])
 			}
 		}
 	}
@@ -150,7 +152,7 @@ func string2llLoose(s string) (int64, bool) {
 	if !cStrtolWhole(s) {
 		return 0, false
 	}
-	return strtoll(s), true
+	return cnum.Strtoll(s), true
 }
 
 // Keyspace notification classes, as in Redis's notify.c.

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,18 +11,9 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/sentinel-go/sentinel/e2e/realredis"
 	"github.com/sentinel-go/sentinel/e2e/redistest"
 )
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
 
 func waitFor(t *testing.T, within time.Duration, what string, cond func() bool) {
 	t.Helper()
@@ -43,7 +33,7 @@ func TestDaemonMonitorsAndSavesState(t *testing.T) {
 	master := redistest.RunT(t)
 	replica := redistest.RunT(t, redistest.Options{ReplicaOf: master.Addr()})
 	dir := t.TempDir()
-	port := freePort(t)
+	port := realredis.FreePort(t)
 	conf := filepath.Join(dir, "sentinel.conf")
 	original := fmt.Sprintf("# my sentinel\nport %d\nbind 127.0.0.1\nsentinel monitor mymaster 127.0.0.1 %d 1\n"+
 		"sentinel down-after-milliseconds mymaster 1000\n", port, master.Port())

@@ -17,17 +17,15 @@ import (
 	"io"
 	"net"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/sentinel-go/sentinel/e2e/realredis"
 	"github.com/sentinel-go/sentinel/resp"
 )
 
@@ -82,142 +80,23 @@ func startRedistestNode(t *testing.T, cfg map[string]string) *diffNode {
 	return n
 }
 
-// realProc is one redis-server process and its restarts.
-type realProc struct {
-	bin     string
-	args    []string
-	logPath string
-
-	mu     sync.Mutex
-	cmd    *exec.Cmd
-	exited chan struct{} // closed once cmd has been reaped
-}
-
-func (p *realProc) start() error {
-	logf, err := os.OpenFile(p.logPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
-	if err != nil {
-		return err
-	}
-	cmd := exec.Command(p.bin, p.args...)
-	cmd.Stdout, cmd.Stderr = logf, logf
-	if err := cmd.Start(); err != nil {
-		logf.Close()
-		return err
-	}
-	exited := make(chan struct{})
-	go func() {
-		cmd.Wait()
-		logf.Close()
-		close(exited)
-	}()
-	p.mu.Lock()
-	p.cmd, p.exited = cmd, exited
-	p.mu.Unlock()
-	return nil
-}
-
-// stop kills the process by its PID (SIGKILL, as kill -9) and waits until it is reaped.
-func (p *realProc) stop() {
-	p.mu.Lock()
-	cmd, exited := p.cmd, p.exited
-	p.cmd = nil
-	p.mu.Unlock()
-	if cmd == nil {
-		return
-	}
-	cmd.Process.Kill()
-	<-exited
-}
-
-func (p *realProc) hasExited() bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.exited == nil {
-		return true
-	}
-	select {
-	case <-p.exited:
-		return true
-	default:
-		return false
-	}
-}
-
 // startRealNode starts a redis-server process on a free port. cfg holds redis.conf
 // parameters, passed as --name value.
 func startRealNode(t *testing.T, cfg map[string]string) *diffNode {
 	t.Helper()
-	bin := requireBinary(t, "redis-server")
-	dir := t.TempDir()
-	for attempt := 0; ; attempt++ {
-		port := freePort(t)
-		args := []string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "",
-			"--appendonly", "no", "--repl-diskless-sync-delay", "0", "--dir", dir}
-		for _, k := range sortedKeys(cfg) {
-			args = append(args, "--"+k, cfg[k])
-		}
-		p := &realProc{bin: bin, args: args, logPath: filepath.Join(dir, "redis.log")}
-		if err := p.start(); err != nil {
-			t.Fatal(err)
-		}
-		addr := "127.0.0.1:" + strconv.Itoa(port)
-		n := &diffNode{t: t, impl: "redis-server", addr: addr, port: port}
-		n.c = redis.NewClient(&redis.Options{Addr: addr, Protocol: 2, DisableIdentity: true,
-			MaxRetries: -1, DialTimeout: 2 * time.Second, ReadTimeout: 5 * time.Second})
-		if !n.answers(p) {
-			p.stop()
-			n.c.Close()
-			if attempt < 3 {
-				continue // another process took the port between our probe and its bind
-			}
-			b, _ := os.ReadFile(p.logPath)
-			t.Fatalf("redis-server on port %d did not start:\n%s", port, b)
-		}
-		t.Cleanup(func() {
-			n.c.Close()
-			p.stop()
-			if t.Failed() {
-				if b, err := os.ReadFile(p.logPath); err == nil {
-					t.Logf("redis-server on port %d logged:\n%s", port, diffTail(string(b), 40))
-				}
-			}
-		})
-		n.kill = p.stop
-		n.log = func() string {
-			b, _ := os.ReadFile(p.logPath)
-			return string(b)
-		}
-		n.restart = func() {
-			t.Helper()
-			p.stop()
-			if err := p.start(); err != nil {
-				t.Fatal(err)
-			}
-			if !n.answers(p) {
-				t.Fatalf("redis-server did not come back on port %d", port)
-			}
-		}
-		return n
+	args := []string{"--repl-diskless-sync-delay", "0"}
+	for _, k := range sortedKeys(cfg) {
+		args = append(args, "--"+k, cfg[k])
 	}
-}
-
-// answers waits until the process answers PING (an error reply such as NOAUTH counts: the
-// server is up), or exits.
-func (n *diffNode) answers(p *realProc) bool {
-	ctx := context.Background()
-	deadline := time.Now().Add(diffWait)
-	for time.Now().Before(deadline) {
-		err := n.c.Ping(ctx).Err()
-		var rerr redis.Error
-		if err == nil || errors.As(err, &rerr) {
-			return true
-		}
-		if p.hasExited() {
-			return false
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	return false
+	s := realredis.StartServer(t, diffWait, args...)
+	n := &diffNode{t: t, impl: "redis-server", addr: s.Addr, port: s.Port}
+	n.c = redis.NewClient(&redis.Options{Addr: s.Addr, Protocol: 2, DisableIdentity: true,
+		MaxRetries: -1, DialTimeout: 2 * time.Second, ReadTimeout: 5 * time.Second})
+	t.Cleanup(func() { n.c.Close() })
+	n.kill = s.Stop
+	n.restart = s.Restart
+	n.log = s.Log
+	return n
 }
 
 // waitAnswering waits until the instance answers PING again, after a restart.
@@ -228,14 +107,6 @@ func (n *diffNode) waitAnswering() {
 		var rerr redis.Error
 		return err == nil || errors.As(err, &rerr)
 	})
-}
-
-func diffTail(s string, lines int) string {
-	l := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	if len(l) > lines {
-		l = l[len(l)-lines:]
-	}
-	return strings.Join(l, "\n")
 }
 
 func (n *diffNode) do(args ...any) *redis.Cmd { return n.c.Do(context.Background(), args...) }
@@ -926,7 +797,7 @@ func TestCrossImplementation(t *testing.T) {
 	if _, err := os.Stat("zz_stub.go"); err == nil {
 		t.Skip("the RDB snapshot is still stubbed (zz_stub.go exists; e2e/redistest/rdb has not landed): full syncs carry no data yet")
 	}
-	requireBinary(t, "redis-server")
+	realredis.Binary(t, "redis-server")
 	for _, diskless := range []string{"yes", "no"} {
 		cfg := map[string]string{"repl-diskless-sync": diskless}
 		t.Run("redis-server replica of redistest/diskless="+diskless, func(t *testing.T) {

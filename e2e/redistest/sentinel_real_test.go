@@ -3,10 +3,6 @@ package redistest
 import (
 	"context"
 	"fmt"
-	"net"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -14,33 +10,9 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/sentinel-go/sentinel/e2e/realredis"
 )
-
-// requireBinary finds a real Redis program, or skips the test. Under CI
-// (REDISTEST_REQUIRE_REAL=1) a missing program fails instead: there the real Redis is the
-// judge, and a skipped judge proves nothing.
-func requireBinary(t testing.TB, name string) string {
-	t.Helper()
-	path, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("REDISTEST_REQUIRE_REAL") == "1" {
-			t.Fatalf("%s is required (REDISTEST_REQUIRE_REAL=1) but not installed", name)
-		}
-		t.Skipf("%s not installed; install Debian's redis-server, redis-sentinel and redis-tools to run this test", name)
-	}
-	return path
-}
-
-// freePort asks the kernel for a free loopback port.
-func freePort(t testing.TB) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
 
 // realSentinel is a redis-sentinel process started by a test, and the events it published.
 type realSentinel struct {
@@ -50,51 +22,20 @@ type realSentinel struct {
 	events []string // "channel payload"
 }
 
-func startRealSentinel(t *testing.T, bin string, masterPort, quorum int) *realSentinel {
+func startRealSentinel(t *testing.T, masterPort, quorum int) *realSentinel {
 	t.Helper()
-	dir := t.TempDir()
-	port := freePort(t)
-	conf := filepath.Join(dir, "sentinel.conf")
 	// down-after-milliseconds must exceed the 1 s ping period: redis-sentinel sends a new
 	// link's first PING about 1 s after creating it but starts the down-after clock at
 	// creation, so with 1000 ms it can declare a freshly switched-to master down before its
 	// first reply, and fail over a second time. redis-sentinel's own tests use 2000 ms.
-
-	body := fmt.Sprintf(`port %d
-bind 127.0.0.1
-dir %s
-sentinel monitor mymaster 127.0.0.1 %d %d
-sentinel down-after-milliseconds mymaster 2000
-sentinel failover-timeout mymaster 10000
-sentinel parallel-syncs mymaster 1
-`, port, dir, masterPort, quorum)
-	if err := os.WriteFile(conf, []byte(body), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(bin, conf)
-	cmd.Stdout, cmd.Stderr = nil, nil
-	logf, err := os.Create(filepath.Join(dir, "sentinel.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stdout = logf
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-		logf.Close()
-		if t.Failed() {
-			if b, err := os.ReadFile(logf.Name()); err == nil {
-				t.Logf("redis-sentinel on port %d logged:\n%s", port, b)
-			}
-		}
-	})
-	s := &realSentinel{port: port}
-	s.client = dial(t, "127.0.0.1:"+strconv.Itoa(port))
+	rs := realredis.StartSentinel(t, 5*time.Second,
+		fmt.Sprintf("sentinel monitor mymaster 127.0.0.1 %d %d", masterPort, quorum),
+		"sentinel down-after-milliseconds mymaster 2000",
+		"sentinel failover-timeout mymaster 10000",
+		"sentinel parallel-syncs mymaster 1")
+	s := &realSentinel{port: rs.Port}
+	s.client = dial(t, rs.Addr)
 	ctx := context.Background()
-	waitFor(t, 5*time.Second, "redis-sentinel to answer", func() bool { return s.client.Ping(ctx).Err() == nil })
 	sub := s.client.PSubscribe(ctx, "*")
 	if _, err := sub.Receive(ctx); err != nil {
 		t.Fatal(err)
@@ -141,7 +82,7 @@ func (s *realSentinel) count(kind string) int {
 // replica, and turn the old master into a replica when it returns. Everything they do relies
 // on redistest answering INFO, PING, Pub/Sub, SLAVEOF in MULTI/EXEC and CLIENT KILL as Redis.
 func TestRealSentinelFailsOverRedistest(t *testing.T) {
-	bin := requireBinary(t, "redis-sentinel")
+	realredis.Binary(t, "redis-sentinel") // skip before starting anything
 	m := RunT(t)
 	r1 := startReplica(t, m, map[string]string{"replica-priority": "100"})
 	r2 := startReplica(t, m, map[string]string{"replica-priority": "100"})
@@ -150,7 +91,7 @@ func TestRealSentinelFailsOverRedistest(t *testing.T) {
 
 	sentinels := make([]*realSentinel, 3)
 	for i := range sentinels {
-		sentinels[i] = startRealSentinel(t, bin, m.Port(), 2)
+		sentinels[i] = startRealSentinel(t, m.Port(), 2)
 	}
 	waitFor(t, 20*time.Second, "each sentinel to see both replicas and both peers", func() bool {
 		for _, s := range sentinels {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/sentinel-go/sentinel/e2e/realredis"
 )
 
 // TestClients points real clients at one of our sentinels: go-redis's failover client writes
@@ -20,14 +21,14 @@ func TestClients(t *testing.T) {
 	requireOurs(t)
 	top := startTopology(t, nil)
 	mp := top.Master.Port()
-	port := freePort(t)
+	port := realredis.FreePort(t)
 	s := startSentinel(t, ours, port, sentinelConf(port, mp, 1))
 	group := []*proc{s}
 	// A real sentinel beside it, when there is one, only to compare how soon each sees the
 	// killed replica down.
 	var realRec *recorder
 	if _, err := os.Stat(realSentinelPath); err == nil {
-		rp := freePort(t)
+		rp := realredis.FreePort(t)
 		r := startSentinel(t, real, rp, sentinelConf(rp, mp, 1))
 		realRec = record(t, r)
 		group = append(group, r)
@@ -53,7 +54,7 @@ func TestClients(t *testing.T) {
 	})
 
 	t.Run("redis-cli", func(t *testing.T) {
-		cli := requireProgram(t, "/usr/bin/redis-cli")
+		cli := realredis.Binary(t, "/usr/bin/redis-cli")
 		ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		defer cancel()
 		out, err := exec.CommandContext(ctx, cli, "-h", "127.0.0.1", "-p", strconv.Itoa(port),

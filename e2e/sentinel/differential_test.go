@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sentinel-go/sentinel/e2e/realredis"
 )
 
 // Field classes of the instance maps (SENTINEL MASTER/MASTERS/REPLICAS/SENTINELS).
@@ -73,7 +75,7 @@ func TestDifferential(t *testing.T) {
 	requireReal(t)
 	requireOurs(t)
 	top := startTopology(t, nil)
-	rp, op := freePort(t), freePort(t)
+	rp, op := realredis.FreePort(t), realredis.FreePort(t)
 	p := &pair{top: top}
 	p.real = startSentinel(t, real, rp, differentialConf(rp, top.Master.Port()))
 	p.ours = startSentinel(t, ours, op, differentialConf(op, top.Master.Port()))

@@ -4,9 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -15,6 +13,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/sentinel-go/sentinel/e2e/realredis"
 	"github.com/sentinel-go/sentinel/e2e/redistest"
 )
 
@@ -34,23 +33,12 @@ const (
 	real = "real"
 )
 
-// requireReal returns the path of redis-sentinel, or skips the test when it is missing (fails
-// under REDISTEST_REQUIRE_REAL=1: there the real one is the judge, and a skipped judge proves
-// nothing).
+// requireReal returns the path of Debian's redis-sentinel, or skips the test when it is
+// missing (fails under REDISTEST_REQUIRE_REAL=1: there the real one is the judge, and a
+// skipped judge proves nothing).
 func requireReal(t testing.TB) string {
 	t.Helper()
-	return requireProgram(t, realSentinelPath)
-}
-
-func requireProgram(t testing.TB, path string) string {
-	t.Helper()
-	if _, err := os.Stat(path); err != nil {
-		if os.Getenv("REDISTEST_REQUIRE_REAL") == "1" {
-			t.Fatalf("%s is required (REDISTEST_REQUIRE_REAL=1): %v", path, err)
-		}
-		t.Skipf("%s not installed (Debian's redis-sentinel and redis-tools 7.0.15): %v", path, err)
-	}
-	return path
+	return realredis.Binary(t, realSentinelPath)
 }
 
 // requireOurs returns the path of our binary, or fails the test with the build error.
@@ -68,17 +56,6 @@ func binary(t testing.TB, kind string) string {
 		return requireReal(t)
 	}
 	return requireOurs(t)
-}
-
-// freePort asks the kernel for a free loopback port.
-func freePort(t testing.TB) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 // waitFor polls cond every 10 ms until it holds, and fails the test after within.
@@ -154,86 +131,26 @@ type proc struct {
 	Dir    string
 	Conf   string // absolute path of its config file
 	Client *redis.Client
-
-	cmd    *exec.Cmd
-	exited chan struct{}
-	log    string // stdout and stderr
 }
 
 // startSentinel writes body to sentinel.conf in a fresh directory, runs the sentinel of the
 // given kind on it (working directory = that directory), and waits until it answers PING.
-// body must contain "port <port>".
+// body must contain "port <port>". t.Cleanup kills it by its PID.
 func startSentinel(t testing.TB, kind string, port int, body string) *proc {
 	t.Helper()
 	bin := binary(t, kind)
 	dir := t.TempDir()
 	p := &proc{Kind: kind, Port: port, Addr: "127.0.0.1:" + strconv.Itoa(port), Dir: dir,
-		Conf: filepath.Join(dir, "sentinel.conf"), log: filepath.Join(dir, "out.log"),
-		exited: make(chan struct{})}
+		Conf: filepath.Join(dir, "sentinel.conf")}
 	if err := os.WriteFile(p.Conf, []byte(body), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	logf, err := os.Create(p.log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.cmd = exec.Command(bin, p.Conf)
-	p.cmd.Dir = dir
-	p.cmd.Stdout, p.cmd.Stderr = logf, logf
-	if err := p.cmd.Start(); err != nil {
-		logf.Close()
-		t.Fatal(err)
-	}
-	go func() {
-		p.cmd.Wait()
-		logf.Close()
-		close(p.exited)
-	}()
-	t.Cleanup(func() {
-		p.stop()
-		if t.Failed() {
-			t.Logf("%s sentinel on port %d (pid %d) logged:\n%s", kind, port, p.cmd.Process.Pid, p.tail(200))
-		}
-	})
+	rp := realredis.Start(t, dir, bin, p.Conf)
 	p.Client = dial(t, p.Addr)
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		select {
-		case <-p.exited:
-			t.Fatalf("%s sentinel exited at start (%v):\n%s", kind, p.cmd.ProcessState, p.tail(50))
-		default:
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		err := p.Client.Ping(ctx).Err()
-		cancel()
-		if err == nil {
-			return p
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s sentinel on port %d does not answer PING: %v\n%s", kind, port, err, p.tail(50))
-		}
-		time.Sleep(20 * time.Millisecond)
+	if err := rp.WaitAnswering("tcp", p.Addr, 10*time.Second); err != nil {
+		t.Fatalf("%s: %v", p, err)
 	}
-}
-
-// stop kills the process by its PID and waits for it.
-func (p *proc) stop() {
-	select {
-	case <-p.exited:
-	default:
-		p.cmd.Process.Kill()
-		<-p.exited
-	}
-}
-
-// tail returns the last n lines the process wrote.
-func (p *proc) tail(n int) string {
-	b, _ := os.ReadFile(p.log)
-	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
+	return p
 }
 
 func (p *proc) String() string { return fmt.Sprintf("%s sentinel :%d", p.Kind, p.Port) }

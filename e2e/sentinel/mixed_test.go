@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sentinel-go/sentinel/e2e/realredis"
 )
 
 // TestMixedGroup runs two of ours and one real redis-sentinel, quorum 2, over a master and
@@ -26,7 +28,7 @@ func TestMixedGroup(t *testing.T) {
 	mp := top.Master.Port()
 	var group []*proc
 	for _, kind := range []string{ours, ours, real} {
-		port := freePort(t)
+		port := realredis.FreePort(t)
 		group = append(group, startSentinel(t, kind, port, sentinelConf(port, mp, 2)))
 	}
 	recs := make([]*recorder, len(group))

@@ -4,6 +4,8 @@ import (
 	"math"
 	"strings"
 	"time"
+
+	"github.com/sentinel-go/sentinel/cnum"
 )
 
 // Replica is one "slave<N>:" line of a master's INFO.
@@ -118,7 +120,7 @@ func (inf *Info) line(l string) {
 	}
 	// Redis compares only the name's 30 bytes and skips the byte after them unchecked.
 	if len(l) >= 32 && l[:30] == "master_link_down_since_seconds" {
-		inf.MasterLinkDownSince = durationMillis(Strtoll(l[31:]) * 1000)
+		inf.MasterLinkDownSince = durationMillis(cnum.Strtoll(l[31:]) * 1000)
 		inf.Present |= FieldMasterLinkDownSince
 	}
 	switch {
@@ -137,7 +139,7 @@ func (inf *Info) line(l string) {
 		inf.MasterHost = l[12:]
 		inf.Present |= FieldMasterHost
 	case strings.HasPrefix(l, "master_port:"):
-		inf.MasterPort = Atoi(l[12:])
+		inf.MasterPort = cnum.Atoi(l[12:])
 		inf.Present |= FieldMasterPort
 	case strings.HasPrefix(l, "master_link_status:"):
 		v := l[19:]
@@ -145,13 +147,13 @@ func (inf *Info) line(l string) {
 		inf.MasterLinkUp = len(v) == 2 && v[0]|0x20 == 'u' && v[1]|0x20 == 'p'
 		inf.Present |= FieldMasterLinkStatus
 	case strings.HasPrefix(l, "slave_priority:"):
-		inf.SlavePriority = Atoi(l[15:])
+		inf.SlavePriority = cnum.Atoi(l[15:])
 		inf.Present |= FieldSlavePriority
 	case strings.HasPrefix(l, "slave_repl_offset:"):
-		inf.ReplOffset = Strtoull(l[18:])
+		inf.ReplOffset = cnum.Strtoull(l[18:])
 		inf.Present |= FieldReplOffset
 	case strings.HasPrefix(l, "replica_announced:"):
-		inf.ReplicaAnnounced = Atoi(l[18:]) != 0
+		inf.ReplicaAnnounced = cnum.Atoi(l[18:]) != 0
 		inf.Present |= FieldReplicaAnnounced
 	}
 }
@@ -171,7 +173,7 @@ func replica(l string) (Replica, bool) {
 		if !ok {
 			return Replica{}, false
 		}
-		return Replica{IP: ip, Port: Atoi(port)}, true
+		return Replica{IP: ip, Port: cnum.Atoi(port)}, true
 	}
 	// Redis finds each key anywhere in the line, including inside the other's value, and
 	// ends each value at the next comma; terminating one value in place never shortens the
@@ -181,7 +183,7 @@ func replica(l string) (Replica, bool) {
 	if n < 0 {
 		return Replica{}, false
 	}
-	return Replica{IP: ip, Port: Atoi(upToComma(l[n+5:]))}, true
+	return Replica{IP: ip, Port: cnum.Atoi(upToComma(l[n+5:]))}, true
 }
 
 func upToComma(s string) string {

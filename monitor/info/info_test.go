@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"go.uber.org/goleak"
+
+	"github.com/sentinel-go/sentinel/cnum"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -77,8 +79,8 @@ func TestParseRealReplies(t *testing.T) {
 			// The capture's run ID, ports and offsets vary by run; take them from the text.
 			if want.Role == "slave" {
 				want.RunID = rawField(text, "run_id")
-				want.MasterPort = Atoi(rawField(text, "master_port"))
-				want.ReplOffset = Strtoull(rawField(text, "slave_repl_offset"))
+				want.MasterPort = cnum.Atoi(rawField(text, "master_port"))
+				want.ReplOffset = cnum.Strtoull(rawField(text, "slave_repl_offset"))
 			}
 			if got := Parse(text); !reflect.DeepEqual(got, want) {
 				t.Errorf("got  %+v\nwant %+v", got, want)
@@ -177,43 +179,6 @@ func TestParse(t *testing.T) {
 				t.Errorf("Parse(%q)\n got  %+v\n want %+v", tt.text, got, tt.want)
 			}
 		})
-	}
-}
-
-func TestCNumbers(t *testing.T) {
-	tests := []struct {
-		in   string
-		ll   int64
-		ull  uint64
-		atoi int
-	}{
-		{"", 0, 0, 0},
-		{"abc", 0, 0, 0},
-		{"-", 0, 0, 0},
-		{"+7", 7, 7, 7},
-		{" \t\n\v\f\r12x", 12, 12, 12},
-		{"0x1f", 0, 0, 0},
-		{"-1", -1, math.MaxUint64, -1},
-		{"9223372036854775807", math.MaxInt64, math.MaxInt64, -1},
-		{"9223372036854775808", math.MaxInt64, 1 << 63, -1},
-		{"-9223372036854775808", math.MinInt64, 1 << 63, 0},
-		{"-9223372036854775809", math.MinInt64, 1<<63 - 1, 0},
-		{"18446744073709551615", math.MaxInt64, math.MaxUint64, -1},
-		{"18446744073709551616", math.MaxInt64, math.MaxUint64, -1},
-		{"-18446744073709551616", math.MinInt64, math.MaxUint64, 0},
-		{"2147483648", 2147483648, 2147483648, math.MinInt32},
-		{"00000000000000000000000042", 42, 42, 42},
-	}
-	for _, tt := range tests {
-		if got := Strtoll(tt.in); got != tt.ll {
-			t.Errorf("Strtoll(%q) = %d, want %d", tt.in, got, tt.ll)
-		}
-		if got := Strtoull(tt.in); got != tt.ull {
-			t.Errorf("Strtoull(%q) = %d, want %d", tt.in, got, tt.ull)
-		}
-		if got := Atoi(tt.in); got != tt.atoi {
-			t.Errorf("Atoi(%q) = %d, want %d", tt.in, got, tt.atoi)
-		}
 	}
 }
 

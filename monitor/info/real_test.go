@@ -2,69 +2,21 @@ package info
 
 import (
 	"context"
-	"net"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/sentinel-go/sentinel/e2e/realredis"
 	"github.com/sentinel-go/sentinel/e2e/redistest"
 )
 
-// requireRedisServer finds redis-server or skips; under CI (REDISTEST_REQUIRE_REAL=1) a
-// missing binary fails instead, because there the real Redis is the judge.
-func requireRedisServer(t *testing.T) string {
+// startRedis runs a redis-server on a free loopback port until the test ends, and returns
+// the port.
+func startRedis(t *testing.T, args ...string) int {
 	t.Helper()
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		if os.Getenv("REDISTEST_REQUIRE_REAL") == "1" {
-			t.Fatal("redis-server is required (REDISTEST_REQUIRE_REAL=1) but not installed")
-		}
-		t.Skip("redis-server not installed")
-	}
-	return bin
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-// startRedis runs a redis-server on a free loopback port until the test ends.
-func startRedis(t *testing.T, bin string, args ...string) int {
-	t.Helper()
-	dir := t.TempDir()
-	port := freePort(t)
-	base := []string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "",
-		"--appendonly", "no", "--dir", dir, "--daemonize", "no"}
-	cmd := exec.Command(bin, append(base, args...)...)
-	logf, err := os.Create(filepath.Join(dir, "redis.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stdout, cmd.Stderr = logf, logf
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		logf.Close()
-	})
-	c := client(t, "127.0.0.1:"+strconv.Itoa(port))
-	waitFor(t, "redis-server to answer PING", func() bool {
-		return c.Ping(context.Background()).Err() == nil
-	})
-	return port
+	return realredis.StartServer(t, 15*time.Second, args...).Port
 }
 
 func client(t *testing.T, addr string) *redis.Client {
@@ -136,9 +88,8 @@ func checkPair(t *testing.T, masterText, replicaText string, masterPort, replica
 }
 
 func TestRealRedis(t *testing.T) {
-	bin := requireRedisServer(t)
-	mport := startRedis(t, bin, "--repl-diskless-sync-delay", "0")
-	rport := startRedis(t, bin, "--replicaof", "127.0.0.1", strconv.Itoa(mport))
+	mport := startRedis(t, "--repl-diskless-sync-delay", "0")
+	rport := startRedis(t, "--replicaof", "127.0.0.1", strconv.Itoa(mport))
 	m, r := client(t, "127.0.0.1:"+strconv.Itoa(mport)), client(t, "127.0.0.1:"+strconv.Itoa(rport))
 	var mt, rt string
 	waitFor(t, "the replica to sync", func() bool {
@@ -148,8 +99,8 @@ func TestRealRedis(t *testing.T) {
 	checkPair(t, mt, rt, mport, rport)
 
 	// A replica whose master never answered: Redis reports -1 s, Redis's parser keeps -1000 ms.
-	dead := freePort(t)
-	lport := startRedis(t, bin, "--replicaof", "127.0.0.1", strconv.Itoa(dead),
+	dead := realredis.FreePort(t)
+	lport := startRedis(t, "--replicaof", "127.0.0.1", strconv.Itoa(dead),
 		"--replica-priority", "7", "--replica-announced", "no")
 	lt := infoText(t, client(t, "127.0.0.1:"+strconv.Itoa(lport)))
 	l := Parse(lt)

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/sentinel-go/sentinel/e2e/realredis"
 )
 
 // connOf returns the server side of the client whose CLIENT ID is id.
@@ -610,7 +612,7 @@ func TestListen(t *testing.T) {
 	if ls, err := Listen(nil, 0); ls != nil || err != nil {
 		t.Fatalf("port 0: %v %v", ls, err)
 	}
-	port := freePort(t)
+	port := realredis.FreePort(t)
 	ls, err := Listen([]string{"-10.255.255.1", "127.0.0.1", "-::1"}, port)
 	if err != nil {
 		t.Fatal(err)

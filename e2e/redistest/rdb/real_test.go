@@ -12,27 +12,16 @@ import (
 	"io"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sentinel-go/sentinel/e2e/realredis"
 )
 
 const realWait = 10 * time.Second
-
-func redisServerPath(t *testing.T) string {
-	t.Helper()
-	path, err := exec.LookPath("redis-server")
-	if err != nil {
-		if os.Getenv("REDISTEST_REQUIRE_REAL") == "1" {
-			t.Fatal("redis-server is required (REDISTEST_REQUIRE_REAL=1) but not installed")
-		}
-		t.Skip("redis-server not installed; install Debian's redis-server to test against real Redis")
-	}
-	return path
-}
 
 // shortTempDir is a t.TempDir stand-in with a short path: a unix socket path must fit in
 // about 100 bytes, and t.TempDir embeds the test name.
@@ -47,59 +36,23 @@ func shortTempDir(t *testing.T) string {
 }
 
 type redisProc struct {
-	sock, log string
-	exited    chan struct{}
+	*realredis.Process
+	sock string
 }
 
 // startRedis starts redis-server with TCP disabled, listening on a unix socket in dir, and
 // waits until it answers PING. t.Cleanup kills it (only it) and reaps it.
 func startRedis(t *testing.T, dir string, args ...string) *redisProc {
 	t.Helper()
-	bin := redisServerPath(t)
-	p := &redisProc{sock: filepath.Join(dir, "r.sock"), log: filepath.Join(dir, "redis.log"), exited: make(chan struct{})}
-	base := []string{"--port", "0", "--unixsocket", p.sock, "--dir", dir, "--save", "",
-		"--appendonly", "no", "--logfile", p.log, "--daemonize", "no"}
-	cmd := exec.Command(bin, append(base, args...)...)
-	if err := cmd.Start(); err != nil {
+	bin := realredis.Binary(t, "redis-server")
+	sock := filepath.Join(dir, "r.sock")
+	base := []string{"--port", "0", "--unixsocket", sock, "--dir", dir, "--save", "",
+		"--appendonly", "no", "--daemonize", "no"}
+	p := &redisProc{Process: realredis.Start(t, dir, bin, append(base, args...)...), sock: sock}
+	if err := p.WaitAnswering("unix", sock, realWait); err != nil {
 		t.Fatal(err)
 	}
-	go func() {
-		cmd.Wait()
-		close(p.exited)
-	}()
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		select {
-		case <-p.exited:
-		case <-time.After(realWait):
-			t.Errorf("redis-server pid %d not reaped %v after SIGKILL", cmd.Process.Pid, realWait)
-		}
-		if t.Failed() {
-			b, _ := os.ReadFile(p.log)
-			t.Logf("redis-server log:\n%s", b)
-		}
-	})
-	deadline := time.Now().Add(realWait)
-	for {
-		c, err := net.DialTimeout("unix", p.sock, time.Second)
-		if err == nil {
-			rc := &respConn{c: c, r: bufio.NewReader(c)}
-			_, err = rc.roundTrip("PING")
-			c.Close()
-			if err == nil {
-				return p
-			}
-		}
-		select {
-		case <-p.exited:
-			b, _ := os.ReadFile(p.log)
-			t.Fatalf("redis-server exited during startup:\n%s", b)
-		case <-time.After(20 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("redis-server did not answer on %s within %v: %v", p.sock, realWait, err)
-		}
-	}
+	return p
 }
 
 func (p *redisProc) dial(t *testing.T) *respConn {
@@ -260,7 +213,7 @@ func checkServerHas(t *testing.T, c *respConn, want []Entry) {
 
 // TestRealRedisLoadsOurSnapshot starts redis-server on a snapshot we encoded.
 func TestRealRedisLoadsOurSnapshot(t *testing.T) {
-	redisServerPath(t)
+	realredis.Binary(t, "redis-server")
 	t.Parallel()
 	dir := shortTempDir(t)
 	want := realEntries()
@@ -274,7 +227,7 @@ func TestRealRedisLoadsOurSnapshot(t *testing.T) {
 
 	p := startRedis(t, dir, "--dbfilename", "dump.rdb")
 	checkServerHas(t, p.dial(t), want)
-	if log, _ := os.ReadFile(p.log); !bytes.Contains(log, []byte("DB loaded from disk")) {
+	if log := p.Log(); !strings.Contains(log, "DB loaded from disk") {
 		t.Errorf("redis-server did not report loading the snapshot:\n%s", log)
 	}
 }
@@ -282,7 +235,7 @@ func TestRealRedisLoadsOurSnapshot(t *testing.T) {
 // TestRealReplicaLoadsOurSnapshot plays a master to a real redis-server replica, the way
 // the embedded server will: handshake, +FULLRESYNC, then the snapshot as a $<len> bulk.
 func TestRealReplicaLoadsOurSnapshot(t *testing.T) {
-	redisServerPath(t)
+	realredis.Binary(t, "redis-server")
 	t.Parallel()
 	dir := shortTempDir(t)
 	want := realEntries()
@@ -370,7 +323,7 @@ func fakeMaster(l net.Listener, replID string, snapshot []byte) error {
 // TestRealRedisDumpDecodes writes keys into a real server, has it SAVE, and decodes dump.rdb
 // under each eviction policy (LFU adds FREQ opcodes, LRU adds IDLE).
 func TestRealRedisDumpDecodes(t *testing.T) {
-	redisServerPath(t)
+	realredis.Binary(t, "redis-server")
 	t.Parallel()
 	dir := shortTempDir(t)
 	p := startRedis(t, dir)
@@ -479,7 +432,7 @@ func populate(t *testing.T, c *respConn) []Entry {
 // snapshot straight off the link: diskless ($EOF:<mark> framing, the mark right after the
 // checksum) and disk-based ($<len> framing), then reads the command stream that follows.
 func TestRealMasterReplicationStream(t *testing.T) {
-	redisServerPath(t)
+	realredis.Binary(t, "redis-server")
 	t.Parallel()
 	dir := shortTempDir(t)
 	p := startRedis(t, dir, "--repl-diskless-sync-delay", "0")

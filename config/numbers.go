@@ -3,75 +3,13 @@ package config
 import (
 	"math"
 	"strings"
+
+	"github.com/sentinel-go/sentinel/cnum"
 )
 
-// The helpers below reproduce the C conversions Redis applies to config values. Their
-// leniency is part of the file format: `sentinel monitor m 10.0.0.1 6379x 2` loads in
-// redis-sentinel (atoi stops at the x), so it must load here too.
-
-// atoi is glibc's atoi: (int)strtol(s, NULL, 10). Leading white space and a sign are
-// accepted, parsing stops at the first non-digit, overflow saturates to the long range and
-// the conversion to int keeps the low 32 bits.
-func atoi(s string) int {
-	v := strtoll(s)
-	return int(int32(v))
-}
-
-// strtoll is strtoll(s, NULL, 10) with saturation.
-func strtoll(s string) int64 {
-	neg, digits := cSign(s)
-	var v uint64
-	over := false
-	for i := 0; i < len(digits) && digits[i] >= '0' && digits[i] <= '9'; i++ {
-		d := uint64(digits[i] - '0')
-		if v > (math.MaxUint64-d)/10 {
-			over = true
-			break
-		}
-		v = v*10 + d
-	}
-	if neg {
-		if over || v > 1<<63 {
-			return math.MinInt64
-		}
-		return -int64(v)
-	}
-	if over || v > math.MaxInt64 {
-		return math.MaxInt64
-	}
-	return int64(v)
-}
-
-// strtoull is strtoull(s, NULL, 10): a minus sign negates in unsigned arithmetic (so "-1"
-// is 2^64-1) and overflow saturates.
-func strtoull(s string) uint64 {
-	neg, digits := cSign(s)
-	var v uint64
-	for i := 0; i < len(digits) && digits[i] >= '0' && digits[i] <= '9'; i++ {
-		d := uint64(digits[i] - '0')
-		if v > (math.MaxUint64-d)/10 {
-			return math.MaxUint64
-		}
-		v = v*10 + d
-	}
-	if neg {
-		return -v
-	}
-	return v
-}
-
-// cSign skips C white space and one sign.
-func cSign(s string) (neg bool, rest string) {
-	i := 0
-	for i < len(s) && isSpace(s[i]) {
-		i++
-	}
-	if i < len(s) && (s[i] == '+' || s[i] == '-') {
-		neg = s[i] == '-'
-		i++
-	}
-	return neg, s[i:]
-}
+// Redis's own number parsers and formatter for config values, beside the C library's
+// (package cnum). Only the config loader uses these: the option table's integer, memory,
+// percent and octal values, and client-output-buffer-limit.
 
 // string2ll is Redis's strict integer parser: no spaces, no '+', no leading zeros, no
 // overflow, at most 20 digits.
@@ -179,7 +117,7 @@ func formatMemory(v int64) string {
 
 // parseOctal is strtoll(s, &end, 8) that must consume everything.
 func parseOctal(s string) (int64, bool) {
-	neg, p := cSign(s)
+	neg, p := cnum.Sign(s)
 	if len(p) > 1 && p[0] == '0' && (p[1] == 'x' || p[1] == 'X') {
 		return 0, false
 	}

@@ -1,32 +1,36 @@
-package info
+package cnum
 
 import "math"
 
-// The C library's number conversions, as glibc implements them for base 10. redis-sentinel
-// reads INFO and hello fields with them, and their leniency decides what a malformed field
-// means, so a sentinel that must behave the same has to convert the same way.
-
-// isCSpace reports whether c is white space for C's isspace in the "C" locale.
-func isCSpace(c byte) bool {
+// isSpace reports whether c is white space for C's isspace in the "C" locale.
+func isSpace(c byte) bool {
 	return c == ' ' || (c >= '\t' && c <= '\r')
 }
 
-// digits splits s the way strtol scans it: leading white space, an optional sign, then the
-// run of decimal digits, which may be empty.
-func digits(s string) (neg bool, ds string) {
+// Sign skips what strtol skips before the digits, C white space and then one '+' or '-',
+// and reports whether that sign was '-'. Callers that need strtol's end pointer (must the
+// whole string be a number?) scan rest themselves.
+func Sign(s string) (neg bool, rest string) {
 	i := 0
-	for i < len(s) && isCSpace(s[i]) {
+	for i < len(s) && isSpace(s[i]) {
 		i++
 	}
 	if i < len(s) && (s[i] == '+' || s[i] == '-') {
 		neg = s[i] == '-'
 		i++
 	}
-	j := i
-	for j < len(s) && s[j] >= '0' && s[j] <= '9' {
+	return neg, s[i:]
+}
+
+// digits splits s the way strtol scans it: the sign, then the run of decimal digits after
+// it, which may be empty.
+func digits(s string) (neg bool, ds string) {
+	neg, rest := Sign(s)
+	j := 0
+	for j < len(rest) && rest[j] >= '0' && rest[j] <= '9' {
 		j++
 	}
-	return neg, s[i:j]
+	return neg, rest[:j]
 }
 
 // magnitude is the value of a run of decimal digits, and whether it exceeds limit.

@@ -1,0 +1,72 @@
+package realredis
+
+import (
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// outcome records what Missing decided instead of ending the test.
+type outcome struct {
+	testing.TB
+	skipped, failed string
+}
+
+func (o *outcome) Skipf(format string, args ...any)  { o.skipped = fmt.Sprintf(format, args...) }
+func (o *outcome) Fatalf(format string, args ...any) { o.failed = fmt.Sprintf(format, args...) }
+
+func TestBinaryMissing(t *testing.T) {
+	for _, tt := range []struct {
+		env        string
+		skip, fail bool
+	}{{"", true, false}, {"0", true, false}, {"1", false, true}} {
+		t.Setenv(RequireEnv, tt.env)
+		o := &outcome{TB: t}
+		Binary(o, "redis-no-such-program")
+		if (o.skipped != "") != tt.skip || (o.failed != "") != tt.fail {
+			t.Errorf("%s=%q: skipped %q, failed %q", RequireEnv, tt.env, o.skipped, o.failed)
+		}
+	}
+}
+
+func TestFreePort(t *testing.T) {
+	port := FreePort(t)
+	l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port))
+	if err != nil {
+		t.Fatalf("port %d is not free: %v", port, err)
+	}
+	l.Close()
+}
+
+func TestServerRestartAndStop(t *testing.T) {
+	s := StartServer(t, 10*time.Second, "--requirepass", "secret")
+	if err := ping("tcp", s.Addr); err != nil {
+		t.Fatalf("a server that wants a password counts as up: %v", err)
+	}
+	s.Restart()
+	if n := strings.Count(s.Log(), "Ready to accept connections"); n != 2 {
+		t.Errorf("two runs logged %d ready lines:\n%s", n, s.Log())
+	}
+	s.Stop()
+	if err := ping("tcp", s.Addr); err == nil {
+		t.Fatal("still answering after Stop")
+	}
+	s.Stop() // stopping twice is harmless
+}
+
+func TestSentinel(t *testing.T) {
+	s := StartSentinel(t, 10*time.Second, "sentinel monitor m 127.0.0.1 "+strconv.Itoa(FreePort(t))+" 1")
+	if err := ping("tcp", s.Addr); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(s.Log(), "+monitor master m") {
+		t.Errorf("no +monitor in the log:\n%s", s.Log())
+	}
+}
