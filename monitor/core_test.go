@@ -393,3 +393,31 @@ func TestMonitorRemoveSetErrors(t *testing.T) {
 		"-monitor master m2 1.2.0.3 6390",
 		"+reset-master master mymaster 127.0.0.1 6379")
 }
+
+func TestPeerLinkSharedAcrossMasters(t *testing.T) {
+	h := newHarness(t, "monitor m1 127.0.0.1 6379 2\nmonitor m2 127.0.0.1 7379 2")
+	for _, m := range []string{"m1,127.0.0.1,6379", "m2,127.0.0.1,7379"} {
+		h.c.Hello(h.now, "127.0.0.1,26380,"+peerID+",0,"+m+",0")
+	}
+	rd := h.collect()
+	opened := 0
+	for _, lc := range rd.Links {
+		if lc.Op == LinkOpen && lc.Spec.Addr == "127.0.0.1:26380" {
+			opened++
+		}
+	}
+	if opened != 1 {
+		t.Fatalf("the peer's link was opened %d times, want once", opened)
+	}
+	if l := h.c.links["127.0.0.1:26380"]; l == nil || l.refcount != 2 {
+		t.Fatalf("want one link with refcount 2, got %+v", l)
+	}
+	if got := query(h, "sentinels", "m2"); !strings.Contains(got, "$13\r\nlink-refcount\r\n$1\r\n2\r\n") {
+		t.Errorf("SENTINELS shows the shared refcount: %q", got)
+	}
+	// Removing one master keeps the link for the other.
+	h.request("remove", "m1")
+	if l := h.c.links["127.0.0.1:26380"]; l == nil || l.refcount != 1 {
+		t.Fatalf("after REMOVE m1: %+v", l)
+	}
+}
