@@ -44,6 +44,9 @@ type Core struct {
 	needSave bool
 	saveErr  error
 	changed  bool // something a query can see changed since the last view
+	// viewIndex maps master names to their position in View.Masters; views share it
+	// until the set of masters changes.
+	viewIndex map[string]int
 	ready    Ready
 
 	simulateFailure int
@@ -107,7 +110,8 @@ func (c *Core) addMaster(mc *config.Master) *master {
 	m.link = c.linkFor(&m.instance)
 	c.masters[mc.Name] = m
 	c.order = append(c.order, m)
-	c.changed = true
+	c.viewIndex = nil
+	c.touch(m)
 	return m
 }
 
@@ -119,7 +123,7 @@ func (c *Core) addReplica(m *master, a config.Addr) *instance {
 	r.link = c.linkFor(r)
 	m.replicas[r.name] = r
 	m.replicaCache = nil
-	c.changed = true
+	c.touch(m)
 	return r
 }
 
@@ -128,7 +132,7 @@ func (c *Core) addSentinel(m *master, a config.Addr, runID string) *instance {
 	s.link = c.linkFor(s)
 	m.sentinels[runID] = s
 	m.sentinelCache = nil
-	c.changed = true
+	c.touch(m)
 	return s
 }
 
@@ -143,7 +147,7 @@ func (c *Core) removeInstance(in *instance) {
 		delete(m.sentinels, in.name)
 		m.sentinelCache = nil
 	}
-	c.changed = true
+	c.touch(m)
 }
 
 // replicas and sentinels return the instances in a stable order: every loop that sends,
@@ -226,6 +230,20 @@ func (c *Core) Config() *config.Config {
 		cfg.Masters = append(cfg.Masters, &mc)
 	}
 	return &cfg
+}
+
+// touch marks a master's view stale: the next View rebuilds it. Only masters that changed
+// are copied again, which keeps views cheap with a thousand masters.
+func (c *Core) touch(m *master) {
+	m.dirty = true
+	c.changed = true
+}
+
+// touchLink marks every master that uses a link.
+func (c *Core) touchLink(l *link) {
+	for _, in := range l.users {
+		c.touch(in.master)
+	}
 }
 
 // raiseEpoch adopts a larger current epoch seen from a peer, saving it.

@@ -121,6 +121,9 @@ type master struct {
 
 	replicaCache, sentinelCache []*instance // sorted by name; nil when stale
 
+	view  *MasterView // the last view of this master, reused while not dirty
+	dirty bool
+
 	failoverState     string
 	failoverStartTime time.Time
 }

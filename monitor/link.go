@@ -43,6 +43,7 @@ type conn struct {
 type link struct {
 	spec     LinkSpec
 	refcount int
+	users    []*instance // the instances sharing this link, one per master that sees it
 
 	cmd    conn
 	pubsub conn
@@ -61,6 +62,7 @@ func (c *Core) linkFor(in *instance) *link {
 	key := addrKey(in.addr)
 	if l, ok := c.links[key]; ok {
 		l.refcount++
+		l.users = append(l.users, in)
 		return l
 	}
 	m := in.master
@@ -83,7 +85,7 @@ func (c *Core) linkFor(in *instance) *link {
 	// Redis starts the clock at link creation, so an instance that never answers still goes
 	// down after down-after-milliseconds.
 	now := c.now
-	l := &link{spec: spec, refcount: 1, actPingTime: now, lastAvailTime: now, lastPongTime: now}
+	l := &link{spec: spec, refcount: 1, users: []*instance{in}, actPingTime: now, lastAvailTime: now, lastPongTime: now}
 	c.links[key] = l
 	if in.addr.Port != 0 { // port 0 is Redis's "invalid address": never connected
 		c.ready.Links = append(c.ready.Links, LinkChange{Op: LinkOpen, Spec: spec})
@@ -98,6 +100,12 @@ func (c *Core) releaseLink(in *instance) {
 	}
 	in.link = nil
 	l.refcount--
+	for i, u := range l.users {
+		if u == in {
+			l.users = append(l.users[:i:i], l.users[i+1:]...)
+			break
+		}
+	}
 	if l.refcount > 0 {
 		return
 	}
@@ -144,6 +152,7 @@ func (c *Core) linkDown(l *link, o LinkDown) {
 // send queues a command on the link's command connection.
 func (c *Core) send(l *link, tag Tag, args ...string) {
 	l.pending++
+	c.touchLink(l)
 	c.ready.Sends = append(c.ready.Sends, Send{Addr: l.spec.Addr, Gen: l.cmd.gen, Tag: tag, Args: args})
 }
 

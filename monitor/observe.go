@@ -17,12 +17,12 @@ func (c *Core) Observe(now time.Time, o Observation) {
 	case LinkUp:
 		if l := c.links[o.Addr]; l != nil {
 			c.linkUp(l, o)
-			c.changed = true
+			c.touchLink(l)
 		}
 	case LinkDown:
 		if l := c.links[o.Addr]; l != nil {
 			c.linkDown(l, o)
-			c.changed = true
+			c.touchLink(l)
 		}
 	case Reply:
 		l := c.links[o.Addr]
@@ -30,7 +30,7 @@ func (c *Core) Observe(now time.Time, o Observation) {
 			return // an answer from a connection we no longer use
 		}
 		l.pending--
-		c.changed = true
+		c.touchLink(l)
 		c.handleReply(l, o)
 	case Message:
 		l := c.links[o.Addr]
@@ -118,18 +118,8 @@ func (c *Core) pingReply(l *link, o Reply) {
 
 // forEachInstanceOn visits the instances sharing link l.
 func (c *Core) forEachInstanceOn(l *link, fn func(*instance)) {
-	for _, m := range c.order {
-		if m.link == l {
-			fn(&m.instance)
-		}
-		if r := m.replicas[l.spec.Addr]; r != nil && r.link == l {
-			fn(r)
-		}
-		for _, s := range m.sentinels {
-			if s.link == l {
-				fn(s)
-			}
-		}
+	for _, in := range l.users {
+		fn(in)
 	}
 }
 
@@ -216,7 +206,7 @@ func (c *Core) refreshInfo(in *instance, text string) {
 		}
 	}
 	in.infoRefresh = c.now
-	c.changed = true
+	c.touch(m)
 
 	if inf.Role != "" && inf.Role != in.roleReported {
 		in.roleReported = inf.Role
@@ -243,7 +233,7 @@ func (c *Core) processHello(payload string) {
 	if m == nil {
 		return
 	}
-	c.changed = true
+	c.touch(m)
 	addr := config.Addr{Host: h.IP, Port: h.Port}
 	si := m.sentinels[h.RunID]
 	if si != nil && si.addr != addr {
@@ -372,5 +362,5 @@ func (c *Core) resetMaster(m *master, sentinelsToo bool) {
 		}
 		l.actPingTime, l.lastPongTime, l.lastAvailTime = c.now, c.now, c.now
 	}
-	c.changed = true
+	c.touch(m)
 }

@@ -25,6 +25,11 @@ const (
 // the reply to w. args[0] is the subcommand, already checked for arity by the caller.
 func (c *Core) Request(now time.Time, w *resp.Writer, args []string) {
 	c.now = now
+	// Requests are rare and may change anything: every master's view is rebuilt.
+	for _, m := range c.order {
+		c.touch(m)
+	}
+	c.viewIndex = nil
 	c.changed = true
 	switch strings.ToLower(args[0]) {
 	case "is-master-down-by-addr", "is-primary-down-by-addr":

@@ -171,11 +171,11 @@ func (c *Core) checkSubjectivelyDown(in *instance) {
 	case down && in.flags&flagSDown == 0:
 		in.flags |= flagSDown
 		in.sDownSince = c.now
-		c.changed = true
+		c.touch(in.master)
 		c.emit(Warning, "+sdown", in, "")
 	case !down && in.flags&flagSDown != 0:
 		in.flags &^= flagSDown | flagScriptKillSent
-		c.changed = true
+		c.touch(in.master)
 		c.emit(Warning, "-sdown", in, "")
 	}
 }
@@ -197,11 +197,11 @@ func (c *Core) checkObjectivelyDown(m *master) {
 	case odown && m.flags&flagODown == 0:
 		m.flags |= flagODown
 		m.oDownSince = c.now
-		c.changed = true
+		c.touch(m)
 		c.emit(Warning, "+odown", &m.instance, fmt.Sprintf("#quorum %d/%d", votes, m.cfg.Quorum))
 	case !odown && m.flags&flagODown != 0:
 		m.flags &^= flagODown
-		c.changed = true
+		c.touch(m)
 		c.emit(Warning, "-odown", &m.instance, "")
 	}
 }
@@ -214,7 +214,7 @@ func (c *Core) askMasterState(m *master, forced bool) {
 		elapsed := c.now.Sub(s.lastMasterDownReply)
 		if elapsed > 5*c.timing.AskPeriod {
 			if s.flags&flagMasterDown != 0 || s.leader != "" {
-				c.changed = true
+				c.touch(m)
 			}
 			s.flags &^= flagMasterDown
 			s.leader = ""

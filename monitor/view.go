@@ -19,7 +19,7 @@ type View struct {
 	Timing       Timing
 	Global       config.Config // global settings only (Masters is nil)
 	Masters      []*MasterView
-	byName       map[string]*MasterView
+	index        map[string]int // shared between views; never modified
 }
 
 // InstanceView describes one instance as SENTINEL MASTER/REPLICAS/SENTINELS print it.
@@ -62,35 +62,57 @@ type MasterView struct {
 }
 
 // Master finds a master by name.
-func (v *View) Master(name string) *MasterView { return v.byName[name] }
+func (v *View) Master(name string) *MasterView {
+	if i, ok := v.index[name]; ok {
+		return v.Masters[i]
+	}
+	return nil
+}
 
 // Changed reports whether a query could see a difference since the last View.
 func (c *Core) Changed() bool { return c.changed }
 
-// View copies the state out for queries.
+// View copies the state out for queries. Masters whose state did not change since the last
+// View share their MasterView with it (views are never modified once built).
 func (c *Core) View() *View {
 	c.changed = false
+	if c.viewIndex == nil {
+		c.viewIndex = make(map[string]int, len(c.order))
+		for i, m := range c.order {
+			c.viewIndex[m.name] = i
+		}
+	}
 	v := &View{
 		Taken: c.now, MyID: c.myID, CurrentEpoch: c.currentEpoch, Tilt: c.tilt, TiltSince: c.tiltStart,
 		SimFlags: c.simulateFailure, Timing: c.timing, Global: *c.cfg,
-		Masters: make([]*MasterView, 0, len(c.order)), byName: make(map[string]*MasterView, len(c.order)),
+		Masters: make([]*MasterView, 0, len(c.order)), index: c.viewIndex,
 	}
 	v.Global.Masters = nil
 	for _, m := range c.order {
-		mv := &MasterView{InstanceView: c.instanceView(&m.instance), Config: *m.cfg}
-		mv.Config.KnownReplicas, mv.Config.KnownSentinels = nil, nil
-		for _, r := range m.replicaList() {
-			iv := c.instanceView(r)
-			mv.Replicas = append(mv.Replicas, &iv)
+		if m.view == nil || m.dirty {
+			m.view = c.masterView(m)
+			m.dirty = false
 		}
-		for _, s := range m.sentinelList() {
-			iv := c.instanceView(s)
-			mv.Sentinels = append(mv.Sentinels, &iv)
-		}
-		v.Masters = append(v.Masters, mv)
-		v.byName[m.name] = mv
+		v.Masters = append(v.Masters, m.view)
 	}
 	return v
+}
+
+func (c *Core) masterView(m *master) *MasterView {
+	mv := &MasterView{InstanceView: c.instanceView(&m.instance), Config: *m.cfg}
+	mv.Config.KnownReplicas, mv.Config.KnownSentinels = nil, nil
+	replicas, sentinels := m.replicaList(), m.sentinelList()
+	ivs := make([]InstanceView, len(replicas)+len(sentinels))
+	for i, r := range replicas {
+		ivs[i] = c.instanceView(r)
+		mv.Replicas = append(mv.Replicas, &ivs[i])
+	}
+	for i, s := range sentinels {
+		j := len(replicas) + i
+		ivs[j] = c.instanceView(s)
+		mv.Sentinels = append(mv.Sentinels, &ivs[j])
+	}
+	return mv
 }
 
 func (c *Core) instanceView(in *instance) InstanceView {
