@@ -47,7 +47,7 @@ type Core struct {
 	// viewIndex maps master names to their position in View.Masters; views share it
 	// until the set of masters changes.
 	viewIndex map[string]int
-	ready    Ready
+	ready     Ready
 
 	simulateFailure int
 }
