@@ -132,6 +132,16 @@ func (d *Driver) Run(ctx context.Context) error {
 			close(r.done)
 			continue
 		case <-timer.C:
+			// What arrived before the tick is applied before it: after a stall, a tick
+			// that saw only old replies would judge live links dead and recycle them all.
+			for i, drained := 0, false; !drained && i < cap(d.obs); i++ {
+				select {
+				case o := <-d.obs:
+					d.core.Observe(d.opts.Now(), o)
+				default:
+					drained = true
+				}
+			}
 			d.core.Tick(d.opts.Now())
 			timer.Reset(d.tickInterval())
 			viewDue = true

@@ -64,7 +64,7 @@ func TestBenchIdleMemory(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
 	defer cancel()
 
-	ours := startRedistest(ctx, t, tools.redistest, idleInstances)
+	ours := startRedistest(ctx, t, tools.redistest, idleInstances, 0)
 	servers := make([]*exec.Cmd, 0, idleInstances)
 	for _, port := range freePorts(t, idleInstances) {
 		servers = append(servers, startRedisServer(ctx, t, tools.redisServer, port))
@@ -106,7 +106,7 @@ func TestBenchThroughput(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Minute)
 	defer cancel()
 
-	ours := startRedistest(ctx, t, tools.redistest, 1)
+	ours := startRedistest(ctx, t, tools.redistest, 1, 0)
 	oursAddr := ours.addrs[0]
 	realPort := freePorts(t, 1)[0]
 	startRedisServer(ctx, t, tools.redisServer, realPort)
@@ -139,30 +139,37 @@ type benchTools struct {
 // redistest program once per run.
 func needBench(t *testing.T) benchTools {
 	t.Helper()
-	if os.Getenv("SENTINEL_BENCH") != "1" {
-		t.Skip("benchmark: set SENTINEL_BENCH=1 to run (takes about a minute, starts hundreds of processes)")
-	}
-	var tools benchTools
-	for _, tool := range []struct {
-		name string
-		path *string
-	}{{"redis-server", &tools.redisServer}, {"redis-benchmark", &tools.redisBenchmark}} {
-		p, err := exec.LookPath(tool.name)
-		if err != nil {
-			msg := fmt.Sprintf("benchmark needs %s (apt-get install redis-server redis-tools): %v", tool.name, err)
-			if os.Getenv("REDISTEST_REQUIRE_REAL") == "1" {
-				t.Fatal(msg)
-			}
-			t.Skip(msg)
-		}
-		*tool.path = p
-	}
+	needBenchEnv(t)
+	tools := benchTools{redisServer: lookTool(t, "redis-server"), redisBenchmark: lookTool(t, "redis-benchmark")}
 	p, err := buildRedistest()
 	if err != nil {
 		t.Fatal(err)
 	}
 	tools.redistest = p
 	return tools
+}
+
+// lookTool finds one of the real Redis programs on PATH. Without it the test skips, or fails
+// when REDISTEST_REQUIRE_REAL=1.
+func lookTool(t *testing.T, name string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		msg := fmt.Sprintf("benchmark needs %s (apt-get install redis-server redis-sentinel redis-tools): %v", name, err)
+		if os.Getenv("REDISTEST_REQUIRE_REAL") == "1" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	return p
+}
+
+// needBenchEnv skips unless SENTINEL_BENCH=1.
+func needBenchEnv(t *testing.T) {
+	t.Helper()
+	if os.Getenv("SENTINEL_BENCH") != "1" {
+		t.Skip("benchmark: set SENTINEL_BENCH=1 to run (takes minutes, starts hundreds of processes)")
+	}
 }
 
 var buildRedistest = sync.OnceValues(func() (string, error) {
@@ -183,11 +190,12 @@ type redistestProc struct {
 	addrs []string
 }
 
-// startRedistest runs the redistest program with n masters and waits for its "ready".
-func startRedistest(ctx context.Context, t *testing.T, bin string, n int) redistestProc {
+// startRedistest runs the redistest program with n masters, each with the given number of
+// replicas, and waits for its "ready": every instance listens and every replica is linked.
+func startRedistest(ctx context.Context, t *testing.T, bin string, n, replicas int) redistestProc {
 	t.Helper()
 	out := &lineWatcher{want: "ready", seen: make(chan struct{})}
-	cmd := exec.Command(bin, "-masters", strconv.Itoa(n), "-port", "0", "-quiet")
+	cmd := exec.Command(bin, "-masters", strconv.Itoa(n), "-replicas", strconv.Itoa(replicas), "-port", "0", "-quiet")
 	cmd.Stdout = out
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
@@ -197,7 +205,7 @@ func startRedistest(ctx context.Context, t *testing.T, bin string, n int) redist
 	select {
 	case <-out.seen:
 	case <-time.After(time.Minute):
-		t.Fatalf("redistest -masters %d: no ready within a minute; output so far:\n%s", n, out.String())
+		t.Fatalf("redistest -masters %d -replicas %d: no ready within a minute; output so far:\n%s", n, replicas, out.String())
 	case <-ctx.Done():
 		t.Fatal(ctx.Err())
 	}
@@ -290,7 +298,7 @@ func runBenchmark(ctx context.Context, t *testing.T, bin, addr string, pipeline 
 	if err != nil {
 		t.Fatalf("redis-benchmark on %s -P %d: %v\n%s", addr, pipeline, err, stderr.String())
 	}
-	rps, err := parseBenchmarkCSV(out)
+	rps, err := parseBenchmarkCSV(out, "SET", "GET")
 	if err != nil {
 		t.Fatalf("redis-benchmark on %s -P %d: %v\n%s", addr, pipeline, err, out)
 	}
@@ -303,6 +311,12 @@ func median(rounds []map[string]float64, test string) float64 {
 	for i, r := range rounds {
 		v[i] = r[test]
 	}
+	return medianOf(v)
+}
+
+// medianOf is the median of v, which it leaves unchanged.
+func medianOf(v []float64) float64 {
+	v = slices.Clone(v)
 	slices.Sort(v)
 	if len(v)%2 == 1 {
 		return v[len(v)/2]
@@ -311,8 +325,8 @@ func median(rounds []map[string]float64, test string) float64 {
 }
 
 // parseBenchmarkCSV reads redis-benchmark --csv output: a header naming the columns, then
-// one row per test.
-func parseBenchmarkCSV(out []byte) (map[string]float64, error) {
+// one row per test. Every test named in want must be there.
+func parseBenchmarkCSV(out []byte, want ...string) (map[string]float64, error) {
 	rows, err := csv.NewReader(bytes.NewReader(out)).ReadAll()
 	if err != nil {
 		return nil, err
@@ -328,9 +342,9 @@ func parseBenchmarkCSV(out []byte) (map[string]float64, error) {
 		}
 		rps[r[0]] = v
 	}
-	for _, want := range []string{"SET", "GET"} {
-		if _, ok := rps[want]; !ok {
-			return nil, fmt.Errorf("no %s result", want)
+	for _, w := range want {
+		if _, ok := rps[w]; !ok {
+			return nil, fmt.Errorf("no %q result", w)
 		}
 	}
 	return rps, nil

@@ -298,12 +298,20 @@ func (c *connLoop) newClient(nc net.Conn) *redis.Client {
 		ReadTimeout:  -2,
 		WriteTimeout: -2,
 		PoolTimeout:  time.Hour,
+		// Sentinel traffic is small (PING, hello, INFO of a few KiB): go-redis's 32 KiB
+		// default buffers would cost 64 KiB per connection, 250 MiB at 1000 masters.
+		ReadBufferSize:  4096,
+		WriteBufferSize: 4096,
 	})
 }
 
 var errConnUsed = errors.New("link: connection already used; the loop reconnects")
 
 func (c *connLoop) serveCommands(ctx context.Context, client *redis.Client, gen uint64) error {
+	// One sticky connection: the link is exactly one socket, and a pool's get and put on
+	// every command cost more than the command.
+	conn := client.Conn()
+	defer conn.Close()
 	for {
 		select {
 		case <-ctx.Done():
@@ -319,12 +327,21 @@ func (c *connLoop) serveCommands(ctx context.Context, client *redis.Client, gen 
 		if len(batch) == 0 {
 			continue
 		}
-		cmds, err := client.Pipelined(ctx, func(p redis.Pipeliner) error {
-			for _, s := range batch {
-				p.Do(ctx, c.renamed(s.Args)...)
-			}
-			return nil
-		})
+		var cmds []redis.Cmder
+		var err error
+		if len(batch) == 1 {
+			// The usual case (one PING, one hello): skip the pipeline machinery.
+			cmd := redis.NewCmd(ctx, c.renamed(batch[0].Args)...)
+			err = conn.Process(ctx, cmd)
+			cmds = []redis.Cmder{cmd}
+		} else {
+			cmds, err = conn.Pipelined(ctx, func(p redis.Pipeliner) error {
+				for _, s := range batch {
+					p.Do(ctx, c.renamed(s.Args)...)
+				}
+				return nil
+			})
+		}
 		for i, cmd := range cmds {
 			r := monitor.Reply{Addr: c.spec.Addr, Gen: gen, Tag: batch[i].Tag}
 			v, cerr := cmd.(*redis.Cmd).Result()

@@ -263,6 +263,15 @@ func (c *conn) writePending() bool {
 		c.closeNow()
 		return false
 	}
+	// Reuse the buffer for the next reply unless output was queued meanwhile: one
+	// allocation per reply was a measurable share of a request's cost.
+	if cap(out) <= 64<<10 {
+		c.outMu.Lock()
+		if c.out == nil {
+			c.out = out[:0]
+		}
+		c.outMu.Unlock()
+	}
 	return true
 }
 
