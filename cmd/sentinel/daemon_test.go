@@ -89,3 +89,92 @@ func TestDaemonMonitorsAndSavesState(t *testing.T) {
 		}
 	}
 }
+
+// TestDaemonYAMLWithStateFile runs from a YAML config in a read-only file, as from a
+// Kubernetes ConfigMap: the state goes to <path>.state, which a restart reads back (same
+// myid, the discovered replica known before any INFO).
+func TestDaemonYAMLWithStateFile(t *testing.T) {
+	master := redistest.RunT(t)
+	replica := redistest.RunT(t, redistest.Options{ReplicaOf: master.Addr()})
+	dir := t.TempDir()
+	port := realredis.FreePort(t)
+	conf := filepath.Join(dir, "sentinel.yaml")
+	yamlText := fmt.Sprintf(`port: %d
+bind: [127.0.0.1]
+logformat: json
+sentinel:
+  masters:
+    - name: mymaster
+      host: 127.0.0.1
+      port: %d
+      quorum: 1
+      down-after-milliseconds: 1000
+`, port, master.Port())
+	if err := os.WriteFile(conf, []byte(yamlText), 0o444); err != nil {
+		t.Fatal(err)
+	}
+	start := func() (stop func() string, c *redis.SentinelClient) {
+		ctx, cancel := context.WithCancel(context.Background())
+		var stdout, stderr strings.Builder
+		code := -1
+		finished := make(chan struct{})
+		go func() {
+			defer close(finished)
+			code = run(ctx, []string{conf}, &stdout, &stderr)
+		}()
+		c = redis.NewSentinelClient(&redis.Options{Addr: fmt.Sprintf("127.0.0.1:%d", port)})
+		return func() string {
+			c.Close()
+			cancel()
+			<-finished
+			if code != 0 {
+				t.Fatalf("exit %d; stderr %s", code, stderr.String())
+			}
+			return stdout.String()
+		}, c
+	}
+
+	stop, c := start()
+	waitFor(t, 15*time.Second, "the replica to be discovered", func() bool {
+		rs, err := c.Replicas(context.Background(), "mymaster").Result()
+		return err == nil && len(rs) == 1
+	})
+	myID, err := sentinelMyID(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := stop()
+	if !strings.Contains(logs, `"@message":"+slave slave 127.0.0.1:`) {
+		t.Errorf("want JSON log lines, got:\n%s", logs)
+	}
+	if got, _ := os.ReadFile(conf); string(got) != yamlText {
+		t.Errorf("the YAML config was modified:\n%s", got)
+	}
+	state, err := os.ReadFile(conf + ".state")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"sentinel myid " + myID, fmt.Sprintf("sentinel known-replica mymaster 127.0.0.1 %d", replica.Port())} {
+		if !strings.Contains(string(state), want) {
+			t.Errorf("state file lacks %q:\n%s", want, state)
+		}
+	}
+
+	// A restart reads the state back: same ID, and the replica is known at once.
+	stop, c = start()
+	defer stop()
+	waitFor(t, 10*time.Second, "the restarted sentinel to answer", func() bool {
+		id, err := sentinelMyID(c)
+		return err == nil && id == myID
+	})
+	if rs, err := c.Replicas(context.Background(), "mymaster").Result(); err != nil || len(rs) != 1 {
+		t.Errorf("replica not known from the state file: %v %v", rs, err)
+	}
+}
+
+// sentinelMyID asks SENTINEL MYID, which go-redis's sentinel client has no method for.
+func sentinelMyID(c *redis.SentinelClient) (string, error) {
+	cmd := redis.NewStringCmd(context.Background(), "SENTINEL", "MYID")
+	err := c.Process(context.Background(), cmd)
+	return cmd.Val(), err
+}
