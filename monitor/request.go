@@ -242,46 +242,18 @@ func (c *Core) setCmd(w *resp.Writer, args []string) {
 		}
 		val := args[i+1]
 		shown := val
-		millis := func(min int64) (time.Duration, bool) {
+		if num, ok := numericOptions[lopt]; ok {
 			n, err := strconv.ParseInt(val, 10, 64)
-			if err != nil || n < min {
-				return 0, false
+			if err != nil || n < num.min {
+				badArg(opt, val)
+				return
 			}
-			return time.Duration(n) * time.Millisecond, true
+			num.set(mc, n)
+			changed = true
+			c.emit(Warning, "+set", &m.instance, opt+" "+shown)
+			continue
 		}
 		switch lopt {
-		case "down-after-milliseconds":
-			d, ok := millis(1)
-			if !ok {
-				badArg(opt, val)
-				return
-			}
-			mc.DownAfter = d
-		case "failover-timeout":
-			d, ok := millis(1)
-			if !ok {
-				badArg(opt, val)
-				return
-			}
-			mc.FailoverTimeout = d
-		case "master-reboot-down-after-period":
-			d, ok := millis(0)
-			if !ok {
-				badArg(opt, val)
-				return
-			}
-			mc.MasterRebootDownAfter = d
-		case "parallel-syncs", "quorum":
-			n, err := strconv.ParseInt(val, 10, 64)
-			if err != nil || n <= 0 {
-				badArg(opt, val)
-				return
-			}
-			if lopt == "quorum" {
-				mc.Quorum = int(n)
-			} else {
-				mc.ParallelSyncs = int(n)
-			}
 		case "notification-script", "client-reconfig-script":
 			if c.cfg.DenyScriptsReconfig {
 				fail("ERR Reconfiguration of scripts path is denied for security reasons. Check the deny-scripts-reconfig configuration directive in your Sentinel configuration")
@@ -331,6 +303,21 @@ func (c *Core) setCmd(w *resp.Writer, args []string) {
 		c.emit(Warning, "+set", &m.instance, opt+" "+shown)
 	}
 	c.saveAndReply(w)
+}
+
+// numericOptions are SENTINEL SET's numeric options and the least value each accepts (0
+// disables the reboot period; the others must be positive).
+var numericOptions = map[string]struct {
+	min int64
+	set func(*config.Master, int64)
+}{
+	"down-after-milliseconds": {1, func(mc *config.Master, n int64) { mc.DownAfter = time.Duration(n) * time.Millisecond }},
+	"failover-timeout":        {1, func(mc *config.Master, n int64) { mc.FailoverTimeout = time.Duration(n) * time.Millisecond }},
+	"master-reboot-down-after-period": {0, func(mc *config.Master, n int64) {
+		mc.MasterRebootDownAfter = time.Duration(n) * time.Millisecond
+	}},
+	"parallel-syncs": {1, func(mc *config.Master, n int64) { mc.ParallelSyncs = int(n) }},
+	"quorum":         {1, func(mc *config.Master, n int64) { mc.Quorum = int(n) }},
 }
 
 func isExecutable(path string) bool {
