@@ -2,6 +2,7 @@ package realredis
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -100,6 +101,18 @@ func (p *Process) Stop() {
 	case <-time.After(reapWait):
 		p.t.Errorf("%s pid %d not reaped %v after SIGKILL", filepath.Base(p.bin), cmd.Process.Pid, reapWait)
 	}
+}
+
+// Signal sends sig to the process: SIGSTOP and SIGCONT freeze and thaw it, as a stalled
+// host would.
+func (p *Process) Signal(sig os.Signal) error {
+	p.mu.Lock()
+	cmd := p.cmd
+	p.mu.Unlock()
+	if cmd == nil || cmd.Process == nil {
+		return errors.New("realredis: the process is not running")
+	}
+	return cmd.Process.Signal(sig)
 }
 
 // Log returns everything the process wrote, over all its runs.

@@ -131,6 +131,7 @@ type proc struct {
 	Dir    string
 	Conf   string // absolute path of its config file
 	Client *redis.Client
+	Proc   *realredis.Process
 }
 
 // startSentinel writes body to sentinel.conf in a fresh directory, runs the sentinel of the
@@ -146,6 +147,7 @@ func startSentinel(t testing.TB, kind string, port int, body string) *proc {
 		t.Fatal(err)
 	}
 	rp := realredis.Start(t, dir, bin, p.Conf)
+	p.Proc = rp
 	p.Client = dial(t, p.Addr)
 	if err := rp.WaitAnswering("tcp", p.Addr, 10*time.Second); err != nil {
 		t.Fatalf("%s: %v", p, err)
