@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/sentinel-go/sentinel/pubsub"
 )
 
 func init() {
@@ -44,22 +46,7 @@ func cmdPing(s *Server, c *client, args [][]byte) {
 		c.w.Error(s.faults.pingErr)
 		return
 	}
-	// In RESP2 subscribed context PING answers with a "pong" array, as Redis does.
-	if c.w.Proto == 2 && c.subCount() > 0 {
-		c.w.Array(2)
-		c.w.BulkString("pong")
-		if len(args) == 2 {
-			c.w.Bulk(args[1])
-		} else {
-			c.w.BulkString("")
-		}
-		return
-	}
-	if len(args) == 2 {
-		c.w.Bulk(args[1])
-		return
-	}
-	c.w.Simple("PONG")
+	pubsub.Pong(&c.w, c.subCount() > 0, args[1:])
 }
 
 func cmdEcho(s *Server, c *client, args [][]byte) { c.w.Bulk(args[1]) }
@@ -327,14 +314,4 @@ func cmdShutdown(s *Server, c *client, args [][]byte) {
 		defer s.bg.Done()
 		s.Kill()
 	}()
-}
-
-// clientByAddr finds a connection by its remote address. The caller holds mu.
-func (s *Server) clientByAddr(addr string) *client {
-	for _, c := range s.clients {
-		if c.addr == addr {
-			return c
-		}
-	}
-	return nil
 }

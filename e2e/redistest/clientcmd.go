@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/sentinel-go/sentinel/clientkill"
 )
 
 func init() {
@@ -99,7 +101,7 @@ func (s *Server) clientList(c *client, opts [][]byte) {
 				c.w.Error(errSyntax)
 				return
 			}
-			typ = normalizeClientType(string(opts[i+1]))
+			typ = clientkill.TypeByName(string(opts[i+1]))
 			if typ == "" {
 				c.w.Error(fmt.Sprintf("ERR Unknown client type '%s'", opts[i+1]))
 				return
@@ -131,95 +133,31 @@ func (s *Server) clientList(c *client, opts [][]byte) {
 	c.w.Verbatim("txt", b.String())
 }
 
-func normalizeClientType(t string) string {
-	switch strings.ToLower(t) {
-	case "normal":
-		return "normal"
-	case "replica", "slave":
-		return "replica"
-	case "pubsub":
-		return "pubsub"
-	case "master":
-		return "master"
-	}
-	return ""
-}
-
 // clientKill implements both forms: the old "CLIENT KILL addr" and the filter form
 // (ID, TYPE, ADDR, LADDR, USER, SKIPME). Sentinel sends "CLIENT KILL TYPE normal" and
 // "CLIENT KILL TYPE pubsub" after reconfiguring an instance.
 func (s *Server) clientKill(c *client, opts [][]byte) {
-	if len(opts) == 1 {
-		target := s.clientByAddr(string(opts[0]))
-		if target == nil {
-			c.w.Error("ERR No such client")
-			return
-		}
-		s.kill(c, target)
-		c.w.Simple("OK")
+	// Any USER name is accepted: this server has never checked that the user exists.
+	f, err := clientkill.Parse(opts, nil)
+	if err != nil {
+		c.w.Error(err.Error())
 		return
 	}
-	if len(opts)%2 != 0 {
-		c.w.Error(errSyntax)
-		return
-	}
-	var id int64
-	typ, addr, laddr, usr := "", "", "", ""
-	skipMe := true
-	for i := 0; i < len(opts); i += 2 {
-		val := string(opts[i+1])
-		switch strings.ToUpper(string(opts[i])) {
-		case "ID":
-			n, err := strconv.ParseInt(val, 10, 64)
-			if err != nil || n <= 0 {
-				c.w.Error("ERR client-id should be greater than 0")
-				return
-			}
-			id = n
-		case "TYPE":
-			if typ = normalizeClientType(val); typ == "" {
-				c.w.Error(fmt.Sprintf("ERR Unknown client type '%s'", val))
-				return
-			}
-		case "ADDR":
-			addr = val
-		case "LADDR":
-			laddr = val
-		case "USER":
-			usr = val
-		case "SKIPME":
-			switch strings.ToLower(val) {
-			case "yes":
-				skipMe = true
-			case "no":
-				skipMe = false
-			default:
-				c.w.Error(errSyntax)
-				return
-			}
-		default:
-			c.w.Error(errSyntax)
-			return
-		}
-	}
-	var n int64
-	if typ == "master" {
+	n := 0
+	if f.Type == "master" {
 		// The master link is not in the client table; killing it drops the link.
-		if ml := s.repl.link; ml != nil && ml.nc != nil && addr == "" && id == 0 {
+		if ml := s.repl.link; ml != nil && ml.nc != nil && f.Addr == "" && f.ID == 0 {
 			ml.nc.Close()
 			n++
 		}
 	}
 	for _, cl := range s.sortedClients() {
-		if (id != 0 && cl.id != id) || (typ != "" && cl.kind() != typ) ||
-			(addr != "" && cl.addr != addr) || (laddr != "" && cl.laddr != laddr) ||
-			(usr != "" && cl.user != usr) || (skipMe && cl == c) {
-			continue
+		if f.Match(clientkill.Client{ID: cl.id, Type: cl.kind(), Addr: cl.addr, LAddr: cl.laddr, User: cl.user}, cl == c) {
+			s.kill(c, cl)
+			n++
 		}
-		s.kill(c, cl)
-		n++
 	}
-	c.w.Int(n)
+	f.Reply(&c.w, n)
 }
 
 // kill closes target; when it is the caller, only after this reply is sent.

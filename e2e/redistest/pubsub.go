@@ -3,19 +3,22 @@ package redistest
 import (
 	"sort"
 	"strings"
+
+	"github.com/sentinel-go/sentinel/pubsub"
 )
 
-// pubsub is the instance's channel and pattern registry. Guarded by Server.mu.
-type pubsub struct {
+// registry is who on this instance listens to which channels and patterns. Guarded by
+// Server.mu.
+type registry struct {
 	channels map[string]map[*client]struct{}
 	patterns map[string]map[*client]struct{}
 }
 
-func newPubsub() pubsub {
-	return pubsub{channels: map[string]map[*client]struct{}{}, patterns: map[string]map[*client]struct{}{}}
+func newRegistry() registry {
+	return registry{channels: map[string]map[*client]struct{}{}, patterns: map[string]map[*client]struct{}{}}
 }
 
-func (p *pubsub) unsubscribeAll(c *client) {
+func (p *registry) unsubscribeAll(c *client) {
 	for ch := range c.subs {
 		p.remove(p.channels, ch, c)
 	}
@@ -25,7 +28,7 @@ func (p *pubsub) unsubscribeAll(c *client) {
 	c.subs, c.psubs = nil, nil
 }
 
-func (p *pubsub) remove(m map[string]map[*client]struct{}, name string, c *client) {
+func (p *registry) remove(m map[string]map[*client]struct{}, name string, c *client) {
 	if set := m[name]; set != nil {
 		delete(set, c)
 		if len(set) == 0 {
@@ -36,13 +39,11 @@ func (p *pubsub) remove(m map[string]map[*client]struct{}, name string, c *clien
 
 // publish delivers msg to the subscribers of channel and of matching patterns, and returns
 // how many received it. The caller holds Server.mu.
-func (p *pubsub) publish(channel string, msg []byte) int64 {
+func (p *registry) publish(channel string, msg []byte) int64 {
+	payload := string(msg)
 	var n int64
 	for _, c := range sortedClients(p.channels[channel]) {
-		c.w.Push(3)
-		c.w.BulkString("message")
-		c.w.BulkString(channel)
-		c.w.Bulk(msg)
+		pubsub.Message(&c.w, channel, payload)
 		c.flush()
 		n++
 	}
@@ -56,11 +57,7 @@ func (p *pubsub) publish(channel string, msg []byte) int64 {
 			continue
 		}
 		for _, c := range sortedClients(p.patterns[pat]) {
-			c.w.Push(4)
-			c.w.BulkString("pmessage")
-			c.w.BulkString(pat)
-			c.w.BulkString(channel)
-			c.w.Bulk(msg)
+			pubsub.PMessage(&c.w, pat, channel, payload)
 			c.flush()
 			n++
 		}
@@ -112,10 +109,7 @@ func cmdSubscribe(s *Server, c *client, args [][]byte) {
 			}
 			reg[name][c] = struct{}{}
 		}
-		c.w.Push(3)
-		c.w.BulkString(kind)
-		c.w.BulkString(name)
-		c.w.Int(c.subCount())
+		pubsub.Confirm(&c.w, kind, name, int(c.subCount()))
 	}
 }
 
@@ -135,10 +129,7 @@ func cmdUnsubscribe(s *Server, c *client, args [][]byte) {
 		}
 		sort.Strings(names)
 		if len(names) == 0 {
-			c.w.Push(3)
-			c.w.BulkString(kind)
-			c.w.Null()
-			c.w.Int(c.subCount())
+			pubsub.ConfirmNone(&c.w, kind, int(c.subCount()))
 			return
 		}
 	}
@@ -147,10 +138,7 @@ func cmdUnsubscribe(s *Server, c *client, args [][]byte) {
 			delete(mine, n)
 			s.pubsub.remove(reg, n, c)
 		}
-		c.w.Push(3)
-		c.w.BulkString(kind)
-		c.w.BulkString(n)
-		c.w.Int(c.subCount())
+		pubsub.Confirm(&c.w, kind, n, int(c.subCount()))
 	}
 }
 

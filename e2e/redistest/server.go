@@ -60,7 +60,7 @@ type Server struct {
 	dbs     [numDBs]*db
 	clients map[int64]*client
 	lastID  int64
-	pubsub  pubsub
+	pubsub  registry
 	// writeGate wakes writers that FAILOVER paused; it uses mu.
 	writeGate *sync.Cond
 	repl      replication
@@ -155,7 +155,7 @@ func (s *Server) reset() {
 		s.dbs[i] = newDB()
 	}
 	s.clients = make(map[int64]*client)
-	s.pubsub = newPubsub()
+	s.pubsub = newRegistry()
 	s.repl.reset()
 }
 
@@ -253,7 +253,7 @@ func (s *Server) Restart(o RestartOptions) error {
 		s.reset()
 	} else {
 		s.clients = make(map[int64]*client)
-		s.pubsub = newPubsub()
+		s.pubsub = newRegistry()
 		s.repl.replicas = nil
 	}
 	s.faults.clear()

@@ -2,6 +2,8 @@ package server
 
 import (
 	"strings"
+
+	"github.com/sentinel-go/sentinel/pubsub"
 )
 
 // helloChannel is the only channel a sentinel accepts PUBLISH on: peers send their hello
@@ -14,23 +16,9 @@ func cmdPing(c *conn, args [][]byte) {
 		return
 	}
 	c.s.mu.Lock()
-	subscribed := c.proto == 2 && c.subCount() > 0
+	subscribed := c.subCount() > 0
 	c.s.mu.Unlock()
-	if subscribed {
-		c.w.Array(2)
-		c.w.BulkString("pong")
-		if len(args) == 2 {
-			c.w.Bulk(args[1])
-		} else {
-			c.w.BulkString("")
-		}
-		return
-	}
-	if len(args) == 2 {
-		c.w.Bulk(args[1])
-		return
-	}
-	c.w.Simple("PONG")
+	pubsub.Pong(&c.w, subscribed, args[1:])
 }
 
 func cmdRole(c *conn, args [][]byte) {

@@ -5,6 +5,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/sentinel-go/sentinel/clientkill"
 )
 
 var clientHandlers = map[string]handler{
@@ -120,21 +122,6 @@ func (c *conn) clientType() string {
 	return "normal"
 }
 
-// clientTypeByName is getClientTypeByName: "" for an unknown type.
-func clientTypeByName(t string) string {
-	switch strings.ToLower(t) {
-	case "normal":
-		return "normal"
-	case "slave", "replica":
-		return "replica"
-	case "pubsub":
-		return "pubsub"
-	case "master":
-		return "master"
-	}
-	return ""
-}
-
 func (s *Server) connsLocked() []*conn {
 	out := make([]*conn, 0, len(s.clients))
 	for _, c := range s.clients {
@@ -150,7 +137,7 @@ func clientList(c *conn, args [][]byte) {
 	var ids []int64
 	switch {
 	case len(args) == 4 && strings.EqualFold(string(args[2]), "type"):
-		if typ = clientTypeByName(string(args[3])); typ == "" {
+		if typ = clientkill.TypeByName(string(args[3])); typ == "" {
 			c.w.Error(fmt.Sprintf("ERR Unknown client type '%s'", args[3]))
 			return
 		}
@@ -188,66 +175,19 @@ func clientList(c *conn, args [][]byte) {
 
 func clientKill(c *conn, args [][]byte) {
 	s := c.s
-	var addr, laddr, userName, typ string
-	var id int64
-	skipMe, old := true, len(args) == 3
-	if old {
-		addr, skipMe = string(args[2]), false
-	} else {
-		for i := 2; i < len(args); i += 2 {
-			if i+1 >= len(args) {
-				c.w.Error(errSyntax)
-				return
-			}
-			val := string(args[i+1])
-			switch strings.ToLower(string(args[i])) {
-			case "id":
-				n, ok := parseInt(args[i+1])
-				if !ok || n < 1 {
-					c.w.Error("ERR client-id should be greater than 0")
-					return
-				}
-				id = n
-			case "type":
-				if typ = clientTypeByName(val); typ == "" {
-					c.w.Error(fmt.Sprintf("ERR Unknown client type '%s'", val))
-					return
-				}
-			case "addr":
-				addr = val
-			case "laddr":
-				laddr = val
-			case "user":
-				s.mu.Lock()
-				u := s.acl.users[val]
-				s.mu.Unlock()
-				if u == nil {
-					c.w.Error(fmt.Sprintf("ERR No such user '%s'", val))
-					return
-				}
-				userName = val
-			case "skipme":
-				switch strings.ToLower(val) {
-				case "yes":
-					skipMe = true
-				case "no":
-					skipMe = false
-				default:
-					c.w.Error(errSyntax)
-					return
-				}
-			default:
-				c.w.Error(errSyntax)
-				return
-			}
-		}
+	f, err := clientkill.Parse(args[2:], func(name string) bool {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.acl.users[name] != nil
+	})
+	if err != nil {
+		c.w.Error(err.Error())
+		return
 	}
 	killed := 0
 	s.mu.Lock()
 	for _, cl := range s.connsLocked() {
-		if addr != "" && cl.addr != addr || laddr != "" && cl.laddr != laddr ||
-			typ != "" && cl.clientType() != typ || id != 0 && cl.id != id ||
-			userName != "" && cl.user.name != userName || cl == c && skipMe {
+		if !f.Match(clientkill.Client{ID: cl.id, Type: cl.clientType(), Addr: cl.addr, LAddr: cl.laddr, User: cl.user.name}, cl == c) {
 			continue
 		}
 		killed++
@@ -258,15 +198,7 @@ func clientKill(c *conn, args [][]byte) {
 		s.dropLocked(cl)
 	}
 	s.mu.Unlock()
-	if old {
-		if killed == 0 {
-			c.w.Error("ERR No such client")
-			return
-		}
-		c.w.Simple("OK")
-		return
-	}
-	c.w.Int(int64(killed))
+	f.Reply(&c.w, killed)
 }
 
 func clientPause(c *conn, args [][]byte) {

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/sentinel-go/sentinel/glob"
+	"github.com/sentinel-go/sentinel/pubsub"
 	"github.com/sentinel-go/sentinel/resp"
 )
 
@@ -56,15 +57,10 @@ func (s *Server) Publish(channel, message string) int {
 	encode := func(proto int, pattern string) []byte {
 		w := resp.Writer{Proto: proto}
 		if pattern == "" {
-			w.Push(3)
-			w.BulkString("message")
+			pubsub.Message(&w, channel, message)
 		} else {
-			w.Push(4)
-			w.BulkString("pmessage")
-			w.BulkString(pattern)
+			pubsub.PMessage(&w, pattern, channel, message)
 		}
-		w.BulkString(channel)
-		w.BulkString(message)
 		return w.Bytes()
 	}
 	s.mu.Lock()
@@ -133,10 +129,7 @@ func cmdSubscribe(c *conn, args [][]byte) {
 			(*mine)[name] = struct{}{}
 			s.pubsub.add(reg, name, c)
 		}
-		c.w.Push(3)
-		c.w.BulkString(kind)
-		c.w.BulkString(name)
-		c.w.Int(int64(c.subCount()))
+		pubsub.Confirm(&c.w, kind, name, c.subCount())
 	}
 	c.queueRepliesLocked()
 }
@@ -158,10 +151,7 @@ func cmdUnsubscribe(c *conn, args [][]byte) {
 	if len(names) == 0 {
 		names = sortedKeys(mine)
 		if len(names) == 0 {
-			c.w.Push(3)
-			c.w.BulkString(kind)
-			c.w.Null()
-			c.w.Int(int64(c.subCount()))
+			pubsub.ConfirmNone(&c.w, kind, c.subCount())
 			return
 		}
 	}
@@ -170,10 +160,7 @@ func cmdUnsubscribe(c *conn, args [][]byte) {
 			delete(mine, n)
 			s.pubsub.remove(reg, n, c)
 		}
-		c.w.Push(3)
-		c.w.BulkString(kind)
-		c.w.BulkString(n)
-		c.w.Int(int64(c.subCount()))
+		pubsub.Confirm(&c.w, kind, n, c.subCount())
 	}
 }
 
