@@ -50,11 +50,15 @@ type Core struct {
 	ready     Ready
 
 	simulateFailure int
+
+	// resolve turns a hostname into an IP (resolve-hostnames); nil leaves names as they are.
+	resolve  func(host string) (string, error)
+	resolved map[string]string
 }
 
 // New builds the core from a loaded config. A missing myid is generated and saved at once,
 // as redis-sentinel does, and every master gets its +monitor event.
-func New(cfg *config.Config, store Store, rnd *rand.Rand, now time.Time) (*Core, error) {
+func New(cfg *config.Config, store Store, rnd *rand.Rand, now time.Time, opts ...Option) (*Core, error) {
 	c := &Core{
 		cfg:          cfg,
 		store:        store,
@@ -67,6 +71,10 @@ func New(cfg *config.Config, store Store, rnd *rand.Rand, now time.Time) (*Core,
 		now:          now,
 		prevTick:     now,
 		changed:      true,
+		resolved:     map[string]string{},
+	}
+	for _, o := range opts {
+		o(c)
 	}
 	generated := false
 	if c.myID == "" {
@@ -95,6 +103,15 @@ func New(cfg *config.Config, store Store, rnd *rand.Rand, now time.Time) (*Core,
 		c.emit(Warning, "+monitor", &m.instance, fmt.Sprintf("quorum %d", m.cfg.Quorum))
 	}
 	return c, nil
+}
+
+// Option adjusts a Core at construction.
+type Option func(*Core)
+
+// WithResolver installs the hostname resolver used with resolve-hostnames (the driver uses
+// DNS, tests a table). Without one, hostnames are shown as written.
+func WithResolver(fn func(host string) (string, error)) Option {
+	return func(c *Core) { c.resolve = fn }
 }
 
 // MyID is this sentinel's run ID as peers know it.

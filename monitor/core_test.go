@@ -1,6 +1,7 @@
 package monitor
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -419,5 +420,49 @@ func TestPeerLinkSharedAcrossMasters(t *testing.T) {
 	h.request("remove", "m1")
 	if l := h.c.links["127.0.0.1:26380"]; l == nil || l.refcount != 1 {
 		t.Fatalf("after REMOVE m1: %+v", l)
+	}
+}
+
+// With resolve-hostnames a master may be configured by name: it is shown by IP (unless
+// announce-hostnames), found by IP when a peer asks about it, and a hello naming its IP is
+// not taken for a move.
+func TestHostnamesResolvedForDisplayAndComparison(t *testing.T) {
+	cfg := config.Default()
+	cfg.MyID = myID
+	cfg.ResolveHostnames = true
+	cfg.Masters = []*config.Master{config.NewMaster("mymaster", "db.example", 6379, 2)}
+	store := &memStore{}
+	resolver := func(host string) (string, error) {
+		if host == "db.example" {
+			return "10.1.2.3", nil
+		}
+		return "", fmt.Errorf("no such host %s", host)
+	}
+	c, err := New(cfg, store, rand.New(rand.NewPCG(1, 2)), time.Unix(1_800_000_000, 0), WithResolver(resolver))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rd := c.Ready()
+	if got := rd.Events[0].String(); got != "+monitor master mymaster 10.1.2.3 6379 quorum 2" {
+		t.Errorf("event %q", got)
+	}
+	h := &harness{t: t, c: c, store: store, now: time.Unix(1_800_000_000, 0), gens: map[string]uint64{}}
+	if got := h.request("is-master-down-by-addr", "10.1.2.3", "6379", "0", "*"); got != "*3\r\n:0\r\n$1\r\n*\r\n:0\r\n" {
+		t.Errorf("lookup by IP: %q", got)
+	}
+	h.c.Hello(h.now, "10.0.0.9,26380,"+peerID+",1,mymaster,10.1.2.3,6379,1")
+	h.collect()
+	for _, e := range h.events() {
+		if strings.HasPrefix(e, "+switch-master") {
+			t.Errorf("the same master by IP was taken for a move: %q", e)
+		}
+	}
+	if got := query(h, "get-master-addr-by-name", "mymaster"); got != "*2\r\n$8\r\n10.1.2.3\r\n$4\r\n6379\r\n" {
+		t.Errorf("GET-MASTER-ADDR-BY-NAME %q", got)
+	}
+	h.c.cfg.AnnounceHostnames = true
+	h.c.touch(h.c.masters["mymaster"])
+	if got := query(h, "get-master-addr-by-name", "mymaster"); got != "*2\r\n$10\r\ndb.example\r\n$4\r\n6379\r\n" {
+		t.Errorf("with announce-hostnames: %q", got)
 	}
 }

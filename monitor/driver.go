@@ -3,6 +3,7 @@ package monitor
 import (
 	"context"
 	"math/rand/v2"
+	"net"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -31,7 +32,10 @@ type DriverOptions struct {
 	Events func(Event)
 	Logs   func(LogLine)
 	Now    func() time.Time // default time.Now
-	Rand   *rand.Rand       // default seeded from the runtime
+	// Resolve turns a hostname into an IP for display and comparison when
+	// resolve-hostnames is on; default: DNS, first address.
+	Resolve func(host string) (string, error)
+	Rand    *rand.Rand // default seeded from the runtime
 }
 
 // Driver runs a Core: one goroutine feeds it ticks, observations and requests, saves, then
@@ -66,7 +70,10 @@ func NewDriver(o DriverOptions) (*Driver, error) {
 	if o.Logs == nil {
 		o.Logs = func(LogLine) {}
 	}
-	core, err := New(o.Config, o.Store, o.Rand, o.Now())
+	if o.Resolve == nil {
+		o.Resolve = lookupHost
+	}
+	core, err := New(o.Config, o.Store, o.Rand, o.Now(), WithResolver(o.Resolve))
 	if err != nil {
 		return nil, err
 	}
@@ -245,4 +252,16 @@ func (e Endpoint) MasterNames() []string {
 		names[i] = mv.Name
 	}
 	return names
+}
+
+// lookupHost resolves with the system resolver, bounded so a slow DNS cannot stall the loop
+// for long (Redis resolves synchronously too).
+func lookupHost(host string) (string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	addrs, err := net.DefaultResolver.LookupHost(ctx, host)
+	if err != nil {
+		return "", err
+	}
+	return addrs[0], nil
 }

@@ -2,6 +2,7 @@ package monitor
 
 import (
 	"net"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -137,9 +138,38 @@ func addrKey(a config.Addr) string {
 	return net.JoinHostPort(a.Host, strconv.Itoa(a.Port))
 }
 
-// announceHost is the address Redis shows for an instance. We keep addresses as given (an
-// IP unless resolve-hostnames), so with announce-hostnames off this is the IP itself.
-func (c *Core) announceHost(a config.Addr) string { return a.Host }
+// announceHost is the address Redis shows and sends for an instance: the hostname with
+// announce-hostnames, else the IP (a name given with resolve-hostnames is shown resolved).
+func (c *Core) announceHost(a config.Addr) string {
+	if c.cfg.AnnounceHostnames {
+		return a.Host
+	}
+	return c.ipOf(a.Host)
+}
+
+// ipOf returns a host's IP: the host itself when it is one, else the resolver's answer,
+// cached until the next connection to that host (a name may move, as Redis re-resolves at
+// reconnection). A name that does not resolve stays a name.
+func (c *Core) ipOf(host string) string {
+	if _, err := netip.ParseAddr(host); err == nil || c.resolve == nil {
+		return host
+	}
+	if ip, ok := c.resolved[host]; ok {
+		return ip
+	}
+	ip, err := c.resolve(host)
+	if err != nil {
+		ip = host
+	}
+	c.resolved[host] = ip
+	return ip
+}
+
+// sameAddr is Redis's address equality: the same port and the same host, compared by name
+// (case-insensitively) or by IP.
+func (c *Core) sameAddr(a, b config.Addr) bool {
+	return a.Port == b.Port && (strings.EqualFold(a.Host, b.Host) || c.ipOf(a.Host) == c.ipOf(b.Host))
+}
 
 // disconnected reports whether a link the instance needs is missing: sentinels use only a
 // command link, masters and replicas also a Pub/Sub link.

@@ -236,7 +236,7 @@ func (c *Core) processHello(payload string) {
 	c.touch(m)
 	addr := config.Addr{Host: h.IP, Port: h.Port}
 	si := m.sentinels[h.RunID]
-	if si != nil && si.addr != addr {
+	if si != nil && !c.sameAddr(si.addr, addr) {
 		si = nil
 	}
 	if si == nil {
@@ -248,7 +248,7 @@ func (c *Core) processHello(payload string) {
 		if removed > 0 {
 			c.emit(Notice, "+sentinel-address-switch", &m.instance,
 				fmt.Sprintf("ip %s port %d for %s", h.IP, h.Port, h.RunID))
-		} else if other := m.sentinelAt(addr); other != nil {
+		} else if other := c.sentinelAt(m, addr); other != nil {
 			// Another sentinel now answers at that address (restarted with a new ID): the
 			// old entry can only be stale, everywhere.
 			c.emit(Notice, "+sentinel-invalid-addr", other, "")
@@ -273,7 +273,7 @@ func (c *Core) processHello(payload string) {
 	if m.cfg.ConfigEpoch < h.MasterConfigEpoch {
 		m.cfg.ConfigEpoch = h.MasterConfigEpoch
 		newAddr := config.Addr{Host: h.MasterIP, Port: h.MasterPort}
-		if newAddr != m.addr {
+		if !c.sameAddr(newAddr, m.addr) {
 			c.emit(Warning, "+config-update-from", si, "")
 			c.switchMaster(m, newAddr)
 		}
@@ -281,9 +281,9 @@ func (c *Core) processHello(payload string) {
 	si.lastHello = c.now
 }
 
-func (m *master) sentinelAt(a config.Addr) *instance {
+func (c *Core) sentinelAt(m *master, a config.Addr) *instance {
 	for _, s := range m.sentinelList() {
-		if s.addr == a {
+		if c.sameAddr(s.addr, a) {
 			return s
 		}
 	}
@@ -296,7 +296,7 @@ func (c *Core) updateSentinelAddressInAllMasters(si *instance) {
 	n := 0
 	for _, m := range c.order {
 		s := m.sentinels[si.runID]
-		if m == si.master || s == nil || s.addr == si.addr {
+		if m == si.master || s == nil || c.sameAddr(s.addr, si.addr) {
 			continue
 		}
 		c.releaseLink(s)
@@ -315,11 +315,11 @@ func (c *Core) switchMaster(m *master, to config.Addr) {
 	from := m.addr
 	var replicas []config.Addr
 	for _, r := range m.replicaList() {
-		if r.addr != to {
+		if !c.sameAddr(r.addr, to) {
 			replicas = append(replicas, r.addr)
 		}
 	}
-	if from != to {
+	if !c.sameAddr(from, to) {
 		replicas = append(replicas, from)
 	}
 	c.emitRaw(Warning, "+switch-master",

@@ -89,7 +89,7 @@ func (c *Core) isMasterDownByAddr(w *resp.Writer, args []string) {
 
 func (c *Core) masterAt(a config.Addr) *master {
 	for _, m := range c.order {
-		if m.addr.Port == a.Port && strings.EqualFold(m.addr.Host, a.Host) {
+		if c.sameAddr(m.addr, a) {
 			return m
 		}
 	}
