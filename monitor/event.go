@@ -60,7 +60,7 @@ func (c *Core) emit(level Level, typ string, in *instance, extra string) {
 	if extra != "" {
 		msg += " " + extra
 	}
-	c.emitRaw(level, typ, msg, masterOf(in).name)
+	c.emitRaw(level, typ, msg, in.master.name)
 }
 
 // emitRaw records an event whose message has no instance prefix (+new-epoch, +tilt, ...).

@@ -129,8 +129,6 @@ type master struct {
 	failoverStartTime time.Time
 }
 
-func masterOf(in *instance) *master { return in.master }
-
 func (m *master) downAfter() time.Duration { return m.cfg.DownAfter }
 
 // addrKey is how Redis names a replica: "ip:port", IPv6 in brackets.
