@@ -26,6 +26,47 @@ func waitFor(t *testing.T, within time.Duration, what string, cond func() bool) 
 	}
 }
 
+// daemonRun is the daemon running in-process on a config file, with a sentinel client to it.
+type daemonRun struct {
+	C        *redis.SentinelClient
+	cancel   context.CancelFunc
+	finished chan struct{}
+	code     int
+	stdout   strings.Builder
+	stderr   strings.Builder
+}
+
+// startDaemon runs `sentinel args...` in-process; t.Cleanup stops it if the test did not.
+func startDaemon(t *testing.T, port int, args ...string) *daemonRun {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	d := &daemonRun{cancel: cancel, finished: make(chan struct{}), code: -1}
+	go func() {
+		defer close(d.finished)
+		d.code = run(ctx, args, &d.stdout, &d.stderr)
+	}()
+	d.C = redis.NewSentinelClient(&redis.Options{Addr: fmt.Sprintf("127.0.0.1:%d", port)})
+	t.Cleanup(func() { d.stop() })
+	return d
+}
+
+// stop ends the daemon as SIGTERM would; it may be called again.
+func (d *daemonRun) stop() {
+	d.C.Close()
+	d.cancel()
+	<-d.finished
+}
+
+// stopOK stops the daemon, requires exit code 0 and returns its log.
+func (d *daemonRun) stopOK(t *testing.T) string {
+	t.Helper()
+	d.stop()
+	if d.code != 0 {
+		t.Fatalf("exit %d; stderr %s", d.code, d.stderr.String())
+	}
+	return d.stdout.String()
+}
+
 // TestDaemonMonitorsAndSavesState runs the daemon in-process over a redistest master and
 // replica: it discovers the replica, answers clients, and on shutdown leaves its state in the
 // config file, the user's lines untouched.
@@ -40,21 +81,8 @@ func TestDaemonMonitorsAndSavesState(t *testing.T) {
 	if err := os.WriteFile(conf, []byte(original), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	var stdout, stderr strings.Builder
-	code := -1
-	finished := make(chan struct{})
-	go func() {
-		defer close(finished)
-		code = run(ctx, []string{conf, "--loglevel", "verbose"}, &stdout, &stderr)
-	}()
-	defer func() {
-		cancel()
-		<-finished
-	}()
-
-	c := redis.NewSentinelClient(&redis.Options{Addr: fmt.Sprintf("127.0.0.1:%d", port)})
-	defer c.Close()
+	d := startDaemon(t, port, conf, "--loglevel", "verbose")
+	c := d.C
 	waitFor(t, 15*time.Second, "the replica to be discovered", func() bool {
 		rs, err := c.Replicas(context.Background(), "mymaster").Result()
 		return err == nil && len(rs) == 1 && rs[0]["port"] == fmt.Sprint(replica.Port()) && rs[0]["flags"] == "slave"
@@ -64,11 +92,7 @@ func TestDaemonMonitorsAndSavesState(t *testing.T) {
 		t.Fatalf("get-master-addr-by-name: %v %v", addr, err)
 	}
 
-	cancel()
-	<-finished
-	if code != 0 {
-		t.Fatalf("exit %d; stderr %s", code, stderr.String())
-	}
+	logs := d.stopOK(t)
 	saved, err := os.ReadFile(conf)
 	if err != nil {
 		t.Fatal(err)
@@ -82,7 +106,6 @@ func TestDaemonMonitorsAndSavesState(t *testing.T) {
 			t.Errorf("saved config lacks %q:\n%s", want, text)
 		}
 	}
-	logs := stdout.String()
 	for _, want := range []string{"Running mode=sentinel", "+monitor master mymaster", "+slave slave 127.0.0.1:", "Sentinel is now ready to exit, bye bye..."} {
 		if !strings.Contains(logs, want) {
 			t.Errorf("log lacks %q:\n%s", want, logs)
@@ -113,28 +136,8 @@ sentinel:
 	if err := os.WriteFile(conf, []byte(yamlText), 0o444); err != nil {
 		t.Fatal(err)
 	}
-	start := func() (stop func() string, c *redis.SentinelClient) {
-		ctx, cancel := context.WithCancel(context.Background())
-		var stdout, stderr strings.Builder
-		code := -1
-		finished := make(chan struct{})
-		go func() {
-			defer close(finished)
-			code = run(ctx, []string{conf}, &stdout, &stderr)
-		}()
-		c = redis.NewSentinelClient(&redis.Options{Addr: fmt.Sprintf("127.0.0.1:%d", port)})
-		return func() string {
-			c.Close()
-			cancel()
-			<-finished
-			if code != 0 {
-				t.Fatalf("exit %d; stderr %s", code, stderr.String())
-			}
-			return stdout.String()
-		}, c
-	}
-
-	stop, c := start()
+	d := startDaemon(t, port, conf)
+	c := d.C
 	waitFor(t, 15*time.Second, "the replica to be discovered", func() bool {
 		rs, err := c.Replicas(context.Background(), "mymaster").Result()
 		return err == nil && len(rs) == 1
@@ -143,7 +146,7 @@ sentinel:
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := stop()
+	logs := d.stopOK(t)
 	if !strings.Contains(logs, `"@message":"+slave slave 127.0.0.1:`) {
 		t.Errorf("want JSON log lines, got:\n%s", logs)
 	}
@@ -161,8 +164,8 @@ sentinel:
 	}
 
 	// A restart reads the state back: same ID, and the replica is known at once.
-	stop, c = start()
-	defer stop()
+	d = startDaemon(t, port, conf)
+	c = d.C
 	waitFor(t, 10*time.Second, "the restarted sentinel to answer", func() bool {
 		id, err := sentinelMyID(c)
 		return err == nil && id == myID
