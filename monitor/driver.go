@@ -109,6 +109,7 @@ func (d *Driver) Run(ctx context.Context) error {
 	d.flush()
 	timer := time.NewTimer(d.tickInterval())
 	defer timer.Stop()
+	lastView := d.opts.Now()
 	for {
 		viewDue := false
 		select {
@@ -154,8 +155,12 @@ func (d *Driver) Run(ctx context.Context) error {
 			viewDue = true
 		}
 		d.flush()
-		if viewDue && d.core.Changed() {
-			d.view.Store(d.core.View())
+		if viewDue {
+			now := d.opts.Now()
+			if d.core.Changed() || (d.core.TimersChanged() && now.Sub(lastView) >= time.Second) {
+				d.view.Store(d.core.View())
+				lastView = now
+			}
 		}
 	}
 }

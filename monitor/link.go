@@ -156,7 +156,7 @@ func (c *Core) linkDown(l *link, o LinkDown) {
 // send queues a command on the link's command connection.
 func (c *Core) send(l *link, tag Tag, args ...string) {
 	l.pending++
-	c.touchLink(l)
+	c.touchTimers(l)
 	c.ready.Sends = append(c.ready.Sends, Send{Addr: l.spec.Addr, Gen: l.cmd.gen, Tag: tag, Args: args})
 }
 

@@ -30,7 +30,7 @@ func (c *Core) Observe(now time.Time, o Observation) {
 			return // an answer from a connection we no longer use
 		}
 		l.pending--
-		c.touchLink(l)
+		c.touchTimers(l)
 		c.handleReply(l, o)
 	case Message:
 		l := c.links[o.Addr]
@@ -111,6 +111,7 @@ func (c *Core) pingReply(l *link, o Reply) {
 			if in.flags&flagSDown != 0 && in.flags&flagScriptKillSent == 0 {
 				c.send(l, Tag{}, "SCRIPT", "KILL")
 				in.flags |= flagScriptKillSent
+				c.touch(in.master)
 			}
 		})
 	}
@@ -137,6 +138,7 @@ func (c *Core) askReply(s *instance, o Reply) {
 		return
 	}
 	s.lastMasterDownReply = c.now
+	c.touch(s.master)
 	if down == 1 {
 		s.flags |= flagMasterDown
 	} else {

@@ -69,13 +69,17 @@ func (v *View) Master(name string) *MasterView {
 	return nil
 }
 
-// Changed reports whether a query could see a difference since the last View.
+// Changed reports whether a query could see a difference since the last View, other than
+// in link timers; TimersChanged reports changes in those alone.
 func (c *Core) Changed() bool { return c.changed }
+
+// TimersChanged reports whether link timers or pending counts changed since the last View.
+func (c *Core) TimersChanged() bool { return c.timersChanged }
 
 // View copies the state out for queries. Masters whose state did not change since the last
 // View share their MasterView with it (views are never modified once built).
 func (c *Core) View() *View {
-	c.changed = false
+	c.changed, c.timersChanged = false, false
 	if c.viewIndex == nil {
 		c.viewIndex = make(map[string]int, len(c.order))
 		for i, m := range c.order {
