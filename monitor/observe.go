@@ -235,7 +235,9 @@ func (c *Core) processHello(payload string) {
 	if m == nil {
 		return
 	}
-	c.touch(m)
+	// Only last-hello-message changes for a known peer: a timer. Discoveries, epochs and
+	// switches below mark the master themselves.
+	m.dirty, c.timersChanged = true, true
 	addr := config.Addr{Host: h.IP, Port: h.Port}
 	si := m.sentinels[h.RunID]
 	if si != nil && !c.sameAddr(si.addr, addr) {
@@ -274,6 +276,7 @@ func (c *Core) processHello(payload string) {
 
 	if m.cfg.ConfigEpoch < h.MasterConfigEpoch {
 		m.cfg.ConfigEpoch = h.MasterConfigEpoch
+		c.touch(m)
 		newAddr := config.Addr{Host: h.MasterIP, Port: h.MasterPort}
 		if !c.sameAddr(newAddr, m.addr) {
 			c.emit(Warning, "+config-update-from", si, "")
