@@ -246,7 +246,7 @@ func (l *loader) address(host, portStr string) (keep, key string, port int, reas
 	if port < 0 || port > 65535 {
 		return "", "", 0, "Invalid port number."
 	}
-	ip, numeric := numericIP(host)
+	ip, numeric := NumericIP(host)
 	if !numeric && !l.c.ResolveHostnames {
 		l.unresolved = host
 		return "", "", 0, "Can't resolve instance hostname."
@@ -323,7 +323,7 @@ func (l *loader) knownSentinel(m *Master, host, port, runID string) string {
 // addrKey is the identity of an address: its IP when numeric, else its name.
 func addrKey(a Addr) string {
 	key := a.Host
-	if ip, ok := numericIP(a.Host); ok {
+	if ip, ok := NumericIP(a.Host); ok {
 		key = ip
 	}
 	return strings.ToLower(key) + ":" + strconv.Itoa(a.Port)

@@ -93,13 +93,13 @@ func TestCConversions(t *testing.T) {
 	}
 	for s, want := range map[string]string{"1.2.3": "1.2.0.3", "0x7f.1": "127.0.0.1", "010.0.0.1": "8.0.0.1",
 		"1": "0.0.0.1", "0:0::1": "::1", "::ffff:1.2.3.4": "::ffff:1.2.3.4"} {
-		if got, ok := numericIP(s); !ok || got != want {
-			t.Errorf("numericIP(%q) = %q %v, want %q", s, got, ok, want)
+		if got, ok := NumericIP(s); !ok || got != want {
+			t.Errorf("NumericIP(%q) = %q %v, want %q", s, got, ok, want)
 		}
 	}
 	for _, s := range []string{"1.2.3.256", "1..2", "localhost", "1.2.3.4.5", "08.1.1.1", "0x", "1.2.3.4 "} {
-		if _, ok := numericIP(s); ok {
-			t.Errorf("numericIP(%q) accepted", s)
+		if _, ok := NumericIP(s); ok {
+			t.Errorf("NumericIP(%q) accepted", s)
 		}
 	}
 }

@@ -6,10 +6,10 @@ import (
 	"strings"
 )
 
-// numericIP tells whether host is a numeric address as getaddrinfo(AI_NUMERICHOST) reads
+// NumericIP tells whether host is a numeric address as getaddrinfo(AI_NUMERICHOST) reads
 // it, and returns it the way inet_ntop prints it. That includes inet_aton's short and
 // octal/hex forms: redis-sentinel accepts `1.2.3` as 1.2.0.3 and `010.0.0.1` as 8.0.0.1.
-func numericIP(host string) (string, bool) {
+func NumericIP(host string) (string, bool) {
 	if strings.Contains(host, ":") {
 		if i := strings.IndexByte(host, '%'); i >= 0 {
 			host = host[:i] // a scope; inet_ntop does not print it

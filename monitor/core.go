@@ -6,12 +6,13 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/sentinel-go/sentinel/config"
 )
 
-// Store saves the sentinel's state: the driver's writes the config file, tests keep it in
+// Store saves the sentinel's state: the daemon's store rewrites the config file, tests keep it in
 // memory. Save is called inside a step, before any reply or command of that step leaves, so
 // what a peer or client is told is always already on disk (redis-sentinel flushes the same
 // way).
@@ -192,15 +193,7 @@ func sortedInstances(set map[string]*instance) []*instance {
 	for _, in := range set {
 		list = append(list, in)
 	}
-	slices.SortFunc(list, func(a, b *instance) int {
-		if a.name < b.name {
-			return -1
-		}
-		if a.name > b.name {
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(list, func(a, b *instance) int { return strings.Compare(a.name, b.name) })
 	return list
 }
 

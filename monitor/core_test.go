@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -42,7 +43,7 @@ func newHarness(t *testing.T, conf string) *harness {
 		f := strings.Fields(line)
 		switch f[0] {
 		case "monitor":
-			m := config.NewMaster(f[1], f[2], atoi(f[3]), atoi(f[4]))
+			m := config.NewMaster(f[1], f[2], mustAtoi(t, f[3]), mustAtoi(t, f[4]))
 			m.DownAfter = 1000 * time.Millisecond
 			cfg.Masters = append(cfg.Masters, m)
 		}
@@ -57,10 +58,11 @@ func newHarness(t *testing.T, conf string) *harness {
 	return h
 }
 
-func atoi(s string) int {
-	n := 0
-	for _, c := range s {
-		n = n*10 + int(c-'0')
+func mustAtoi(t *testing.T, s string) int {
+	t.Helper()
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		t.Fatal(err)
 	}
 	return n
 }
@@ -361,6 +363,7 @@ func TestMonitorRemoveSetErrors(t *testing.T) {
 		{"monitor m2 127.0.0.1 p 2", "-ERR Invalid port\r\n"},
 		{"monitor m2 127.0.0.1 6390 0", "-ERR Quorum must be 1 or greater.\r\n"},
 		{"monitor m2 nosuch.host 6390 2", "-ERR Invalid IP address or hostname specified\r\n"},
+		{"monitor m2 1_0.0.0.1 6390 2", "-ERR Invalid IP address or hostname specified\r\n"},
 		{"monitor mymaster 127.0.0.1 6390 2", "-ERR Duplicate master name.\r\n"},
 		{"monitor m2 127.0.0.1 70000 2", "-ERR Invalid port number.\r\n"},
 		{"monitor m2 1.2.3 6390 2", "+OK\r\n"},

@@ -2,7 +2,6 @@ package monitor
 
 import (
 	"fmt"
-	"net/netip"
 	"os"
 	"strconv"
 	"strings"
@@ -134,7 +133,8 @@ func (c *Core) monitorCmd(w *resp.Writer, args []string) {
 		return
 	}
 	if !c.cfg.ResolveHostnames {
-		ip, ok := parseInetAton(host)
+		// Redis checks the address as a numeric host (inet_aton's short forms included).
+		ip, ok := config.NumericIP(host)
 		if !ok {
 			w.Error("ERR Invalid IP address or hostname specified")
 			return
@@ -155,39 +155,6 @@ func (c *Core) monitorCmd(w *resp.Writer, args []string) {
 	m := c.addMaster(mc)
 	c.saveAndReply(w)
 	c.emit(Warning, "+monitor", &m.instance, fmt.Sprintf("quorum %d", mc.Quorum))
-}
-
-// parseInetAton accepts what inet_aton accepts (Redis checks SENTINEL MONITOR's address with
-// it): dotted forms with one to four parts, each decimal, octal or hex. IPv6 too.
-func parseInetAton(s string) (string, bool) {
-	if a, err := netip.ParseAddr(s); err == nil {
-		return a.String(), true
-	}
-	parts := strings.Split(s, ".")
-	if len(parts) > 4 {
-		return "", false
-	}
-	vals := make([]uint64, len(parts))
-	for i, p := range parts {
-		v, err := strconv.ParseUint(p, 0, 32)
-		if err != nil || p == "" {
-			return "", false
-		}
-		vals[i] = v
-	}
-	last := vals[len(vals)-1]
-	var n uint64
-	for i, v := range vals[:len(vals)-1] {
-		if v > 255 {
-			return "", false
-		}
-		n |= v << (24 - 8*i)
-	}
-	if last >= 1<<(32-8*(len(vals)-1)) {
-		return "", false
-	}
-	n |= last
-	return netip.AddrFrom4([4]byte{byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n)}).String(), true
 }
 
 func (c *Core) removeCmd(w *resp.Writer, name string) {
