@@ -25,7 +25,7 @@ var subcommands = map[string]struct {
 	"get-master-addr-by-name": {3, true}, "get-primary-addr-by-name": {3, true},
 	"is-master-down-by-addr": {6, false}, "is-primary-down-by-addr": {6, false},
 	"reset":            {3, false},
-	"failover":         {3, false},
+	"failover":         {-3, false}, // -3: our COORDINATED option
 	"ckquorum":         {3, true},
 	"flushconfig":      {2, false},
 	"monitor":          {6, false},
@@ -202,8 +202,8 @@ func Query(v *View, now time.Time, w *resp.Writer, sub string, args [][]byte) {
 			return
 		}
 		w.Array(2)
-		w.BulkString(mv.IP)
-		w.BulkString(strconv.Itoa(mv.Port))
+		w.BulkString(mv.CurrentIP)
+		w.BulkString(strconv.Itoa(mv.CurrentPort))
 	case "ckquorum":
 		if mv := byName(); mv != nil {
 			ckquorum(w, mv)

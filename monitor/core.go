@@ -53,6 +53,7 @@ type Core struct {
 	ready     Ready
 
 	simulateFailure int
+	crashed         bool // SIMULATE-FAILURE crashed us: nothing more happens
 
 	// resolve turns a hostname into an IP (resolve-hostnames); nil leaves names as they are.
 	resolve  func(host string) (string, error)

@@ -2,6 +2,7 @@ package monitor
 
 import (
 	"context"
+	"errors"
 	"math/rand/v2"
 	"net"
 	"strings"
@@ -31,6 +32,8 @@ type DriverOptions struct {
 	// saved. It runs on the driver goroutine, so it must be quick (log, publish).
 	Events func(Event)
 	Logs   func(LogLine)
+	// Scripts receives the script runs to queue, after the events of the same step.
+	Scripts func(Script)
 	Now    func() time.Time // default time.Now
 	// Resolve turns a hostname into an IP for display and comparison when
 	// resolve-hostnames is on; default: DNS, first address.
@@ -70,6 +73,9 @@ func NewDriver(o DriverOptions) (*Driver, error) {
 	if o.Logs == nil {
 		o.Logs = func(LogLine) {}
 	}
+	if o.Scripts == nil {
+		o.Scripts = func(Script) {}
+	}
 	if o.Resolve == nil {
 		o.Resolve = lookupHost
 	}
@@ -103,6 +109,10 @@ func (d *Driver) Observe(o Observation) {
 // View returns the latest view.
 func (d *Driver) View() *View { return d.view.Load() }
 
+// ErrSimulatedCrash is returned by Run when SENTINEL SIMULATE-FAILURE made the sentinel
+// crash: the daemon exits with code 99, as redis-sentinel does.
+var ErrSimulatedCrash = errors.New("monitor: simulated crash")
+
 // Run drives the core until ctx ends, then saves the state one last time.
 func (d *Driver) Run(ctx context.Context) error {
 	defer close(d.done)
@@ -135,9 +145,12 @@ func (d *Driver) Run(ctx context.Context) error {
 			d.core.Hello(d.opts.Now(), p)
 		case r := <-d.reqs:
 			d.core.Request(d.opts.Now(), r.w, r.args)
-			d.flush()
+			crashed := d.flush()
 			d.view.Store(d.core.View())
 			close(r.done)
+			if crashed {
+				return ErrSimulatedCrash
+			}
 			continue
 		case <-timer.C:
 			// What arrived before the tick is applied before it: after a stall, a tick
@@ -154,7 +167,10 @@ func (d *Driver) Run(ctx context.Context) error {
 			timer.Reset(d.tickInterval())
 			viewDue = true
 		}
-		d.flush()
+		if d.flush() {
+			// Like redis-sentinel's exit(99): no final save beyond what the step saved.
+			return ErrSimulatedCrash
+		}
 		if viewDue {
 			now := d.opts.Now()
 			if d.core.Changed() || (d.core.TimersChanged() && now.Sub(lastView) >= time.Second) {
@@ -171,8 +187,9 @@ func (d *Driver) tickInterval() time.Duration {
 	return time.Second / time.Duration(10+d.opts.Rand.IntN(10))
 }
 
-// flush carries out a step's Ready: the core already saved; now links, sends, then events.
-func (d *Driver) flush() {
+// flush carries out a step's Ready: the core already saved; now links, sends, then events
+// and scripts. It reports whether the step ended in a simulated crash.
+func (d *Driver) flush() bool {
 	rd := d.core.Ready()
 	t := d.opts.Transport
 	for _, lc := range rd.Links {
@@ -194,6 +211,10 @@ func (d *Driver) flush() {
 	for _, e := range rd.Events {
 		d.opts.Events(e)
 	}
+	for _, s := range rd.Scripts {
+		d.opts.Scripts(s)
+	}
+	return rd.Crash
 }
 
 // Do runs a state-changing SENTINEL subcommand on the loop and waits for its reply, which
@@ -221,12 +242,6 @@ func (e Endpoint) Command(w *resp.Writer, args [][]byte) {
 	switch {
 	case sub == "config" && len(args) == 3 && strings.EqualFold(string(args[1]), "get"):
 		configGet(e.D.View(), w, string(args[2]))
-	case sub == "failover" && e.D.View().Master(string(args[1])) == nil:
-		w.Error(errNoSuchMaster)
-	case sub == "failover":
-		// Failover is the next capability (election and failover); until it lands the
-		// command says so instead of pretending.
-		w.Error("ERR SENTINEL FAILOVER is not supported by this version")
 	case subcommands[sub].read:
 		Query(e.D.View(), now, w, sub, args)
 	default:

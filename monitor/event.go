@@ -64,6 +64,14 @@ func (c *Core) emit(level Level, typ string, in *instance, extra string) {
 }
 
 // emitRaw records an event whose message has no instance prefix (+new-epoch, +tilt, ...).
+// Warning events about a master, its replicas or its sentinels also queue the master's
+// notification script, with the event's type and message as arguments.
 func (c *Core) emitRaw(level Level, typ, msg, master string) {
 	c.ready.Events = append(c.ready.Events, Event{Level: level, Type: typ, Message: msg, Master: master})
+	if level != Warning || master == "" {
+		return
+	}
+	if m := c.masters[master]; m != nil && m.cfg.NotificationScript != "" {
+		c.ready.Scripts = append(c.ready.Scripts, Script{Path: m.cfg.NotificationScript, Args: []string{typ, msg}})
+	}
 }

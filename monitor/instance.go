@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/sentinel-go/sentinel/config"
+	"github.com/sentinel-go/sentinel/failover"
 )
 
 type kind int
@@ -105,6 +106,7 @@ type instance struct {
 	replOffset         int64
 	announced          bool
 	confChangeTime     time.Time
+	reconfSentTime     time.Time
 
 	// Sentinels.
 	lastHello           time.Time
@@ -125,8 +127,14 @@ type master struct {
 	view  *MasterView // the last view of this master, reused while not dirty
 	dirty bool
 
-	failoverState     string
-	failoverStartTime time.Time
+	failoverState       failover.State
+	failoverEpoch       uint64
+	failoverStartTime   time.Time // with Redis's random desync; the retry delay counts from it
+	failoverStateChange time.Time
+	failoverDelayLogged time.Time // the start time whose retry delay was last logged
+	promoted            *instance
+	switchAnnounced     bool // +switch-master already went out, at the promotion
+	coordinated         bool // SENTINEL FAILOVER ... COORDINATED: promote with FAILOVER TO
 }
 
 func (m *master) downAfter() time.Duration { return m.cfg.DownAfter }

@@ -7,11 +7,12 @@ package monitor
 type TagKind int
 
 const (
-	TagIgnore  TagKind = iota // fire and forget (CLIENT KILL, SCRIPT KILL, ...)
-	TagPing                   // PING
-	TagInfo                   // INFO
-	TagPublish                // PUBLISH __sentinel__:hello
-	TagAskDown                // SENTINEL is-master-down-by-addr
+	TagIgnore     TagKind = iota // fire and forget (CLIENT KILL, SCRIPT KILL, ...)
+	TagPing                      // PING
+	TagInfo                      // INFO
+	TagPublish                   // PUBLISH __sentinel__:hello
+	TagAskDown                   // SENTINEL is-master-down-by-addr
+	TagFailoverTo                // FAILOVER TO, a coordinated manual failover
 )
 
 // Tag travels with a command and comes back with its reply.
@@ -58,6 +59,17 @@ type Ready struct {
 	Sends  []Send
 	Events []Event
 	Logs   []LogLine
+	// Scripts are notification and client-reconfig script runs to queue, after the events.
+	Scripts []Script
+	// Crash: SENTINEL SIMULATE-FAILURE asked to crash at this point. The driver stops
+	// after carrying out the rest of this Ready.
+	Crash bool
+}
+
+// Script is one run of a user script: the path and its arguments.
+type Script struct {
+	Path string
+	Args []string
 }
 
 // LogLine is a plain log line that is not an event (never published), such as Redis's

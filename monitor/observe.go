@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/sentinel-go/sentinel/config"
+	"github.com/sentinel-go/sentinel/failover"
 	"github.com/sentinel-go/sentinel/monitor/hello"
 	"github.com/sentinel-go/sentinel/monitor/info"
 )
@@ -13,6 +14,9 @@ import (
 // Observe feeds one thing the transport saw.
 func (c *Core) Observe(now time.Time, o Observation) {
 	c.now = now
+	if c.crashed {
+		return
+	}
 	switch o := o.(type) {
 	case LinkUp:
 		if l := c.links[o.Addr]; l != nil {
@@ -51,6 +55,9 @@ func (c *Core) Observe(now time.Time, o Observation) {
 // Hello processes a hello a peer sent us directly with PUBLISH (spec §2.5, §4.4).
 func (c *Core) Hello(now time.Time, payload string) {
 	c.now = now
+	if c.crashed {
+		return
+	}
 	c.processHello(payload)
 }
 
@@ -86,6 +93,8 @@ func (c *Core) handleReply(l *link, o Reply) {
 		}
 	case TagAskDown:
 		c.askReply(in, o)
+	case TagFailoverTo:
+		c.failoverToReply(m, o)
 	}
 }
 
@@ -151,6 +160,8 @@ func (c *Core) askReply(s *instance, o Reply) {
 		s.leader = leader
 		s.leaderEpoch = uint64(epoch)
 	}
+	// The answer may complete the quorum or the election: act now, not at the next tick.
+	c.runFailover(s.master)
 }
 
 // logf records a plain log line (not an event: never published).
@@ -222,6 +233,9 @@ func (c *Core) refreshInfo(in *instance, text string) {
 		}
 		c.emit(Verbose, sign+"role-change", in, "new reported role is "+inf.Role)
 	}
+	if in.kind == kindReplica && !c.tilt {
+		c.actOnReplicaInfo(in, inf.Role)
+	}
 }
 
 // processHello applies a peer's hello (spec §4.4): discover the peer, adopt a larger
@@ -279,8 +293,10 @@ func (c *Core) processHello(payload string) {
 		c.touch(m)
 		newAddr := config.Addr{Host: h.MasterIP, Port: h.MasterPort}
 		if !c.sameAddr(newAddr, m.addr) {
+			from := m.addr
 			c.emit(Warning, "+config-update-from", si, "")
-			c.switchMaster(m, newAddr)
+			c.switchMaster(m, newAddr, true)
+			c.clientReconfigScript(m, "observer", from, newAddr)
 		}
 	}
 	si.lastHello = c.now
@@ -315,8 +331,9 @@ func (c *Core) updateSentinelAddressInAllMasters(si *instance) {
 }
 
 // switchMaster moves a master to a new address (spec §7.6): its replicas become every old
-// replica but the new master plus the old master itself, rediscovered with +slave.
-func (c *Core) switchMaster(m *master, to config.Addr) {
+// replica but the new master plus the old master itself, rediscovered with +slave. announce
+// is false when +switch-master already went out (at the promotion).
+func (c *Core) switchMaster(m *master, to config.Addr, announce bool) {
 	from := m.addr
 	var replicas []config.Addr
 	for _, r := range m.replicaList() {
@@ -327,8 +344,9 @@ func (c *Core) switchMaster(m *master, to config.Addr) {
 	if !c.sameAddr(from, to) {
 		replicas = append(replicas, from)
 	}
-	c.emitRaw(Warning, "+switch-master",
-		fmt.Sprintf("%s %s %d %s %d", m.name, c.announceHost(from), from.Port, c.announceHost(to), to.Port), m.name)
+	if announce {
+		c.emitSwitch(m, from, to)
+	}
 	c.resetMaster(m, false)
 	c.releaseLink(&m.instance)
 	m.addr = to
@@ -353,8 +371,11 @@ func (c *Core) resetMaster(m *master, sentinelsToo bool) {
 		}
 	}
 	m.flags = flagMaster
-	m.failoverState = ""
-	m.failoverStartTime = time.Time{}
+	m.failoverState = failover.None
+	m.failoverStartTime, m.failoverStateChange = time.Time{}, time.Time{}
+	m.promoted, m.switchAnnounced, m.coordinated = nil, false, false
+	// The vote is forgotten but not its epoch, which alone keeps us from voting twice in it.
+	m.cfg.Leader = ""
 	m.runID = ""
 	m.info = ""
 	m.roleReported, m.roleReportedTime = "master", c.now

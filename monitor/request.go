@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/sentinel-go/sentinel/config"
+	"github.com/sentinel-go/sentinel/election"
 	"github.com/sentinel-go/sentinel/glob"
 	"github.com/sentinel-go/sentinel/resp"
 )
@@ -49,6 +50,8 @@ func (c *Core) Request(now time.Time, w *resp.Writer, args []string) {
 		c.debugCmd(w, args[1:])
 	case "simulate-failure":
 		c.simulateFailureCmd(w, args[1:])
+	case "failover":
+		c.failoverCmd(w, args[1:])
 	default:
 		w.Error(fmt.Sprintf("ERR unknown subcommand '%s'. Try SENTINEL HELP.", args[0]))
 	}
@@ -76,14 +79,22 @@ func (c *Core) isMasterDownByAddr(w *resp.Writer, args []string) {
 	if m != nil && m.flags&flagSDown != 0 && !c.tilt {
 		down = 1
 	}
-	leader, leaderEpoch := "*", uint64(0)
+	vote := election.Vote{}
 	if m != nil && args[3] != "*" {
-		leader, leaderEpoch = c.voteLeader(m, uint64(epoch), args[3])
+		vote = c.voteLeader(m, uint64(epoch), args[3])
+	}
+	if vote.Leader == "" {
+		vote.Leader = "*" // never voted, or the vote was forgotten by a reset (its epoch was not)
 	}
 	w.Array(3)
 	w.Int(int64(down))
-	w.BulkString(leader)
-	w.Int(int64(leaderEpoch))
+	w.BulkString(vote.Leader)
+	w.Int(int64(vote.Epoch))
+	// A vote granted may be the one a candidate needed; our own attempt may have just
+	// been held back. Either way nothing here waits for the tick.
+	if m != nil {
+		c.runFailover(m)
+	}
 }
 
 func (c *Core) masterAt(a config.Addr) *master {
@@ -95,25 +106,29 @@ func (c *Core) masterAt(a config.Addr) *master {
 	return nil
 }
 
-// voteLeader is Redis's vote rule: adopt a larger epoch, then vote for the first requester
-// of an epoch we have not voted in yet; reply with the vote we hold, whoever it is for. The
-// vote is saved before the reply leaves (Ready saves before anything is sent).
-func (c *Core) voteLeader(m *master, reqEpoch uint64, reqRunID string) (string, uint64) {
-	c.raiseEpoch(reqEpoch, m)
-	if m.cfg.LeaderEpoch < reqEpoch && c.currentEpoch <= reqEpoch {
-		m.cfg.Leader = reqRunID
-		m.cfg.LeaderEpoch = c.currentEpoch
+// voteLeader applies the vote rule (election.Grant) to a request, ours included, and
+// returns the vote held afterwards. A new vote is saved before the reply leaves (Ready saves
+// before anything is sent).
+func (c *Core) voteLeader(m *master, reqEpoch uint64, reqRunID string) election.Vote {
+	out := election.Grant(election.Ballot{
+		Current: c.currentEpoch,
+		Held:    election.Vote{Leader: m.cfg.Leader, Epoch: m.cfg.LeaderEpoch},
+	}, reqEpoch, reqRunID)
+	if out.EpochRaised {
+		c.raiseEpoch(out.Current, m)
+	}
+	if out.Cast {
+		m.cfg.Leader, m.cfg.LeaderEpoch = out.Held.Leader, out.Held.Epoch
 		c.needSave = true
-		c.emitRaw(Warning, "+vote-for-leader", fmt.Sprintf("%s %d", m.cfg.Leader, m.cfg.LeaderEpoch), m.name)
-		if m.cfg.Leader != c.myID {
-			// Having voted for another, hold our own attempt back (2 × failover-timeout).
-			m.failoverStartTime = c.now.Add(time.Duration(c.rand.IntN(1000)) * time.Millisecond)
+		c.touch(m)
+		c.emitRaw(Warning, "+vote-for-leader", fmt.Sprintf("%s %d", out.Held.Leader, out.Held.Epoch), m.name)
+		if !strings.EqualFold(out.Held.Leader, c.myID) {
+			// Having voted for another, hold our own attempt back for the retry delay:
+			// the leader we chose needs the time to finish.
+			m.failoverStartTime = c.now.Add(c.desync())
 		}
 	}
-	if m.cfg.Leader == "" {
-		return "*", 0
-	}
-	return m.cfg.Leader, m.cfg.LeaderEpoch
+	return out.Held
 }
 
 func (c *Core) monitorCmd(w *resp.Writer, args []string) {
@@ -436,4 +451,17 @@ func (c *Core) simulateFailureCmd(w *resp.Writer, args []string) {
 		}
 	}
 	w.Simple("OK")
+}
+
+// failoverCmd is SENTINEL FAILOVER <master> [COORDINATED].
+func (c *Core) failoverCmd(w *resp.Writer, args []string) {
+	coordinated := false
+	if len(args) == 2 {
+		if !strings.EqualFold(args[1], "coordinated") {
+			w.Error("ERR syntax error")
+			return
+		}
+		coordinated = true
+	}
+	c.manualFailover(w, args[0], coordinated)
 }

@@ -5,14 +5,26 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/sentinel-go/sentinel/failover"
 	"github.com/sentinel-go/sentinel/monitor/hello"
 )
+
+// fastPollPeriod is how often we ask while an answer is about to move a failover on.
+const fastPollPeriod = 100 * time.Millisecond
+
+// fastAskWindow bounds the fast asking after SDOWN: a master only we see down stops costing
+// peers ten questions a second after this.
+const fastAskWindow = 10 * time.Second
 
 // Tick runs the periodic half of redis-sentinel's timer: for every master, then its replicas,
 // then its sentinels, send what is due and judge what is down.
 func (c *Core) Tick(now time.Time) {
 	c.now = now
+	if c.crashed {
+		return
+	}
 	c.checkTilt()
+	var switching []*master
 	for _, m := range c.order {
 		c.handleInstance(&m.instance)
 		for _, r := range m.replicaList() {
@@ -21,6 +33,13 @@ func (c *Core) Tick(now time.Time) {
 		for _, s := range m.sentinelList() {
 			c.handleInstance(s)
 		}
+		if m.failoverState == failover.UpdateConfig {
+			switching = append(switching, m)
+		}
+	}
+	// Switching rebuilds a master's replicas, so it waits until the walk is over.
+	for _, m := range switching {
+		c.switchToPromoted(m)
 	}
 }
 
@@ -52,14 +71,20 @@ func (c *Core) handleInstance(in *instance) {
 	c.checkSubjectivelyDown(in)
 	if in.kind == kindMaster {
 		m := in.master
-		c.checkObjectivelyDown(m)
+		c.actOnMaster(m)
 		c.askMasterState(m, false)
 	}
 }
 
 // infoPeriod is 1 s for a replica whose master is down or failing over, or whose own link
-// to its master is down: that is when its INFO changes fast. Otherwise 10 s.
+// to its master is down: that is when its INFO changes fast. Otherwise 10 s. A replica we
+// are promoting or reconfiguring is asked every tick: its next INFO moves the failover on,
+// and waiting a second for it is most of redis-sentinel's failover time.
 func (c *Core) infoPeriod(in *instance) time.Duration {
+	if in.kind == kindReplica && in.flags&(flagPromoted|flagReconfSent|flagReconfInprog) != 0 &&
+		in.master.failoverState >= failover.WaitPromotion {
+		return fastPollPeriod
+	}
 	if in.kind == kindReplica &&
 		(in.master.flags&(flagODown|flagFailoverInProgress) != 0 || in.masterLinkDownTime != 0) {
 		return time.Second
@@ -109,9 +134,10 @@ func (c *Core) sendHello(in *instance) {
 		port = c.cfg.Port
 	}
 	m := in.master
+	at := m.currentAddr()
 	h := hello.Hello{
 		IP: ip, Port: port, RunID: c.myID, CurrentEpoch: c.currentEpoch,
-		MasterName: m.name, MasterIP: c.announceHost(m.addr), MasterPort: m.addr.Port,
+		MasterName: m.name, MasterIP: c.announceHost(at), MasterPort: at.Port,
 		MasterConfigEpoch: m.cfg.ConfigEpoch,
 	}
 	c.send(l, Tag{Kind: TagPublish, Master: m.name, Name: in.name}, "PUBLISH", hello.Channel, h.String())
@@ -209,7 +235,15 @@ func (c *Core) checkObjectivelyDown(m *master) {
 // askMasterState asks every connected peer whether it sees the master down, while we do.
 // Answers older than five ask periods no longer count. With a failover of ours in progress
 // the question carries our run ID: it is then also a vote request.
+//
+// In the first seconds of SDOWN, until the master is objectively down, peers are asked
+// every fastPollPeriod rather than every ask period: they usually reach SDOWN a moment after
+// us, and learning it a second late delays the whole failover by that second.
 func (c *Core) askMasterState(m *master, forced bool) {
+	period := c.timing.AskPeriod
+	if m.flags&(flagODown|flagFailoverInProgress) == 0 && c.now.Sub(m.sDownSince) < fastAskWindow {
+		period = min(period, fastPollPeriod)
+	}
 	for _, s := range m.sentinelList() {
 		elapsed := c.now.Sub(s.lastMasterDownReply)
 		if elapsed > 5*c.timing.AskPeriod {
@@ -222,11 +256,11 @@ func (c *Core) askMasterState(m *master, forced bool) {
 		if m.flags&flagSDown == 0 || s.disconnected() {
 			continue
 		}
-		if !forced && elapsed < c.timing.AskPeriod {
+		if !forced && elapsed < period {
 			continue
 		}
 		runID := "*"
-		if m.failoverState != "" {
+		if m.failoverState != failover.None {
 			runID = c.myID
 		}
 		c.send(s.link, Tag{Kind: TagAskDown, Master: m.name, Name: s.name},

@@ -56,9 +56,13 @@ type InstanceView struct {
 // MasterView adds a master's settings and its replicas and sentinels.
 type MasterView struct {
 	InstanceView
-	Config    config.Master
-	Replicas  []*InstanceView
-	Sentinels []*InstanceView
+	// CurrentIP and CurrentPort are where clients should go: the promoted replica once a
+	// failover promoted it, before the switch completes (GET-MASTER-ADDR-BY-NAME).
+	CurrentIP   string
+	CurrentPort int
+	Config      config.Master
+	Replicas    []*InstanceView
+	Sentinels   []*InstanceView
 }
 
 // Master finds a master by name.
@@ -103,7 +107,9 @@ func (c *Core) View() *View {
 }
 
 func (c *Core) masterView(m *master) *MasterView {
-	mv := &MasterView{InstanceView: c.instanceView(&m.instance), Config: *m.cfg}
+	at := m.currentAddr()
+	mv := &MasterView{InstanceView: c.instanceView(&m.instance), Config: *m.cfg,
+		CurrentIP: c.announceHost(at), CurrentPort: at.Port}
 	mv.Config.KnownReplicas, mv.Config.KnownSentinels = nil, nil
 	replicas, sentinels := m.replicaList(), m.sentinelList()
 	ivs := make([]InstanceView, len(replicas)+len(sentinels))
@@ -130,8 +136,8 @@ func (c *Core) instanceView(in *instance) InstanceView {
 		ReplOffset: in.replOffset, Announced: in.announced,
 		LastHello: in.lastHello, Leader: in.leader, LeaderEpoch: in.leaderEpoch,
 	}
-	if in.kind == kindMaster {
-		iv.FailoverState = in.master.failoverState
+	if in.kind == kindMaster && in.flags&flagFailoverInProgress != 0 {
+		iv.FailoverState = in.master.failoverState.String()
 	}
 	if l := in.link; l != nil {
 		iv.PendingCommands, iv.Refcount = l.pending, l.refcount

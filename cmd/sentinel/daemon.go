@@ -78,6 +78,9 @@ func runSentinel(ctx context.Context, path string, extra []string, stdout, stder
 	}
 	d := &daemon{cfg: cfg, log: logger}
 	if err := d.run(ctx); err != nil {
+		if errors.Is(err, monitor.ErrSimulatedCrash) {
+			return 99 // redis-sentinel's exit code for SENTINEL SIMULATE-FAILURE
+		}
 		logger.Error(err.Error())
 		return 1
 	}
@@ -231,8 +234,15 @@ func (d *daemon) run(ctx context.Context) error {
 
 	driverErr := make(chan error, 1)
 	go func() { driverErr <- driver.Run(ctx) }()
-	<-ctx.Done()
-	err = <-driverErr // the state is saved one last time before Run returns
+	select {
+	case <-ctx.Done():
+		err = <-driverErr // the state is saved one last time before Run returns
+	case err = <-driverErr:
+		if errors.Is(err, monitor.ErrSimulatedCrash) {
+			// A simulated crash is abrupt: no goodbye, clients see the connection drop.
+			return err
+		}
+	}
 	shutdownCtx, done := context.WithTimeout(context.Background(), 5*time.Second)
 	defer done()
 	_ = d.srv.Shutdown(shutdownCtx)

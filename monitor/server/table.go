@@ -123,6 +123,11 @@ func buildTable(infoText, docsText string) (*commandTable, error) {
 			return nil, err
 		}
 	}
+	// Our one extension of 7.0's arities: SENTINEL FAILOVER <master> [COORDINATED]. COMMAND
+	// INFO keeps showing 7.0's entry, which clients read as "at least" anyway.
+	if s := t.top["sentinel"]; s != nil && s.subs["failover"] != nil {
+		s.subs["failover"].arity = -3
+	}
 	return t, nil
 }
 

@@ -1,0 +1,73 @@
+package failover
+
+import "time"
+
+// Reconf is where a replica is in being pointed at the promoted one.
+type Reconf int
+
+const (
+	ReconfNone       Reconf = iota
+	ReconfSent              // SLAVEOF sent, INFO does not show the new master yet
+	ReconfInProgress        // INFO shows the new master, the link is not up yet
+	ReconfDone              // replicating from the new master (or given up on)
+)
+
+// Follower is what reconfiguration needs to know about one replica of a failing-over master
+// (the promoted one excluded).
+type Follower struct {
+	Reconf       Reconf
+	SentAt       time.Time
+	Disconnected bool
+	Down         bool
+}
+
+// Plan is one round of reconfiguration.
+type Plan struct {
+	Send     []int // followers to send SLAVEOF <promoted> now
+	TimedOut []int // followers sent to long ago without news: counted as done (-slave-reconf-sent-timeout)
+}
+
+// NextFollowers is redis-sentinel's sentinelFailoverReconfNextSlave: keep up to parallel
+// replicas resynchronising at once; a replica told and silent for the timeout counts
+// as done (the stray-replica check fixes it later; Redis's timeout is 10 s). Disconnected
+// replicas wait.
+func NextFollowers(fs []Follower, parallel int, timeout time.Duration, now time.Time) Plan {
+	var p Plan
+	inProgress := 0
+	for _, f := range fs {
+		if f.Reconf == ReconfSent || f.Reconf == ReconfInProgress {
+			inProgress++
+		}
+	}
+	for i, f := range fs {
+		if inProgress >= parallel {
+			break
+		}
+		if f.Reconf == ReconfDone {
+			continue
+		}
+		if f.Reconf == ReconfSent && now.Sub(f.SentAt) > timeout {
+			p.TimedOut = append(p.TimedOut, i)
+			// Redis frees the slot only on the next round: the replica still counts as
+			// in progress here.
+			continue
+		}
+		if f.Reconf != ReconfNone || f.Disconnected {
+			continue
+		}
+		p.Send = append(p.Send, i)
+		inProgress++
+	}
+	return p
+}
+
+// Finished is sentinelFailoverDetectEnd's count: the failover is over when no follower that
+// is up is still left to reconfigure.
+func Finished(fs []Follower) bool {
+	for _, f := range fs {
+		if f.Reconf != ReconfDone && !f.Down {
+			return false
+		}
+	}
+	return true
+}

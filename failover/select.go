@@ -1,0 +1,84 @@
+package failover
+
+import (
+	"cmp"
+	"strings"
+	"time"
+)
+
+// Replica is what replica selection needs to know about one replica.
+type Replica struct {
+	Name         string
+	RunID        string // "" when its INFO never named one
+	Down         bool   // subjectively or objectively down
+	Disconnected bool
+	// SinceAvail is the time since its last acceptable PING reply; SinceInfo since its last
+	// INFO reply.
+	SinceAvail, SinceInfo time.Duration
+	// MasterLinkDown is how long it reports its link to the master down (0 when up).
+	MasterLinkDown time.Duration
+	Priority       int // replica-priority; 0 means never promote
+	Offset         int64
+}
+
+// Limits are the freshness bounds of selection, from the master's state.
+type Limits struct {
+	PingPeriod, InfoPeriod time.Duration
+	DownAfter              time.Duration
+	// MasterDownFor is how long the master has been subjectively down; 0 when it is not
+	// (a manual failover of a live master).
+	MasterDownFor time.Duration
+	MasterSDown   bool
+}
+
+// Eligible is redis-sentinel's filter (sentinelSelectSlave): up, connected, answering PINGs
+// lately, not priority 0, with a fresh INFO (every second while the master is down, so
+// 5 s; else three INFO periods), and not cut off from the master much longer than the
+// master has been down (it would miss too much data).
+func Eligible(r Replica, l Limits) bool {
+	infoValidity := 3 * l.InfoPeriod
+	if l.MasterSDown {
+		infoValidity = 5 * l.PingPeriod
+	}
+	return !r.Down && !r.Disconnected &&
+		r.SinceAvail <= 5*l.PingPeriod &&
+		r.Priority != 0 &&
+		r.SinceInfo <= infoValidity &&
+		r.MasterLinkDown <= l.MasterDownFor+10*l.DownAfter
+}
+
+// Compare orders candidates best first: lower priority, then larger replication offset
+// (more of the master's data), then the smaller run ID, case-insensitively, an unknown run
+// ID last (compareSlavesForPromotion). It is a total order on distinct run IDs, so every
+// sentinel ranks the same replicas the same way.
+func Compare(a, b Replica) int {
+	if c := cmp.Compare(a.Priority, b.Priority); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(b.Offset, a.Offset); c != 0 {
+		return c
+	}
+	switch {
+	case a.RunID == "" && b.RunID == "":
+		return 0
+	case a.RunID == "":
+		return 1
+	case b.RunID == "":
+		return -1
+	}
+	return strings.Compare(strings.ToLower(a.RunID), strings.ToLower(b.RunID))
+}
+
+// Select returns the index of the replica to promote, or -1 when none is eligible.
+func Select(replicas []Replica, l Limits) int {
+	best := -1
+	for i, r := range replicas {
+		if !Eligible(r, l) {
+			continue
+		}
+		if best < 0 || Compare(r, replicas[best]) < 0 {
+			best = i
+		}
+	}
+	return best
+}

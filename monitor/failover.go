@@ -1,0 +1,510 @@
+package monitor
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sentinel-go/sentinel/config"
+	"github.com/sentinel-go/sentinel/election"
+	"github.com/sentinel-go/sentinel/failover"
+)
+
+// The failover (spec §6, §7): redis-sentinel's state machine, with the rules kept and the
+// waits between steps removed. Where redis-sentinel moves one state per timer tick and
+// learns of a promotion from the next periodic INFO, this core moves on as soon as a step
+// is done and asks for INFO right after each reconfiguration, so the same sequence of
+// events happens in milliseconds instead of seconds.
+
+// currentAddr is where clients should find the master: the promoted replica once the
+// failover got past the promotion (sentinelGetCurrentMasterAddress), else the master.
+// GET-MASTER-ADDR-BY-NAME and our hellos both use it, so peers switch early too.
+func (m *master) currentAddr() config.Addr {
+	if m.flags&flagFailoverInProgress != 0 && m.promoted != nil && m.failoverState >= failover.ReconfSlaves {
+		return m.promoted.addr
+	}
+	return m.addr
+}
+
+// actOnMaster is the per-master half of the timer: ODOWN, starting a failover, and moving
+// it on. Replies that may change the outcome (a peer's vote, a promoted replica's INFO) run
+// it too, rather than waiting up to a tick.
+func (c *Core) actOnMaster(m *master) {
+	c.checkObjectivelyDown(m)
+	if c.startFailoverIfNeeded(m) {
+		c.askMasterState(m, true)
+	}
+	c.failoverStateMachine(m)
+}
+
+// startFailoverIfNeeded starts an attempt for an ODOWN master, unless one is running or the
+// last attempt (or our vote for another sentinel) is too recent: that leader must be given
+// the time to finish.
+func (c *Core) startFailoverIfNeeded(m *master) bool {
+	if m.flags&flagODown == 0 || m.flags&flagFailoverInProgress != 0 || c.crashed {
+		return false
+	}
+	retry := failover.RetryDelay(m.cfg.FailoverTimeout)
+	if c.now.Sub(m.failoverStartTime) < retry {
+		if !m.failoverDelayLogged.Equal(m.failoverStartTime) {
+			m.failoverDelayLogged = m.failoverStartTime
+			c.logf(Verbose, "Next failover delay: I will not start a failover before %s",
+				m.failoverStartTime.Add(retry).Format("Mon Jan _2 15:04:05 2006"))
+		}
+		return false
+	}
+	c.startFailover(m)
+	return true
+}
+
+// startFailover opens an attempt in a new epoch. The epoch is saved with the step (Redis
+// saves it only with the vote that follows; saving here too costs nothing and keeps "epochs
+// never decrease" true across a crash in between).
+func (c *Core) startFailover(m *master) {
+	m.failoverState = failover.WaitStart
+	m.flags |= flagFailoverInProgress
+	c.currentEpoch++
+	m.failoverEpoch = c.currentEpoch
+	c.needSave = true
+	c.emitRaw(Warning, "+new-epoch", strconv.FormatUint(c.currentEpoch, 10), m.name)
+	c.emit(Warning, "+try-failover", &m.instance, "")
+	m.failoverStartTime = c.now.Add(c.desync())
+	m.failoverStateChange = c.now
+	c.touch(m)
+}
+
+// desync is Redis's random start-time offset (up to a second), which spreads retries.
+func (c *Core) desync() time.Duration {
+	return time.Duration(c.rand.Int64N(int64(failover.MaxDesync)))
+}
+
+func (c *Core) setFailoverState(m *master, s failover.State) {
+	m.failoverState = s
+	m.failoverStateChange = c.now
+	c.touch(m)
+}
+
+// failoverStateMachine advances a failover for as long as its steps complete at once.
+func (c *Core) failoverStateMachine(m *master) {
+	for m.flags&flagFailoverInProgress != 0 && !c.crashed {
+		before := m.failoverState
+		switch m.failoverState {
+		case failover.WaitStart:
+			c.failoverWaitStart(m)
+		case failover.SelectSlave:
+			c.failoverSelectSlave(m)
+		case failover.SendSlaveofNoOne:
+			c.failoverSendSlaveofNoOne(m)
+		case failover.WaitPromotion:
+			c.failoverWaitPromotion(m)
+		case failover.ReconfSlaves:
+			c.failoverReconfNextSlave(m)
+		}
+		if m.failoverState == before || m.failoverState == failover.UpdateConfig {
+			return
+		}
+	}
+}
+
+// runFailover moves a master's failover on outside the timer and finishes it when it reached
+// update_config (the timer defers that to after its walk, since it rebuilds the replicas).
+func (c *Core) runFailover(m *master) {
+	if c.tilt {
+		return
+	}
+	c.actOnMaster(m)
+	if m.failoverState == failover.UpdateConfig {
+		c.switchToPromoted(m)
+	}
+}
+
+// failoverWaitStart waits to be elected; a forced (manual) failover needs no election.
+func (c *Core) failoverWaitStart(m *master) {
+	leader := c.electionWinner(m, m.failoverEpoch)
+	isLeader := leader != "" && strings.EqualFold(leader, c.myID)
+	if !isLeader && m.flags&flagForceFailover == 0 {
+		if c.now.Sub(m.failoverStartTime) > failover.ElectionTimeout(c.timing.ElectionTimeout, m.cfg.FailoverTimeout) {
+			c.emit(Warning, "-failover-abort-not-elected", &m.instance, "")
+			c.abortFailover(m)
+		}
+		return
+	}
+	c.emit(Warning, "+elected-leader", &m.instance, "")
+	if c.simulateFailure&SimCrashAfterElection != 0 {
+		c.simulateCrash()
+		return
+	}
+	c.setFailoverState(m, failover.SelectSlave)
+	c.emit(Warning, "+failover-state-select-slave", &m.instance, "")
+}
+
+// electionWinner is sentinelGetLeader: tally the peers' votes in the current epoch, cast our
+// own (for the leading peer, else for ourselves), and return the winner if there is one.
+func (c *Core) electionWinner(m *master, epoch uint64) string {
+	peers := make([]election.Vote, 0, len(m.sentinels))
+	for _, s := range m.sentinelList() {
+		peers = append(peers, election.Vote{Leader: s.leader, Epoch: s.leaderEpoch})
+	}
+	tally := election.Count(peers, c.currentEpoch)
+	own := c.voteLeader(m, epoch, tally.Candidate(c.myID))
+	return tally.Winner(own, epoch, len(m.sentinels)+1, m.cfg.Quorum)
+}
+
+func (c *Core) failoverSelectSlave(m *master) {
+	r := c.selectSlave(m)
+	if r == nil {
+		c.emit(Warning, "-failover-abort-no-good-slave", &m.instance, "")
+		c.abortFailover(m)
+		return
+	}
+	c.emit(Warning, "+selected-slave", r, "")
+	r.flags |= flagPromoted
+	m.promoted = r
+	c.setFailoverState(m, failover.SendSlaveofNoOne)
+	c.emit(Notice, "+failover-state-send-slaveof-noone", r, "")
+}
+
+// selectSlave ranks the master's replicas with failover.Select.
+func (c *Core) selectSlave(m *master) *instance {
+	limits := failover.Limits{
+		PingPeriod: c.timing.PingPeriod, InfoPeriod: c.timing.InfoPeriod,
+		DownAfter: m.downAfter(), MasterSDown: m.flags&flagSDown != 0,
+	}
+	if limits.MasterSDown {
+		limits.MasterDownFor = c.now.Sub(m.sDownSince)
+	}
+	list := m.replicaList()
+	cands := make([]failover.Replica, len(list))
+	for i, r := range list {
+		cands[i] = failover.Replica{
+			Name: r.name, RunID: r.runID,
+			Down:           r.flags&(flagSDown|flagODown) != 0,
+			Disconnected:   r.disconnected(),
+			SinceAvail:     c.now.Sub(r.link.lastAvailTime),
+			SinceInfo:      c.now.Sub(r.infoRefresh),
+			MasterLinkDown: r.masterLinkDownTime,
+			Priority:       r.priority,
+			Offset:         r.replOffset,
+		}
+	}
+	if i := failover.Select(cands, limits); i >= 0 {
+		return list[i]
+	}
+	return nil
+}
+
+// failoverSendSlaveofNoOne promotes the chosen replica: classically with SLAVEOF NO ONE, or,
+// for a coordinated manual failover, by asking the live master to hand over with FAILOVER TO.
+func (c *Core) failoverSendSlaveofNoOne(m *master) {
+	r := m.promoted
+	if r.disconnected() {
+		if c.now.Sub(m.failoverStateChange) > m.cfg.FailoverTimeout {
+			c.emit(Warning, "-failover-abort-slave-timeout", &m.instance, "")
+			c.abortFailover(m)
+		}
+		return
+	}
+	if m.coordinated && !m.disconnected() && m.flags&flagSDown == 0 {
+		c.send(m.link, Tag{Kind: TagFailoverTo, Master: m.name, Name: m.name},
+			"FAILOVER", "TO", c.announceHost(r.addr), strconv.Itoa(r.addr.Port),
+			"TIMEOUT", strconv.FormatInt(m.cfg.FailoverTimeout.Milliseconds(), 10))
+	} else {
+		m.coordinated = false
+		c.sendSlaveOf(r, nil)
+	}
+	c.setFailoverState(m, failover.WaitPromotion)
+	c.emit(Notice, "+failover-state-wait-promotion", r, "")
+}
+
+// failoverToReply is the old master's answer to FAILOVER TO. A server without the command
+// (or refusing it) gets the classic promotion instead.
+func (c *Core) failoverToReply(m *master, o Reply) {
+	if o.Err == "" || !m.coordinated || m.failoverState != failover.WaitPromotion || m.promoted == nil {
+		return
+	}
+	c.logf(Warning, "FAILOVER TO refused by %s (%s): promoting with SLAVEOF NO ONE", addrKey(m.addr), o.Err)
+	m.coordinated = false
+	c.sendSlaveOf(m.promoted, nil)
+}
+
+func (c *Core) failoverWaitPromotion(m *master) {
+	if c.now.Sub(m.failoverStateChange) > m.cfg.FailoverTimeout {
+		c.emit(Warning, "-failover-abort-slave-timeout", &m.instance, "")
+		c.abortFailover(m)
+	}
+}
+
+// promotionConfirmed runs when the promoted replica's INFO says role:master: the master now
+// carries the failover epoch as its config epoch, saved before anyone hears of it.
+//
+// Faster than redis-sentinel, equally safe: it announces +switch-master here rather than
+// after every replica resynced. From this point redis-sentinel already gives the promoted
+// address to GET-MASTER-ADDR-BY-NAME and in its hellos (so its peers switch now), and the
+// failover can no longer be aborted; only the leader's own event came late.
+func (c *Core) promotionConfirmed(m *master, r *instance) {
+	m.cfg.ConfigEpoch = m.failoverEpoch
+	c.setFailoverState(m, failover.ReconfSlaves)
+	c.needSave = true
+	c.emit(Warning, "+promoted-slave", r, "")
+	if c.simulateFailure&SimCrashAfterPromotion != 0 {
+		c.simulateCrash()
+		return
+	}
+	c.emit(Warning, "+failover-state-reconf-slaves", &m.instance, "")
+	c.clientReconfigScript(m, "leader", m.addr, r.addr)
+	c.emitSwitch(m, m.addr, r.addr)
+	m.switchAnnounced = true
+	c.forceHellos(m)
+}
+
+// forceHellos sends our hello about m everywhere now: it carries the new config epoch and
+// address, which is how the other sentinels learn of the switch.
+func (c *Core) forceHellos(m *master) {
+	c.sendHelloIfConnected(&m.instance)
+	for _, r := range m.replicaList() {
+		c.sendHelloIfConnected(r)
+	}
+	for _, s := range m.sentinelList() {
+		c.sendHelloIfConnected(s)
+	}
+}
+
+func (c *Core) sendHelloIfConnected(in *instance) {
+	if !in.disconnected() && in.addr.Port != 0 {
+		c.sendHello(in)
+	}
+}
+
+// followers are the replicas to reconfigure: all but the promoted one.
+func (m *master) followers() []*instance {
+	var out []*instance
+	for _, r := range m.replicaList() {
+		if r != m.promoted {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func (c *Core) followerStates(list []*instance) []failover.Follower {
+	fs := make([]failover.Follower, len(list))
+	for i, r := range list {
+		st := failover.ReconfNone
+		switch {
+		case r.flags&flagReconfDone != 0:
+			st = failover.ReconfDone
+		case r.flags&flagReconfInprog != 0:
+			st = failover.ReconfInProgress
+		case r.flags&flagReconfSent != 0:
+			st = failover.ReconfSent
+		}
+		fs[i] = failover.Follower{Reconf: st, SentAt: r.reconfSentTime,
+			Disconnected: r.disconnected(), Down: r.flags&flagSDown != 0}
+	}
+	return fs
+}
+
+// failoverReconfNextSlave points the other replicas at the promoted one, parallel-syncs at
+// a time, then detects the end.
+func (c *Core) failoverReconfNextSlave(m *master) {
+	list := m.followers()
+	plan := failover.NextFollowers(c.followerStates(list), m.cfg.ParallelSyncs, c.timing.SlaveReconfTimeout, c.now)
+	for _, i := range plan.TimedOut {
+		r := list[i]
+		c.emit(Notice, "-slave-reconf-sent-timeout", r, "")
+		r.flags = r.flags&^flagReconfSent | flagReconfDone
+	}
+	for _, i := range plan.Send {
+		r := list[i]
+		c.sendSlaveOf(r, &m.promoted.addr)
+		r.flags |= flagReconfSent
+		r.reconfSentTime = c.now
+		c.emit(Notice, "+slave-reconf-sent", r, "")
+	}
+	if len(plan.TimedOut)+len(plan.Send) > 0 {
+		c.touch(m)
+	}
+	c.failoverDetectEnd(m)
+}
+
+// failoverDetectEnd ends the failover when every reachable replica follows the promoted one,
+// or at the failover timeout, telling the stragglers once more on the way out. While the
+// promoted replica is down nothing ends: a higher config epoch from a peer may still switch
+// this master elsewhere.
+func (c *Core) failoverDetectEnd(m *master) {
+	p := m.promoted
+	if p == nil || p.flags&flagSDown != 0 {
+		return
+	}
+	list := m.followers()
+	done := failover.Finished(c.followerStates(list))
+	timeout := c.now.Sub(m.failoverStateChange) > m.cfg.FailoverTimeout
+	if timeout {
+		done = true
+		c.emit(Warning, "+failover-end-for-timeout", &m.instance, "")
+	}
+	if done {
+		c.emit(Warning, "+failover-end", &m.instance, "")
+		c.setFailoverState(m, failover.UpdateConfig)
+	}
+	if timeout {
+		for _, r := range list {
+			if r.flags&(flagReconfDone|flagReconfSent) != 0 || r.disconnected() {
+				continue
+			}
+			c.sendSlaveOf(r, &p.addr)
+			c.emit(Notice, "+slave-reconf-sent-be", r, "")
+			r.flags |= flagReconfSent
+		}
+	}
+}
+
+// switchToPromoted is update_config: the master becomes the promoted replica for good.
+func (c *Core) switchToPromoted(m *master) {
+	to := m.addr
+	if m.promoted != nil {
+		to = m.promoted.addr
+	}
+	c.switchMaster(m, to, !m.switchAnnounced)
+}
+
+// abortFailover gives an attempt up (only possible before the promotion). The master keeps
+// its down state; the next attempt waits for the retry delay from this one's start.
+func (c *Core) abortFailover(m *master) {
+	m.flags &^= flagFailoverInProgress | flagForceFailover
+	m.failoverState = failover.None
+	m.failoverStateChange = c.now
+	if m.promoted != nil {
+		m.promoted.flags &^= flagPromoted
+		m.promoted = nil
+	}
+	m.coordinated = false
+	c.touch(m)
+}
+
+// sendSlaveOf is redis-sentinel's reconfiguration transaction (spec §7.4), then an INFO on
+// the same connection: its reply shows the result at once instead of at the next periodic
+// INFO. to == nil promotes. The transport applies rename-command to each word.
+func (c *Core) sendSlaveOf(in *instance, to *config.Addr) {
+	host, port := "NO", "ONE"
+	if to != nil {
+		host, port = c.announceHost(*to), strconv.Itoa(to.Port)
+	}
+	l := in.link
+	c.send(l, Tag{}, "MULTI")
+	c.send(l, Tag{}, "SLAVEOF", host, port)
+	c.send(l, Tag{}, "CONFIG", "REWRITE")
+	c.send(l, Tag{}, "CLIENT", "KILL", "TYPE", "normal")
+	c.send(l, Tag{}, "CLIENT", "KILL", "TYPE", "pubsub")
+	c.send(l, Tag{}, "EXEC")
+	c.send(l, Tag{Kind: TagInfo, Master: in.master.name, Name: in.name}, "INFO")
+}
+
+// actOnReplicaInfo is the acting half of a replica's INFO (sentinelRefreshInstanceInfo):
+// notice the promotion, convert or fix replicas that point elsewhere, follow a
+// reconfiguration's progress. Never in TILT.
+func (c *Core) actOnReplicaInfo(r *instance, role string) {
+	m := r.master
+	switch role {
+	case "master":
+		if r.flags&flagPromoted != 0 && m.flags&flagFailoverInProgress != 0 && m.failoverState == failover.WaitPromotion {
+			c.promotionConfirmed(m, r)
+			c.runFailover(m)
+			return
+		}
+		// A replica that became a master on its own (or the old master back from the
+		// dead): make it follow ours, after waiting long enough to hear of a newer config.
+		wait := 4 * c.timing.PublishPeriod
+		if r.flags&flagPromoted == 0 && c.masterLooksSane(m) && c.noDownFor(r, wait) &&
+			c.now.Sub(r.roleReportedTime) > wait {
+			c.sendSlaveOf(r, &m.addr)
+			c.emit(Notice, "+convert-to-slave", r, "")
+		}
+	case "slave":
+		if r.masterPort != m.addr.Port || !c.sameAddr(m.addr, config.Addr{Host: r.masterHost, Port: m.addr.Port}) {
+			wait := m.cfg.FailoverTimeout
+			if c.masterLooksSane(m) && c.noDownFor(r, wait) && c.now.Sub(r.confChangeTime) > wait {
+				c.sendSlaveOf(r, &m.addr)
+				c.emit(Notice, "+fix-slave-config", r, "")
+			}
+		}
+		if r.flags&(flagReconfSent|flagReconfInprog) == 0 || m.promoted == nil {
+			return
+		}
+		if r.flags&flagReconfSent != 0 && r.masterHost != "" &&
+			c.sameAddr(m.promoted.addr, config.Addr{Host: r.masterHost, Port: r.masterPort}) {
+			r.flags = r.flags&^flagReconfSent | flagReconfInprog
+			c.emit(Notice, "+slave-reconf-inprog", r, "")
+		}
+		if r.flags&flagReconfInprog != 0 && r.masterLinkUp {
+			r.flags = r.flags&^flagReconfInprog | flagReconfDone
+			c.emit(Notice, "+slave-reconf-done", r, "")
+		}
+		c.runFailover(m)
+	}
+}
+
+// masterLooksSane: we may only bring strays in line behind a master we are sure of.
+func (c *Core) masterLooksSane(m *master) bool {
+	return m.flags&flagMaster != 0 && m.roleReported == "master" &&
+		m.flags&(flagSDown|flagODown) == 0 && c.now.Sub(m.infoRefresh) < 2*c.timing.InfoPeriod
+}
+
+// noDownFor: the instance was not down (subjectively or objectively) within d.
+func (c *Core) noDownFor(in *instance, d time.Duration) bool {
+	last := in.sDownSince
+	if in.oDownSince.After(last) {
+		last = in.oDownSince
+	}
+	return last.IsZero() || c.now.Sub(last) > d
+}
+
+// emitSwitch is +switch-master: the event clients follow.
+func (c *Core) emitSwitch(m *master, from, to config.Addr) {
+	c.emitRaw(Warning, "+switch-master",
+		fmt.Sprintf("%s %s %d %s %d", m.name, c.announceHost(from), from.Port, c.announceHost(to), to.Port), m.name)
+}
+
+// simulateCrash is SENTINEL SIMULATE-FAILURE's crash: the driver stops the process (exit
+// code 99, as redis-sentinel) once this step's state is saved.
+func (c *Core) simulateCrash() {
+	c.crashed = true
+	c.ready.Crash = true
+	c.logf(Warning, "Sentinel is simulating a failure. Crashing...")
+}
+
+// manualFailover is SENTINEL FAILOVER: no agreement needed, the attempt is forced through
+// the election. coordinated asks the old master to hand over itself (FAILOVER TO).
+func (c *Core) manualFailover(w interface {
+	Error(string)
+	Simple(string)
+}, name string, coordinated bool) {
+	m := c.masters[name]
+	switch {
+	case m == nil:
+		w.Error(errNoSuchMaster)
+	case m.flags&flagFailoverInProgress != 0:
+		w.Error("INPROG Failover already in progress")
+	case c.selectSlave(m) == nil:
+		w.Error("NOGOODSLAVE No suitable replica to promote")
+	default:
+		c.logf(Warning, "Executing user requested FAILOVER of '%s'", m.name)
+		c.startFailover(m)
+		m.flags |= flagForceFailover
+		m.coordinated = coordinated
+		w.Simple("OK")
+		c.runFailover(m)
+	}
+}
+
+// clientReconfigScript queues the master's client-reconfig-script, if any, with
+// redis-sentinel's arguments: <master> <role> start <from-ip> <from-port> <to-ip> <to-port>.
+func (c *Core) clientReconfigScript(m *master, role string, from, to config.Addr) {
+	if m.cfg.ClientReconfigScript == "" {
+		return
+	}
+	c.ready.Scripts = append(c.ready.Scripts, Script{Path: m.cfg.ClientReconfigScript, Args: []string{
+		m.name, role, "start", c.announceHost(from), strconv.Itoa(from.Port), c.announceHost(to), strconv.Itoa(to.Port),
+	}})
+}
