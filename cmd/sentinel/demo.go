@@ -5,8 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"text/tabwriter"
 	"time"
 
@@ -19,31 +23,42 @@ import (
 // demoKey is the key the demo's writer sets.
 const demoKey = "demo:counter"
 
+// demoMaster is the name the demo's sentinels monitor the master under.
+const demoMaster = "mymaster"
+
 type demoOptions struct {
-	WriteEvery  time.Duration // default 200 ms
-	ReportEvery time.Duration // default 2 s
-	Logger      hclog.Logger  // the instances' logs; default: discard
+	WriteEvery time.Duration // default 50 ms
+	KillAfter  time.Duration // how long the healthy topology runs first; default 3 s
+	Logger     hclog.Logger  // the instances' logs; default: discard
 }
 
 // demoLogger shows the instances' warnings and errors; their routine notices would bury the
-// status tables.
+// story.
 func demoLogger(w io.Writer) hclog.Logger {
 	return hclog.New(&hclog.LoggerOptions{Name: "demo", Level: hclog.Warn, Output: w})
 }
 
-// runDemo starts a master with two replicas on free loopback ports, writes a counter to the
-// master and reports what every instance says about replication until ctx ends. It returns
-// nil when ctx ends; an error only if the topology cannot be set up.
+// runDemo tells the story the product exists for, on embedded instances and free loopback
+// ports: a master with two replicas, three of our sentinels watching it (in this process,
+// each a full daemon with its own config file), and a go-redis FailoverClient writing a
+// counter through them. It kills the master, prints the failover as the sentinels publish
+// it, shows the writes landing on the new master, restarts the old master and shows it
+// rejoin as a replica. It returns nil when the story is told or ctx ends; an error when a
+// step does not happen in time.
 func runDemo(ctx context.Context, w io.Writer, o demoOptions) error {
 	if o.WriteEvery <= 0 {
-		o.WriteEvery = 200 * time.Millisecond
+		o.WriteEvery = 50 * time.Millisecond
 	}
-	if o.ReportEvery <= 0 {
-		o.ReportEvery = 2 * time.Second
+	if o.KillAfter <= 0 {
+		o.KillAfter = 3 * time.Second
 	}
 	if o.Logger == nil {
 		o.Logger = hclog.NewNullLogger()
 	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	d := &demo{w: w, start: time.Now(), writes: make(chan writeResult, 64)}
+
 	master, err := redistest.Start(redistest.Options{Logger: o.Logger.Named("master")})
 	if err != nil {
 		return err
@@ -58,58 +73,284 @@ func runDemo(ctx context.Context, w io.Writer, o demoOptions) error {
 		defer r.Close() // deferred after the master's Close, so it runs before it
 		insts = append(insts, r)
 	}
+	d.say("master %s, replicas %s and %s (embedded redistest instances)", master.Addr(), insts[1].Addr(), insts[2].Addr())
+	if err := waitInSync(ctx, insts, 10*time.Second); err != nil {
+		return d.stopped(ctx, err)
+	}
+
+	dir, err := os.MkdirTemp("", "sentinel-demo-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	sentinels, stopSentinels, err := startDemoSentinels(ctx, dir, master.Port())
+	if err != nil {
+		return err
+	}
+	defer stopSentinels()
+	d.say("sentinels on %s, quorum 2, down-after 1 s; logs in %s", strings.Join(sentinels, ", "), dir)
+	events, stopWatching := d.watch(ctx, sentinels)
+	defer func() { cancel(); stopWatching() }()
+	if err := d.waitFor(ctx, 20*time.Second, "the sentinels to discover each other and the replicas", func() bool {
+		return demoDiscovered(ctx, sentinels)
+	}); err != nil {
+		return d.stopped(ctx, err)
+	}
+	d.say("every sentinel knows both replicas and the two other sentinels")
+
+	writer := redis.NewFailoverClient(&redis.FailoverOptions{
+		MasterName: demoMaster, SentinelAddrs: sentinels,
+		DialTimeout: 200 * time.Millisecond, ReadTimeout: 200 * time.Millisecond, WriteTimeout: 200 * time.Millisecond,
+		MaxRetries: -1, DisableIdentity: true,
+	})
+	defer writer.Close()
+	writing := make(chan struct{})
+	go func() { defer close(writing); d.write(ctx, writer, o.WriteEvery) }()
+	defer func() { cancel(); <-writing }()
+	d.say("a go-redis FailoverClient sets %s every %v through the sentinels", demoKey, o.WriteEvery)
+
+	select {
+	case <-ctx.Done():
+		return nil
+	case <-time.After(o.KillAfter):
+	}
+	oldMaster := master.Addr()
+	master.Kill()
+	killed := time.Now()
+	d.mu.Lock()
+	d.sinceKill = killed // from here on the sentinels' events are shown, timed from the kill
+	d.mu.Unlock()
+	d.say("killed the master %s", oldMaster)
+
+	switched := map[string]bool{}
+	var newMaster string
+	var firstWrite time.Duration
+	deadline := time.After(60 * time.Second)
+	for len(switched) < len(sentinels) || firstWrite == 0 {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-deadline:
+			return fmt.Errorf("failover not complete after 60 s: %d sentinels switched, first write %v", len(switched), firstWrite)
+		case e := <-events:
+			if e.typ == "+switch-master" {
+				switched[e.from] = true
+				if f := strings.Fields(e.payload); len(f) == 5 {
+					newMaster = net.JoinHostPort(f[3], f[4])
+				}
+			}
+		case r := <-d.writes:
+			if r.err == nil && r.at.After(killed) && firstWrite == 0 && newMaster != "" {
+				firstWrite = r.at.Sub(killed)
+			}
+		}
+	}
+	d.say("all three sentinels switched to %s; first write accepted by it %v after the kill", newMaster, firstWrite.Round(time.Millisecond))
+
+	if err := master.Restart(redistest.RestartOptions{}); err != nil {
+		return err
+	}
+	d.say("restarted the old master %s: it comes back as a master, the sentinels will make it a replica", oldMaster)
+	if err := d.waitFor(ctx, 60*time.Second, "the old master to replicate from the new one", func() bool {
+		f := parseInfo(master.Info("replication"))
+		return f["role"] == "slave" && net.JoinHostPort(f["master_host"], f["master_port"]) == newMaster &&
+			f["master_link_status"] == "up"
+	}); err != nil {
+		return d.stopped(ctx, err)
+	}
+	d.say("the old master %s now replicates from %s", oldMaster, newMaster)
 	clients := make([]*redis.Client, len(insts))
 	for i, s := range insts {
-		// No retries: a failed read should show as such in the next table, not stall it.
 		clients[i] = redis.NewClient(&redis.Options{Addr: s.Addr(), MaxRetries: -1, DisableIdentity: true})
 		defer clients[i].Close()
 	}
+	writeStatus(w, time.Since(d.start), d.okWrites(), nil, insts, clients)
+	return nil
+}
 
-	fmt.Fprintf(w, "sentinel demo: master %s, replicas %s and %s (embedded redistest instances)\n",
-		master.Addr(), insts[1].Addr(), insts[2].Addr())
-	start := time.Now()
-	if err := waitInSync(ctx, insts, 10*time.Second); err != nil {
-		if ctx.Err() != nil {
-			return nil // interrupted before the first sync: nothing to show
-		}
-		return err
+// demo prints the story with timestamps, one writer at a time.
+type demo struct {
+	mu        sync.Mutex
+	w         io.Writer
+	start     time.Time
+	sinceKill time.Time // guarded by mu
+	writes    chan writeResult
+	ok        int64
+}
+
+type writeResult struct {
+	at  time.Time
+	err error
+}
+
+// demoEvent is one event a sentinel published.
+type demoEvent struct{ from, typ, payload string }
+
+func (d *demo) say(format string, args ...any) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	fmt.Fprintf(d.w, "%8s  %s\n", d.stamp(), fmt.Sprintf(format, args...))
+}
+
+// stamp is the time since the start, or since the kill once there was one.
+func (d *demo) stamp() string {
+	if !d.sinceKill.IsZero() {
+		return "+" + time.Since(d.sinceKill).Round(time.Millisecond).String()
 	}
-	fmt.Fprintf(w, "sentinel demo: replicas in sync after %v; setting %s every %v on the master, status every %v; Ctrl-C stops\n",
-		time.Since(start).Round(time.Millisecond), demoKey, o.WriteEvery, o.ReportEvery)
+	return time.Since(d.start).Round(100 * time.Millisecond).String()
+}
 
-	// Writes and reports take turns in one loop, so every table shows the instances
-	// between two writes, never in the middle of one.
-	var writes int64
-	var lastErr error
-	write := time.NewTicker(o.WriteEvery)
-	defer write.Stop()
-	report := time.NewTicker(o.ReportEvery)
-	defer report.Stop()
-loop:
+func (d *demo) okWrites() int64 {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.ok
+}
+
+// stopped turns a failed wait into the demo's result: an interruption is not an error.
+func (d *demo) stopped(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return nil
+	}
+	return err
+}
+
+func (d *demo) waitFor(ctx context.Context, within time.Duration, what string, cond func() bool) error {
+	deadline := time.Now().Add(within)
+	for !cond() {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("timed out after %v waiting for %s", within, what)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	return nil
+}
+
+// watch prints every event the sentinels publish after the kill (before it, only the
+// discovery is worth a line, and the wait for it says so), and forwards them. The returned
+// function waits for the watchers, which stop when ctx ends.
+func (d *demo) watch(ctx context.Context, sentinels []string) (<-chan demoEvent, func()) {
+	out := make(chan demoEvent, 256)
+	var wg sync.WaitGroup
+	for i, addr := range sentinels {
+		name := fmt.Sprintf("sentinel-%d", i+1)
+		c := redis.NewClient(&redis.Options{Addr: addr, DisableIdentity: true})
+		sub := c.PSubscribe(ctx, "*")
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			<-ctx.Done()
+			sub.Close() // ends the range below
+			c.Close()
+		}()
+		go func() {
+			defer wg.Done()
+			for msg := range sub.Channel() {
+				if msg.Channel == "__sentinel__:hello" {
+					continue
+				}
+				d.mu.Lock()
+				kill := !d.sinceKill.IsZero()
+				d.mu.Unlock()
+				if kill {
+					d.say("%-10s %s %s", name, msg.Channel, msg.Payload)
+				}
+				select {
+				case out <- demoEvent{from: name, typ: msg.Channel, payload: msg.Payload}:
+				default:
+				}
+			}
+		}()
+	}
+	return out, wg.Wait
+}
+
+// write sets the counter until ctx ends, reporting each outcome.
+func (d *demo) write(ctx context.Context, c *redis.Client, every time.Duration) {
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	var n int64
 	for {
 		select {
 		case <-ctx.Done():
-			break loop
-		case <-write.C:
-			opCtx, cancel := context.WithTimeout(ctx, time.Second)
-			err := clients[0].Set(opCtx, demoKey, writes+1, 0).Err()
-			cancel()
-			if err != nil {
-				lastErr = err
-				continue
-			}
-			writes++
-		case <-report.C:
-			writeStatus(w, time.Since(start), writes, lastErr, insts, clients)
-			lastErr = nil
+			return
+		case <-tick.C:
+		}
+		opCtx, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
+		err := c.Set(opCtx, demoKey, n+1, 0).Err()
+		cancel()
+		if err == nil {
+			n++
+			d.mu.Lock()
+			d.ok = n
+			d.mu.Unlock()
+		}
+		select {
+		case d.writes <- writeResult{at: time.Now(), err: err}:
+		default:
 		}
 	}
-	// Give the replicas a moment to apply the last write, so the final table shows them
-	// caught up; a replica that cannot is shown as it is.
-	_ = waitInSync(context.Background(), insts, 2*time.Second)
-	fmt.Fprintln(w, "sentinel demo: stopping; final status:")
-	writeStatus(w, time.Since(start), writes, lastErr, insts, clients)
-	return nil
+}
+
+// startDemoSentinels runs three sentinel daemons in this process, each with its own config
+// file and log file in dir, and returns their addresses and a stop function that waits for
+// them to exit.
+func startDemoSentinels(ctx context.Context, dir string, masterPort int) ([]string, func(), error) {
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	var addrs []string
+	for i := range 3 {
+		port, err := freePort()
+		if err != nil {
+			cancel()
+			wg.Wait()
+			return nil, nil, err
+		}
+		conf := filepath.Join(dir, fmt.Sprintf("sentinel-%d.conf", i+1))
+		body := fmt.Sprintf("port %d\nbind 127.0.0.1\nlogfile %s\n"+
+			"sentinel monitor %s 127.0.0.1 %d 2\nsentinel down-after-milliseconds %s 1000\n"+
+			"sentinel failover-timeout %s 10000\n",
+			port, filepath.Join(dir, fmt.Sprintf("sentinel-%d.log", i+1)), demoMaster, masterPort, demoMaster, demoMaster)
+		if err := os.WriteFile(conf, []byte(body), 0o644); err != nil {
+			cancel()
+			wg.Wait()
+			return nil, nil, err
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			runSentinel(ctx, conf, nil, io.Discard, io.Discard)
+		}()
+		addrs = append(addrs, fmt.Sprintf("127.0.0.1:%d", port))
+	}
+	return addrs, func() { cancel(); wg.Wait() }, nil
+}
+
+// freePort asks the kernel for a free loopback port. Another process could take it before
+// the sentinel listens; for a demo that risk is acceptable.
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// demoDiscovered: every sentinel lists both replicas and the two other sentinels.
+func demoDiscovered(ctx context.Context, sentinels []string) bool {
+	for _, addr := range sentinels {
+		c := redis.NewSentinelClient(&redis.Options{Addr: addr, DisableIdentity: true})
+		m, err := c.Master(ctx, demoMaster).Result()
+		c.Close()
+		if err != nil || m["num-slaves"] != "2" || m["num-other-sentinels"] != "2" {
+			return false
+		}
+	}
+	return true
 }
 
 // waitInSync waits until every replica's link is up and its offset equals the master's.

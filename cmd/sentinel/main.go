@@ -25,7 +25,7 @@ var version = ""
 const usage = `Usage:
   sentinel /path/to/sentinel.conf [--name value ...]
                                         run as a sentinel; extra arguments are config lines
-  sentinel --demo [--demo-duration D]   run a master with two replicas and a writer, show replication
+  sentinel --demo [--demo-duration D]   three sentinels over a master and two replicas: kill the master, watch the failover
   sentinel --version                    print the version
   sentinel --help                       print this help
 
@@ -56,8 +56,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	fs := flag.NewFlagSet("sentinel", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	demo := fs.Bool("demo", false, "run the replication demo on embedded instances")
-	demoDuration := fs.Duration("demo-duration", 0, "stop the demo after this long (0: run until interrupted)")
+	demo := fs.Bool("demo", false, "run the failover demo on embedded instances")
+	demoDuration := fs.Duration("demo-duration", 0, "stop the demo after this long at most (0: when the story is told)")
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	help := fs.Bool("help", false, "print this help and exit")
 	fs.BoolVar(help, "h", false, "print this help and exit")

@@ -60,7 +60,9 @@ func TestDriverOverRealLinks(t *testing.T) {
 	master := redistest.RunT(t)
 	replica := redistest.RunT(t, redistest.Options{ReplicaOf: master.Addr()})
 	cfg := config.Default()
-	mc := config.NewMaster("mymaster", "127.0.0.1", master.Port(), 1)
+	// Quorum 2 with no peer: the master can go subjectively down but never objectively, so
+	// no failover moves it while this test watches it come and go.
+	mc := config.NewMaster("mymaster", "127.0.0.1", master.Port(), 2)
 	mc.DownAfter = time.Second
 	cfg.Masters = []*config.Master{mc}
 
