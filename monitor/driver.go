@@ -34,7 +34,7 @@ type DriverOptions struct {
 	Logs   func(LogLine)
 	// Scripts receives the script runs to queue, after the events of the same step.
 	Scripts func(Script)
-	Now    func() time.Time // default time.Now
+	Now     func() time.Time // default time.Now
 	// Resolve turns a hostname into an IP for display and comparison when
 	// resolve-hostnames is on; default: DNS, first address.
 	Resolve func(host string) (string, error)

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -364,4 +365,60 @@ func readLines(t testing.TB, path string) []string {
 		t.Fatal(err)
 	}
 	return lines
+}
+
+// waitDiscoveryOf is waitDiscovery for replicas that are not a redistest topology's (the
+// failover scenarios also run on redis-server processes): it waits until every sentinel in
+// group sees that many replicas and every other sentinel, all links up.
+func waitDiscoveryOf(t testing.TB, replicaPorts []int, group ...*proc) {
+	t.Helper()
+	waitFor(t, 20*time.Second, "every sentinel to discover the replicas and its peers", func() bool {
+		for _, p := range group {
+			var peers []*proc
+			for _, q := range group {
+				if q != p {
+					peers = append(peers, q)
+				}
+			}
+			if !p.discovered(replicaPorts, peers) {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+// alive reports whether the sentinel process still runs: one that exited on its own
+// (SENTINEL SIMULATE-FAILURE makes it exit 99) has been reaped by realredis, and signalling
+// it fails.
+func (p *proc) alive() bool {
+	return p.Proc.Signal(syscall.Signal(0)) == nil
+}
+
+// terminate stops the sentinel the way an operator does (SIGTERM, so it may shut down
+// cleanly) and waits at most within for it to exit.
+func (p *proc) terminate(t testing.TB, within time.Duration) {
+	t.Helper()
+	if err := p.Proc.Signal(syscall.SIGTERM); err != nil {
+		t.Fatalf("%s: SIGTERM: %v", p, err)
+	}
+	waitFor(t, within, p.String()+" to exit after SIGTERM", func() bool { return !p.alive() })
+	p.Proc.Stop() // only marks it stopped: it has exited and been reaped
+}
+
+// restart starts the sentinel again, after it exited or was stopped, with the same binary,
+// directory and config file (which it rewrote while it ran), and waits until it answers.
+// p then refers to the new process and a new client; the old ones are still cleaned up by
+// the test that made them.
+func (p *proc) restart(t testing.TB) {
+	t.Helper()
+	if p.alive() {
+		t.Fatalf("%s: restart while it still runs", p)
+	}
+	p.Proc.Stop()
+	p.Proc = realredis.Start(t, p.Dir, binary(t, p.Kind), p.Conf)
+	p.Client = dial(t, p.Addr)
+	if err := p.Proc.WaitAnswering("tcp", p.Addr, 10*time.Second); err != nil {
+		t.Fatalf("%s after restart: %v", p, err)
+	}
 }
