@@ -28,29 +28,28 @@ type Plan struct {
 }
 
 // NextFollowers is redis-sentinel's sentinelFailoverReconfNextSlave: keep up to parallel
-// replicas resynchronising at once; a replica told and silent for the timeout counts
-// as done (the stray-replica check fixes it later; Redis's timeout is 10 s). Disconnected
-// replicas wait.
+// replicas resynchronising at once; disconnected replicas wait. A replica told and silent
+// for the timeout counts as done (the stray-replica check fixes it later; Redis's timeout is
+// 10 s).
+//
+// One deviation, to reconfigure as fast as parallel-syncs allows: redis-sentinel only looks
+// for silent replicas while a slot is free, so with parallel-syncs 1 a replica that never
+// answers holds the only slot until the failover timeout. Here the timeout is checked first
+// and frees the slot. It changes when the others are told, never what they are told.
 func NextFollowers(fs []Follower, parallel int, timeout time.Duration, now time.Time) Plan {
 	var p Plan
 	inProgress := 0
-	for _, f := range fs {
-		if f.Reconf == ReconfSent || f.Reconf == ReconfInProgress {
+	for i, f := range fs {
+		switch {
+		case f.Reconf == ReconfSent && now.Sub(f.SentAt) > timeout:
+			p.TimedOut = append(p.TimedOut, i)
+		case f.Reconf == ReconfSent || f.Reconf == ReconfInProgress:
 			inProgress++
 		}
 	}
 	for i, f := range fs {
 		if inProgress >= parallel {
 			break
-		}
-		if f.Reconf == ReconfDone {
-			continue
-		}
-		if f.Reconf == ReconfSent && now.Sub(f.SentAt) > timeout {
-			p.TimedOut = append(p.TimedOut, i)
-			// Redis frees the slot only on the next round: the replica still counts as
-			// in progress here.
-			continue
 		}
 		if f.Reconf != ReconfNone || f.Disconnected {
 			continue

@@ -27,6 +27,7 @@ type harness struct {
 	gens  map[string]uint64
 	sends []Send
 	evs   []Event
+	links []LinkChange
 }
 
 const (
@@ -71,6 +72,7 @@ func (h *harness) collect() Ready {
 	rd := h.c.Ready()
 	h.sends = append(h.sends, rd.Sends...)
 	h.evs = append(h.evs, rd.Events...)
+	h.links = append(h.links, rd.Links...)
 	return rd
 }
 

@@ -372,6 +372,9 @@ func (c *Core) switchToPromoted(m *master) {
 // abortFailover gives an attempt up (only possible before the promotion). The master keeps
 // its down state; the next attempt waits for the retry delay from this one's start.
 func (c *Core) abortFailover(m *master) {
+	if !m.failoverState.Abortable() {
+		return // past the promotion a failover only ends in a switch
+	}
 	m.flags &^= flagFailoverInProgress | flagForceFailover
 	m.failoverState = failover.None
 	m.failoverStateChange = c.now

@@ -1,0 +1,468 @@
+package monitor
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// fakeRedis answers a core's commands as a master or replica would, so failover scenarios
+// run on the hand-moved clock: PING, INFO replication, and the MULTI/SLAVEOF/EXEC
+// transaction, applied at EXEC.
+type fakeRedis struct {
+	port       int
+	role       string
+	masterPort int
+	linkUp     bool
+	priority   int
+	offset     int64
+	runID      string
+	alive      bool
+	ignoreExec bool // takes the transaction but never applies it
+	failoverTo bool // knows FAILOVER (7.0 does; older servers do not)
+	queued     []string
+	replicas   []int // for a master's INFO
+}
+
+func (f *fakeRedis) addr() string { return fmt.Sprintf("127.0.0.1:%d", f.port) }
+
+func (f *fakeRedis) info() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "# Server\r\nrun_id:%s\r\n# Replication\r\nrole:%s\r\n", f.runID, f.role)
+	if f.role == "master" {
+		fmt.Fprintf(&b, "connected_slaves:%d\r\n", len(f.replicas))
+		for i, p := range f.replicas {
+			fmt.Fprintf(&b, "slave%d:ip=127.0.0.1,port=%d,state=online,offset=%d,lag=0\r\n", i, p, f.offset)
+		}
+		return b.String()
+	}
+	link := "down"
+	if f.linkUp {
+		link = "up"
+	}
+	fmt.Fprintf(&b, "master_host:127.0.0.1\r\nmaster_port:%d\r\nmaster_link_status:%s\r\n", f.masterPort, link)
+	if !f.linkUp {
+		b.WriteString("master_link_down_since_seconds:1\r\n")
+	}
+	fmt.Fprintf(&b, "slave_repl_offset:%d\r\nslave_priority:%d\r\n", f.offset, f.priority)
+	return b.String()
+}
+
+func (f *fakeRedis) reply(s Send) Reply {
+	switch strings.ToUpper(s.Args[0]) {
+	case "PING":
+		return Reply{Value: "PONG"}
+	case "INFO":
+		return Reply{Value: f.info()}
+	case "MULTI":
+		f.queued = []string{}
+		return Reply{Value: "OK"}
+	case "SLAVEOF":
+		f.queued = append(f.queued, s.Args[1], s.Args[2])
+		return Reply{Value: "QUEUED"}
+	case "EXEC":
+		if len(f.queued) == 2 && !f.ignoreExec {
+			if f.queued[0] == "NO" {
+				f.role, f.linkUp = "master", false
+			} else {
+				f.role, f.linkUp = "slave", true
+				fmt.Sscan(f.queued[1], &f.masterPort)
+			}
+		}
+		f.queued = nil
+		return Reply{Value: []any{}}
+	case "FAILOVER":
+		if !f.failoverTo {
+			return Reply{Err: "ERR unknown command 'FAILOVER'"}
+		}
+		return Reply{Value: "OK"}
+	}
+	if f.queued != nil {
+		return Reply{Value: "QUEUED"}
+	}
+	return Reply{Value: "OK"}
+}
+
+// topo is a master with replicas under one core.
+type topo struct {
+	h     *harness
+	nodes []*fakeRedis
+}
+
+func newTopo(t *testing.T, quorum int, replicas ...*fakeRedis) *topo {
+	h := newHarness(t, fmt.Sprintf("monitor mymaster 127.0.0.1 6379 %d", quorum))
+	h.c.masters["mymaster"].cfg.FailoverTimeout = 10 * time.Second
+	m := &fakeRedis{port: 6379, role: "master", runID: strings.Repeat("a", 40), alive: true}
+	tp := &topo{h: h, nodes: []*fakeRedis{m}}
+	for i, r := range replicas {
+		r.role, r.masterPort, r.linkUp, r.alive = "slave", 6379, true, true
+		if r.runID == "" {
+			r.runID = strings.Repeat(string(rune('b'+i)), 40)
+		}
+		m.replicas = append(m.replicas, r.port)
+		tp.nodes = append(tp.nodes, r)
+	}
+	h.up(m.addr())
+	tp.run(100 * time.Millisecond) // the first INFO names the replicas
+	for _, r := range replicas {
+		h.up(r.addr())
+	}
+	tp.run(2 * time.Second)
+	h.events()
+	return tp
+}
+
+// serve connects the links the core asks for to live instances and answers every pending
+// command of the live instances; the dead ones never answer.
+func (tp *topo) serve() {
+	for range 5 { // replies may trigger more commands (INFO after a transaction)
+		links := tp.h.links
+		tp.h.links = nil
+		for _, lc := range links {
+			n := tp.node(lc.Spec.Addr)
+			if lc.Op != LinkClose && n != nil && n.alive {
+				tp.h.up(n.addr())
+			}
+		}
+		for _, n := range tp.nodes {
+			if n.alive {
+				tp.h.answer(n.addr(), n.reply)
+			} else {
+				tp.h.sends = slices.DeleteFunc(tp.h.sends, func(s Send) bool { return s.Addr == n.addr() })
+			}
+		}
+	}
+}
+
+func (tp *topo) node(addr string) *fakeRedis {
+	for _, n := range tp.nodes {
+		if n.addr() == addr {
+			return n
+		}
+	}
+	return nil
+}
+
+func (tp *topo) run(d time.Duration) {
+	for elapsed := time.Duration(0); elapsed < d; elapsed += 100 * time.Millisecond {
+		tp.h.advance(100 * time.Millisecond)
+		tp.serve()
+	}
+}
+
+// kill makes an instance stop answering, its connections gone.
+func (tp *topo) kill(n *fakeRedis) {
+	n.alive = false
+	for _, k := range []LinkKind{CmdLink, PubSubLink} {
+		tp.h.c.Observe(tp.h.now, LinkDown{Addr: n.addr(), Kind: k, Gen: tp.h.gens[n.addr()]})
+	}
+	tp.h.collect()
+}
+
+func filterEvents(evs []string, prefixes ...string) []string {
+	var out []string
+	for _, e := range evs {
+		for _, p := range prefixes {
+			if strings.HasPrefix(e, p) {
+				out = append(out, e)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// TestFailoverPromotesTheBestReplica walks the whole failover of one sentinel (quorum 1): the
+// replica with the larger offset is promoted, the other one follows it, and the master
+// switches, with redis-sentinel's events in redis-sentinel's order.
+func TestFailoverPromotesTheBestReplica(t *testing.T) {
+	r1 := &fakeRedis{port: 6380, priority: 100, offset: 100}
+	r2 := &fakeRedis{port: 6381, priority: 100, offset: 200}
+	tp := newTopo(t, 1, r1, r2)
+	tp.kill(tp.nodes[0])
+	tp.run(3 * time.Second)
+	const (
+		m  = "master mymaster 127.0.0.1 6379"
+		s1 = "slave 127.0.0.1:6380 127.0.0.1 6380 @ mymaster 127.0.0.1 6379"
+		s2 = "slave 127.0.0.1:6381 127.0.0.1 6381 @ mymaster 127.0.0.1 6379"
+	)
+	got := filterEvents(tp.h.events(), "+", "-failover")
+	want := []string{
+		"+sdown " + m, "+odown " + m + " #quorum 1/1", "+new-epoch 1", "+try-failover " + m,
+		"+vote-for-leader " + myID + " 1", "+elected-leader " + m, "+failover-state-select-slave " + m,
+		"+selected-slave " + s2, "+failover-state-send-slaveof-noone " + s2,
+		"+failover-state-wait-promotion " + s2, "+promoted-slave " + s2,
+		"+failover-state-reconf-slaves " + m, "+switch-master mymaster 127.0.0.1 6379 127.0.0.1 6381",
+		"+slave-reconf-sent " + s1, "+slave-reconf-inprog " + s1, "+slave-reconf-done " + s1,
+		"+failover-end " + m,
+		"+slave slave 127.0.0.1:6380 127.0.0.1 6380 @ mymaster 127.0.0.1 6381",
+		"+slave slave 127.0.0.1:6379 127.0.0.1 6379 @ mymaster 127.0.0.1 6381",
+		// The old master, now listed as a replica, is still dead.
+		"+sdown slave 127.0.0.1:6379 127.0.0.1 6379 @ mymaster 127.0.0.1 6381",
+	}
+	wantEvents(t, got, want...)
+	if r2.role != "master" || r1.masterPort != 6381 {
+		t.Fatalf("topology after failover: r2 %s, r1 follows %d", r2.role, r1.masterPort)
+	}
+	saved := tp.h.store.saved[len(tp.h.store.saved)-1].Masters[0]
+	if saved.Port != 6381 || saved.ConfigEpoch != 1 || saved.LeaderEpoch != 1 {
+		t.Fatalf("saved master %d, config epoch %d, leader epoch %d", saved.Port, saved.ConfigEpoch, saved.LeaderEpoch)
+	}
+}
+
+// TestFailoverTransaction: the promotion and each reconfiguration are redis-sentinel's
+// transaction, with an INFO right behind it on the same connection.
+func TestFailoverTransaction(t *testing.T) {
+	r1 := &fakeRedis{port: 6380, priority: 100}
+	tp := newTopo(t, 1, r1)
+	tp.kill(tp.nodes[0])
+	var seen [][]string
+	for range 30 {
+		tp.h.advance(100 * time.Millisecond)
+		for _, s := range tp.h.sends {
+			if s.Addr == r1.addr() && s.Args[0] != "PING" && s.Args[0] != "PUBLISH" {
+				seen = append(seen, s.Args)
+			}
+		}
+		tp.serve()
+		if r1.role == "master" {
+			break
+		}
+	}
+	want := [][]string{{"MULTI"}, {"SLAVEOF", "NO", "ONE"}, {"CONFIG", "REWRITE"},
+		{"CLIENT", "KILL", "TYPE", "normal"}, {"CLIENT", "KILL", "TYPE", "pubsub"}, {"EXEC"}, {"INFO"}}
+	i := slices.IndexFunc(seen, func(a []string) bool { return a[0] == "MULTI" })
+	if i < 0 || len(seen) < i+len(want) || !slices.EqualFunc(seen[i:i+len(want)], want, slices.Equal) {
+		t.Fatalf("commands to the promoted replica:\n got %q\nwant %q", seen, want)
+	}
+}
+
+func TestPriorityZeroIsNeverPromoted(t *testing.T) {
+	r1 := &fakeRedis{port: 6380, priority: 0, offset: 500}
+	r2 := &fakeRedis{port: 6381, priority: 100, offset: 1}
+	tp := newTopo(t, 1, r1, r2)
+	tp.kill(tp.nodes[0])
+	tp.run(3 * time.Second)
+	evs := tp.h.events()
+	if !slices.Contains(evs, "+promoted-slave slave 127.0.0.1:6381 127.0.0.1 6381 @ mymaster 127.0.0.1 6379") {
+		t.Fatalf("the priority-100 replica must be promoted: %q", evs)
+	}
+}
+
+func TestNoGoodSlaveAborts(t *testing.T) {
+	tp := newTopo(t, 1, &fakeRedis{port: 6380, priority: 0})
+	tp.kill(tp.nodes[0])
+	tp.run(3 * time.Second)
+	evs := tp.h.events()
+	if !slices.Contains(evs, "-failover-abort-no-good-slave master mymaster 127.0.0.1 6379") {
+		t.Fatalf("no abort: %q", evs)
+	}
+	// The next attempt waits twice the failover timeout from this one's start.
+	tp.run(15 * time.Second)
+	if n := len(filterEvents(tp.h.events(), "+try-failover")); n != 0 {
+		t.Fatalf("retried %d times within 2 × failover-timeout", n)
+	}
+	tp.run(7 * time.Second)
+	if n := len(filterEvents(tp.h.events(), "+try-failover")); n != 1 {
+		t.Fatalf("%d retries after 2 × failover-timeout, want 1", n)
+	}
+}
+
+func TestPromotionTimeoutAborts(t *testing.T) {
+	r1 := &fakeRedis{port: 6380, priority: 100, ignoreExec: true}
+	tp := newTopo(t, 1, r1)
+	tp.kill(tp.nodes[0])
+	tp.run(3 * time.Second)
+	if evs := filterEvents(tp.h.events(), "+failover-state-wait-promotion", "-failover-abort"); len(evs) != 1 {
+		t.Fatalf("want the wait for the promotion and no abort yet: %q", evs)
+	}
+	tp.run(10 * time.Second)
+	evs := tp.h.events()
+	if !slices.Contains(evs, "-failover-abort-slave-timeout master mymaster 127.0.0.1 6379") {
+		t.Fatalf("no abort after the failover timeout: %q", evs)
+	}
+	if v := tp.h.c.View().Master("mymaster"); v.Flags&flagFailoverInProgress != 0 || v.Replicas[0].Flags&flagPromoted != 0 {
+		t.Fatalf("abort left flags %s / %s", v.Flags, v.Replicas[0].Flags)
+	}
+}
+
+// TestReconfTimeouts: a replica that takes the SLAVEOF but never shows the new master is
+// counted done after the reconf timeout; the failover still ends.
+func TestReconfTimeouts(t *testing.T) {
+	r1 := &fakeRedis{port: 6380, priority: 100, offset: 10}
+	r2 := &fakeRedis{port: 6381, priority: 100, offset: 1, ignoreExec: true}
+	tp := newTopo(t, 1, r1, r2)
+	tp.h.c.masters["mymaster"].cfg.FailoverTimeout = time.Minute
+	tp.kill(tp.nodes[0])
+	tp.run(3 * time.Second)
+	if evs := filterEvents(tp.h.events(), "+slave-reconf-sent", "+failover-end"); len(evs) != 1 {
+		t.Fatalf("want the SLAVEOF sent and the failover still running: %q", evs)
+	}
+	tp.run(11 * time.Second)
+	got := filterEvents(tp.h.events(), "-slave-reconf-sent-timeout", "+failover-end")
+	wantEvents(t, got,
+		"-slave-reconf-sent-timeout slave 127.0.0.1:6381 127.0.0.1 6381 @ mymaster 127.0.0.1 6379",
+		"+failover-end master mymaster 127.0.0.1 6379")
+}
+
+// TestFailoverEndForTimeout: a replica that never answers again keeps the failover in
+// reconf_slaves until the failover timeout, which ends it.
+func TestFailoverEndForTimeout(t *testing.T) {
+	r1 := &fakeRedis{port: 6380, priority: 100, offset: 10}
+	r2 := &fakeRedis{port: 6381, priority: 100, offset: 1}
+	tp := newTopo(t, 1, r1, r2)
+	r2.ignoreExec = true
+	tp.kill(tp.nodes[0])
+	tp.run(1500 * time.Millisecond)
+	// r2 takes the SLAVEOF, then its link to us dies: it never counts as reconfigured
+	// (down replicas are not waited for, but it is not down yet).
+	tp.h.c.timing.SlaveReconfTimeout = time.Hour
+	tp.run(2 * time.Second)
+	tp.run(9 * time.Second)
+	got := filterEvents(tp.h.events(), "+failover-end")
+	wantEvents(t, got, "+failover-end-for-timeout master mymaster 127.0.0.1 6379", "+failover-end master mymaster 127.0.0.1 6379")
+}
+
+// TestNotElectedAborts: with quorum 2 and a peer that voted for someone else, we never win
+// and give up after the election timeout (min(10 s, failover-timeout)).
+func TestNotElectedAborts(t *testing.T) {
+	tp := newTopo(t, 2, &fakeRedis{port: 6380, priority: 100})
+	h := tp.h
+	h.c.Hello(h.now, "127.0.0.1,26380,"+peerID+",0,mymaster,127.0.0.1,6379,0")
+	h.gens["127.0.0.1:26380"]++
+	h.c.Observe(h.now, LinkUp{Addr: "127.0.0.1:26380", Kind: CmdLink, Gen: h.gens["127.0.0.1:26380"], LocalIP: "127.0.0.1"})
+	h.collect()
+	other := strings.Repeat("3", 40)
+	peer := func(s Send) Reply {
+		if s.Tag.Kind == TagAskDown {
+			// Down, and its vote went to a third sentinel in our epoch.
+			return Reply{Value: []any{int64(1), other, int64(h.c.currentEpoch)}}
+		}
+		return Reply{Value: "PONG"}
+	}
+	tp.kill(tp.nodes[0])
+	for range 150 {
+		tp.h.advance(100 * time.Millisecond)
+		tp.serve()
+		h.answer("127.0.0.1:26380", peer)
+	}
+	evs := h.events()
+	if !slices.Contains(evs, "+try-failover master mymaster 127.0.0.1 6379") ||
+		!slices.Contains(evs, "-failover-abort-not-elected master mymaster 127.0.0.1 6379") ||
+		slices.Contains(evs, "+elected-leader master mymaster 127.0.0.1 6379") {
+		t.Fatalf("want an attempt aborted for not being elected: %q", evs)
+	}
+}
+
+func TestManualFailover(t *testing.T) {
+	tp := newTopo(t, 2, &fakeRedis{port: 6380, priority: 0})
+	if got := tp.h.request("failover", "nosuch"); got != "-ERR No such master with that name\r\n" {
+		t.Fatalf("unknown master: %q", got)
+	}
+	if got := tp.h.request("failover", "mymaster"); got != "-NOGOODSLAVE No suitable replica to promote\r\n" {
+		t.Fatalf("no candidate: %q", got)
+	}
+	tp.nodes[1].priority = 100
+	tp.h.c.masters["mymaster"].replicas["127.0.0.1:6380"].infoRefresh = time.Time{}
+	tp.run(11 * time.Second) // the next INFO brings the new priority
+	if got := tp.h.request("failover", "mymaster"); got != "+OK\r\n" {
+		t.Fatalf("failover: %q", got)
+	}
+	if got := tp.h.request("failover", "mymaster"); got != "-INPROG Failover already in progress\r\n" {
+		t.Fatalf("second failover: %q", got)
+	}
+	tp.serve()
+	tp.run(time.Second)
+	evs := tp.h.events()
+	// No ODOWN, no peers asked: the forced attempt votes for itself and goes on.
+	if !slices.Contains(evs, "+switch-master mymaster 127.0.0.1 6379 127.0.0.1 6380") {
+		t.Fatalf("no switch: %q", evs)
+	}
+}
+
+// TestCoordinatedFailover: FAILOVER TO goes to the live master; a server that refuses it
+// gets the classic promotion.
+func TestCoordinatedFailover(t *testing.T) {
+	for _, knows := range []bool{true, false} {
+		r1 := &fakeRedis{port: 6380, priority: 100}
+		tp := newTopo(t, 2, r1)
+		tp.nodes[0].failoverTo = knows
+		if got := tp.h.request("failover", "mymaster", "coordinated"); got != "+OK\r\n" {
+			t.Fatalf("failover coordinated: %q", got)
+		}
+		var sawFailoverTo, sawSlaveof bool
+		for _, s := range tp.h.sends {
+			sawFailoverTo = sawFailoverTo || (s.Addr == tp.nodes[0].addr() && s.Args[0] == "FAILOVER")
+			sawSlaveof = sawSlaveof || (s.Addr == r1.addr() && s.Args[0] == "SLAVEOF")
+		}
+		if !sawFailoverTo || sawSlaveof {
+			t.Fatalf("want FAILOVER TO and no SLAVEOF first (FAILOVER TO %v, SLAVEOF %v)", sawFailoverTo, sawSlaveof)
+		}
+		tp.serve() // the master answers FAILOVER TO
+		sawSlaveof = slices.ContainsFunc(tp.h.sends, func(s Send) bool { return s.Addr == r1.addr() && s.Args[0] == "SLAVEOF" })
+		if knows && sawSlaveof {
+			t.Fatal("a server that took FAILOVER TO must not get SLAVEOF NO ONE too")
+		}
+		if !knows {
+			tp.serve()
+			if r1.role != "master" {
+				t.Fatalf("after a refused FAILOVER TO the replica must be promoted classically")
+			}
+		}
+	}
+}
+
+// TestVoteSavedBeforeReply: a vote is in the store by the time the reply is written, and a
+// second candidate in the same epoch gets the first one's name.
+func TestVoteSavedBeforeReply(t *testing.T) {
+	tp := newTopo(t, 2, &fakeRedis{port: 6380, priority: 100})
+	h := tp.h
+	a, b := strings.Repeat("a", 40), strings.Repeat("b", 40)
+	got := h.request("is-master-down-by-addr", "127.0.0.1", "6379", "5", a)
+	if got != "*3\r\n:0\r\n$40\r\n"+a+"\r\n:5\r\n" {
+		t.Fatalf("first vote: %q", got)
+	}
+	last := h.store.saved[len(h.store.saved)-1]
+	if last.CurrentEpoch != 5 || last.Masters[0].Leader != a || last.Masters[0].LeaderEpoch != 5 {
+		t.Fatalf("saved epoch %d leader %q/%d", last.CurrentEpoch, last.Masters[0].Leader, last.Masters[0].LeaderEpoch)
+	}
+	if got := h.request("is-master-down-by-addr", "127.0.0.1", "6379", "5", b); got != "*3\r\n:0\r\n$40\r\n"+a+"\r\n:5\r\n" {
+		t.Fatalf("second candidate, same epoch: %q", got)
+	}
+	if got := h.request("is-master-down-by-addr", "127.0.0.1", "6379", "6", b); got != "*3\r\n:0\r\n$40\r\n"+b+"\r\n:6\r\n" {
+		t.Fatalf("newer epoch: %q", got)
+	}
+	wantEvents(t, filterEvents(h.events(), "+vote-for-leader", "+new-epoch"),
+		"+new-epoch 5", "+vote-for-leader "+a+" 5", "+new-epoch 6", "+vote-for-leader "+b+" 6")
+}
+
+// TestOldMasterConvertedWhenBack: after the switch, the old master returning as a master is
+// made a replica once it has reported that role for a while (4 hello periods).
+func TestOldMasterConvertedWhenBack(t *testing.T) {
+	r1 := &fakeRedis{port: 6380, priority: 100}
+	tp := newTopo(t, 1, r1)
+	old := tp.nodes[0]
+	tp.kill(old)
+	tp.run(3 * time.Second)
+	if r1.role != "master" {
+		t.Fatal("no failover")
+	}
+	r1.replicas = []int{6379}
+	tp.h.events()
+	old.alive, old.replicas = true, nil
+	tp.h.up(old.addr())
+	tp.run(5 * time.Second)
+	if slices.ContainsFunc(tp.h.events(), func(e string) bool { return strings.HasPrefix(e, "+convert-to-slave") }) {
+		t.Fatal("converted before it reported master for 8 s")
+	}
+	tp.run(15 * time.Second)
+	evs := tp.h.events()
+	if !slices.Contains(evs, "+convert-to-slave slave 127.0.0.1:6379 127.0.0.1 6379 @ mymaster 127.0.0.1 6380") {
+		t.Fatalf("no +convert-to-slave: %q", evs)
+	}
+	if old.role != "slave" || old.masterPort != 6380 {
+		t.Fatalf("old master is %s of %d", old.role, old.masterPort)
+	}
+}
