@@ -64,8 +64,12 @@ type Config struct {
 	AnnounceHostnames   bool
 	ResolveHostnames    bool
 	DenyScriptsReconfig bool // default yes
-	SentinelUser        string
-	SentinelPass        string
+	// FastRetry (`sentinel fast-retry yes`, ours, default no) lets a sentinel try again
+	// soon after an election nobody won, instead of waiting twice the failover timeout,
+	// when no promotion has been seen since: see monitor's retry rule.
+	FastRetry    bool
+	SentinelUser string
+	SentinelPass string
 
 	// Masters in the order they were declared.
 	Masters []*Master

@@ -330,7 +330,7 @@ var managedSentinelKeys = []string{"monitor", "down-after-milliseconds", "failov
 	"parallel-syncs", "notification-script", "client-reconfig-script", "auth-pass", "auth-user",
 	"config-epoch", "leader-epoch", "known-replica", "known-sentinel", "rename-command",
 	"master-reboot-down-after-period", "announce-ip", "announce-port", "sentinel-user",
-	"sentinel-pass", "leader"}
+	"sentinel-pass", "leader", "fast-retry"}
 
 // rewriteSentinel is rewriteConfigSentinelOption, in its emission order. state adds our
 // leader lines, which only the state file carries.
@@ -344,6 +344,7 @@ func (c *Config) rewriteSentinel(st *rewriteState, state bool) {
 	line("deny-scripts-reconfig", !c.DenyScriptsReconfig, yesno(c.DenyScriptsReconfig))
 	line("resolve-hostnames", c.ResolveHostnames, yesno(c.ResolveHostnames))
 	line("announce-hostnames", c.AnnounceHostnames, yesno(c.AnnounceHostnames))
+	line("fast-retry", c.FastRetry, yesno(c.FastRetry))
 	for _, m := range c.Masters {
 		c.rewriteMaster(m, line, state)
 	}

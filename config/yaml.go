@@ -49,6 +49,7 @@ type yamlSentinel struct {
 	AnnouncePort        yaml.Node    `yaml:"announce-port"`
 	AnnounceHostnames   yaml.Node    `yaml:"announce-hostnames"`
 	ResolveHostnames    yaml.Node    `yaml:"resolve-hostnames"`
+	FastRetry           yaml.Node    `yaml:"fast-retry"`
 	DenyScriptsReconfig yaml.Node    `yaml:"deny-scripts-reconfig"`
 	SentinelUser        yaml.Node    `yaml:"sentinel-user"`
 	SentinelPass        yaml.Node    `yaml:"sentinel-pass"`
@@ -230,6 +231,7 @@ func (f *yamlFile) directives() ([]yamlDirective, error) {
 		b.add(&s.AnnouncePort, "sentinel", "announce-port")
 		b.add(&s.AnnounceHostnames, "sentinel", "announce-hostnames")
 		b.add(&s.ResolveHostnames, "sentinel", "resolve-hostnames")
+		b.add(&s.FastRetry, "sentinel", "fast-retry")
 		b.add(&s.DenyScriptsReconfig, "sentinel", "deny-scripts-reconfig")
 		b.add(&s.SentinelUser, "sentinel", "sentinel-user")
 		b.add(&s.SentinelPass, "sentinel", "sentinel-pass")

@@ -46,6 +46,9 @@ func (c *Core) startFailoverIfNeeded(m *master) bool {
 		return false
 	}
 	retry := failover.RetryDelay(m.cfg.FailoverTimeout)
+	if c.cfg.FastRetry && c.noPromotionSeen(m) {
+		retry = min(retry, c.fastRetryDelay(m))
+	}
 	if c.now.Sub(m.failoverStartTime) < retry {
 		if !m.failoverDelayLogged.Equal(m.failoverStartTime) {
 			m.failoverDelayLogged = m.failoverStartTime
@@ -55,6 +58,33 @@ func (c *Core) startFailoverIfNeeded(m *master) bool {
 		return false
 	}
 	c.startFailover(m)
+	return true
+}
+
+// The opt-in fast retry (sentinel fast-retry yes). redis-sentinel waits twice the failover
+// timeout (6 minutes by default) after an attempt or after voting for another sentinel, so
+// that whoever won has the time to finish. When nobody won (a split vote), or the winner
+// died before promoting anything, that wait is pure downtime. A leader promotes within a
+// tick of winning, and a down master's replicas are polled every second, so once the
+// election timeout (plus the desync) is over, an attempt that won would already show as a
+// replica reporting role:master. If none does, we try again then.
+//
+// It is as safe as the rules it keeps: a retry is a new epoch with a new vote (one leader
+// per epoch holds whatever the timing), and should a slow winner promote after all, the
+// higher config epoch wins everywhere and the other promotion is converted back, as after
+// any concurrent failovers. The simulation checks both with fast retry on.
+func (c *Core) fastRetryDelay(m *master) time.Duration {
+	return failover.ElectionTimeout(c.timing.ElectionTimeout, m.cfg.FailoverTimeout) +
+		failover.MaxDesync + c.timing.FastRetryMargin
+}
+
+// noPromotionSeen: no replica of m reports itself a master.
+func (c *Core) noPromotionSeen(m *master) bool {
+	for _, r := range m.replicaList() {
+		if r.roleReported == "master" {
+			return false
+		}
+	}
 	return true
 }
 
@@ -147,8 +177,32 @@ func (c *Core) electionWinner(m *master, epoch uint64) string {
 		peers = append(peers, election.Vote{Leader: s.leader, Epoch: s.leaderEpoch})
 	}
 	tally := election.Count(peers, c.currentEpoch)
-	own := c.voteLeader(m, epoch, tally.Candidate(c.myID))
-	return tally.Winner(own, epoch, len(m.sentinels)+1, m.cfg.Quorum)
+	voters := len(m.sentinels) + 1
+	candidate := tally.Candidate(c.myID)
+	if candidate == c.myID && m.flags&flagForceFailover == 0 && m.cfg.LeaderEpoch < epoch &&
+		c.now.Before(m.failoverStateChange.Add(c.selfVoteDelay(m))) {
+		// Not yet: see selfVoteDelay.
+		return tally.Winner(election.Vote{}, epoch, voters, m.cfg.Quorum)
+	}
+	own := c.voteLeader(m, epoch, candidate)
+	return tally.Winner(own, epoch, voters, m.cfg.Quorum)
+}
+
+// selfVoteDelay makes split votes rarer without touching the vote rule. Sentinels that see
+// the master down together start together, each votes for itself first, and the votes
+// split. Here a candidate with no votes yet waits SelfVoteStagger for every connected peer
+// with a smaller run ID before voting for itself; if such a peer started too, its request
+// arrives in the meantime and gets our vote by the ordinary rule (first requester in an
+// epoch), so simultaneous candidates converge on the smallest run ID. A lone candidate loses
+// nothing: the peers' votes, which it is waiting for anyway, elect it.
+func (c *Core) selfVoteDelay(m *master) time.Duration {
+	rank := 0
+	for _, s := range m.sentinelList() {
+		if !s.disconnected() && strings.ToLower(s.runID) < strings.ToLower(c.myID) {
+			rank++
+		}
+	}
+	return time.Duration(rank) * c.timing.SelfVoteStagger
 }
 
 func (c *Core) failoverSelectSlave(m *master) {

@@ -89,6 +89,7 @@ func (f *fakeRedis) reply(s Send) Reply {
 type topo struct {
 	h     *harness
 	nodes []*fakeRedis
+	peer  func(Send) Reply // answers for a peer sentinel at 127.0.0.1:26380, if any
 }
 
 func newTopo(t *testing.T, quorum int, replicas ...*fakeRedis) *topo {
@@ -132,6 +133,9 @@ func (tp *topo) serve() {
 			} else {
 				tp.h.sends = slices.DeleteFunc(tp.h.sends, func(s Send) bool { return s.Addr == n.addr() })
 			}
+		}
+		if tp.peer != nil {
+			tp.h.answer("127.0.0.1:26380", tp.peer)
 		}
 	}
 }
@@ -325,34 +329,60 @@ func TestFailoverEndForTimeout(t *testing.T) {
 	wantEvents(t, got, "+failover-end-for-timeout master mymaster 127.0.0.1 6379", "+failover-end master mymaster 127.0.0.1 6379")
 }
 
-// TestNotElectedAborts: with quorum 2 and a peer that voted for someone else, we never win
-// and give up after the election timeout (min(10 s, failover-timeout)).
-func TestNotElectedAborts(t *testing.T) {
+// notElected sets up quorum 2 with one peer that always reports the master down and its
+// vote given to a third sentinel in our epoch: we can never win.
+func notElected(t *testing.T, fastRetry bool) *topo {
 	tp := newTopo(t, 2, &fakeRedis{port: 6380, priority: 100})
 	h := tp.h
+	h.c.cfg.FastRetry = fastRetry
 	h.c.Hello(h.now, "127.0.0.1,26380,"+peerID+",0,mymaster,127.0.0.1,6379,0")
 	h.gens["127.0.0.1:26380"]++
 	h.c.Observe(h.now, LinkUp{Addr: "127.0.0.1:26380", Kind: CmdLink, Gen: h.gens["127.0.0.1:26380"], LocalIP: "127.0.0.1"})
 	h.collect()
-	other := strings.Repeat("3", 40)
-	peer := func(s Send) Reply {
+	tp.peer = func(s Send) Reply {
 		if s.Tag.Kind == TagAskDown {
-			// Down, and its vote went to a third sentinel in our epoch.
-			return Reply{Value: []any{int64(1), other, int64(h.c.currentEpoch)}}
+			return Reply{Value: []any{int64(1), strings.Repeat("3", 40), int64(h.c.currentEpoch)}}
 		}
 		return Reply{Value: "PONG"}
 	}
 	tp.kill(tp.nodes[0])
-	for range 150 {
-		tp.h.advance(100 * time.Millisecond)
-		tp.serve()
-		h.answer("127.0.0.1:26380", peer)
-	}
-	evs := h.events()
-	if !slices.Contains(evs, "+try-failover master mymaster 127.0.0.1 6379") ||
-		!slices.Contains(evs, "-failover-abort-not-elected master mymaster 127.0.0.1 6379") ||
+	return tp
+}
+
+// TestNotElectedAborts: never winning, we give up after the election timeout (min(10 s,
+// failover-timeout)) and try again only after twice the failover timeout.
+func TestNotElectedAborts(t *testing.T) {
+	tp := notElected(t, false)
+	tp.run(19 * time.Second)
+	evs := tp.h.events()
+	if !slices.Contains(evs, "-failover-abort-not-elected master mymaster 127.0.0.1 6379") ||
 		slices.Contains(evs, "+elected-leader master mymaster 127.0.0.1 6379") {
 		t.Fatalf("want an attempt aborted for not being elected: %q", evs)
+	}
+	if n := len(filterEvents(evs, "+try-failover")); n != 1 {
+		t.Fatalf("%d attempts before 2 × failover-timeout, want 1", n)
+	}
+	tp.run(3 * time.Second)
+	if n := len(filterEvents(tp.h.events(), "+try-failover")); n != 1 {
+		t.Fatalf("%d retries after 2 × failover-timeout, want 1", n)
+	}
+}
+
+// TestFastRetry: with fast-retry, a lost election with no promotion in sight is retried
+// after the election timeout plus the desync and margin (10+1+2 s), not after 20 s; a
+// replica reporting master (someone promoted it) keeps the full delay.
+func TestFastRetry(t *testing.T) {
+	tp := notElected(t, true)
+	tp.run(15 * time.Second)
+	if n := len(filterEvents(tp.h.events(), "+try-failover")); n != 2 {
+		t.Fatalf("%d attempts within 15 s with fast-retry, want 2", n)
+	}
+	tp = notElected(t, true)
+	tp.run(3 * time.Second)
+	tp.nodes[1].role = "master" // another sentinel's leader promoted it
+	tp.run(12 * time.Second)
+	if n := len(filterEvents(tp.h.events(), "+try-failover")); n != 1 {
+		t.Fatalf("%d attempts, want 1: no retry once a promotion was seen", n)
 	}
 }
 

@@ -18,6 +18,17 @@ type Timing struct {
 	ElectionTimeout        time.Duration
 	ScriptMaxRuntime       time.Duration
 	ScriptRetryDelay       time.Duration
+
+	// Ours, not in SENTINEL DEBUG.
+
+	// SelfVoteStagger delays a candidate's vote for itself by this much per connected
+	// peer with a smaller run ID, when no peer voted yet: see electionWinner. 0 votes at
+	// once, as redis-sentinel does.
+	SelfVoteStagger time.Duration
+	// FastRetryMargin is how long after the election timeout (and the start-time desync)
+	// a fast retry waits for a promotion to show in the replicas' INFO: two of the 1 s
+	// INFO periods a down master's replicas are polled at.
+	FastRetryMargin time.Duration
 }
 
 // DefaultTiming returns Redis 7.0's values.
@@ -36,6 +47,8 @@ func DefaultTiming() Timing {
 		ElectionTimeout:        10 * time.Second,
 		ScriptMaxRuntime:       60 * time.Second,
 		ScriptRetryDelay:       30 * time.Second,
+		SelfVoteStagger:        50 * time.Millisecond,
+		FastRetryMargin:        2 * time.Second,
 	}
 }
 
