@@ -1,6 +1,7 @@
 // Package monitor is the sentinel's core: per master, the view of the master, its replicas
 // and its peer sentinels; subjective and objective down detection; discovery from INFO and
-// hello messages; TILT; the SENTINEL commands; and the events that report all of it.
+// hello messages; TILT; the election and the failover (with the rules of packages election
+// and failover); the SENTINEL commands; and the events that report all of it.
 //
 // Core holds the state and the rules and does no I/O: the driver gives it the time (Tick,
 // Observe, Request all take now), the transport's observations (connections up and down,
@@ -16,11 +17,16 @@
 //     masters, sorted replica and sentinel names), never map order: a run replays exactly.
 //   - A reply is applied only if it came on the connection generation it was asked on;
 //     LinkDown resets the pending count, so late answers from dead connections are ignored.
-//   - Rules follow redis-sentinel 7.0 (spec §4-§5); where a comment names a Redis rule, the
+//   - Rules follow redis-sentinel 7.0 (spec §4-§8); where a comment names a Redis rule, the
 //     code mirrors it, and Timing holds Redis's constants (changeable by SENTINEL DEBUG).
+//     Where the code deviates (a failover moves on as soon as a step completes instead of
+//     at the next tick or INFO, +switch-master at the promotion, staggered self-votes, the
+//     opt-in fast retry), the comment says why it is still as safe.
+//   - One vote per master per epoch, saved before any reply; the current epoch never
+//     decreases; a failover is aborted only before the promotion, and after it always ends
+//     in a switch.
 //
 // Links are shared by address: every master that sees an instance or a peer at an address
 // uses the same connections and the same PING timers, as redis-sentinel shares sentinel
-// links. Election and failover come next; this package already answers votes (one per
-// master per epoch, saved before the reply) so mixed groups with redis-sentinel elect.
+// links.
 package monitor
