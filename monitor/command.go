@@ -211,7 +211,7 @@ func Query(v *View, now time.Time, w *resp.Writer, sub string, args [][]byte) {
 	case "info-cache":
 		infoCache(v, now, w, args[1:])
 	case "pending-scripts":
-		w.Array(0)
+		w.Array(0) // the driver answers from its script runner; a bare view has none
 	case "help":
 		w.Array(len(helpLines))
 		for _, l := range helpLines {
@@ -305,15 +305,18 @@ func configGet(v *View, w *resp.Writer, pattern string) {
 	writeFields(w, kv)
 }
 
+// ScriptStats are the script counts INFO reports.
+type ScriptStats struct{ Running, Queued int }
+
 // AppendInfo appends INFO's "# Sentinel" section.
-func AppendInfo(v *View, now time.Time, b []byte) []byte {
+func AppendInfo(v *View, now time.Time, scripts ScriptStats, b []byte) []byte {
 	tilt, tiltSince := 0, int64(-1)
 	if v.Tilt {
 		tilt, tiltSince = 1, int64(now.Sub(v.TiltSince)/time.Second)
 	}
 	b = fmt.Appendf(b, "# Sentinel\r\nsentinel_masters:%d\r\nsentinel_tilt:%d\r\nsentinel_tilt_since_seconds:%d\r\n"+
-		"sentinel_running_scripts:0\r\nsentinel_scripts_queue_length:0\r\nsentinel_simulate_failure_flags:%d\r\n",
-		len(v.Masters), tilt, tiltSince, v.SimFlags)
+		"sentinel_running_scripts:%d\r\nsentinel_scripts_queue_length:%d\r\nsentinel_simulate_failure_flags:%d\r\n",
+		len(v.Masters), tilt, tiltSince, scripts.Running, scripts.Queued, v.SimFlags)
 	for i, mv := range v.Masters {
 		status := "ok"
 		switch {

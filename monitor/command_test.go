@@ -93,7 +93,7 @@ func TestInstanceMapsFieldOrder(t *testing.T) {
 	if got := query(h, "help"); !strings.HasPrefix(got, "*49\r\n+SENTINEL <subcommand>") {
 		t.Errorf("HELP %q", got[:40])
 	}
-	info := string(AppendInfo(h.c.View(), h.now, nil))
+	info := string(AppendInfo(h.c.View(), h.now, ScriptStats{}, nil))
 	want := "# Sentinel\r\nsentinel_masters:1\r\nsentinel_tilt:0\r\nsentinel_tilt_since_seconds:-1\r\n" +
 		"sentinel_running_scripts:0\r\nsentinel_scripts_queue_length:0\r\nsentinel_simulate_failure_flags:0\r\n" +
 		"master0:name=mymaster,status=ok,address=127.0.0.1:6379,slaves=1,sentinels=2\r\n"

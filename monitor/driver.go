@@ -13,6 +13,22 @@ import (
 	"github.com/sentinel-go/sentinel/resp"
 )
 
+// Scripts queues and runs user scripts, and reports on them for SENTINEL PENDING-SCRIPTS and
+// INFO. Its methods must not block.
+type Scripts interface {
+	Queue(path string, args ...string)
+	WritePending(w *resp.Writer)
+	Stats() (running, queued int)
+	SetTiming(maxRuntime, retryDelay time.Duration)
+}
+
+type noScripts struct{}
+
+func (noScripts) Queue(string, ...string)                {}
+func (noScripts) WritePending(w *resp.Writer)            { w.Array(0) }
+func (noScripts) Stats() (int, int)                      { return 0, 0 }
+func (noScripts) SetTiming(time.Duration, time.Duration) {}
+
 // Transport carries out link changes and sends for the driver; monitor/link implements it
 // with go-redis, tests with an in-memory network. Its methods must not block: the driver
 // is the only goroutine that touches the core.
@@ -32,8 +48,9 @@ type DriverOptions struct {
 	// saved. It runs on the driver goroutine, so it must be quick (log, publish).
 	Events func(Event)
 	Logs   func(LogLine)
-	// Scripts receives the script runs to queue, after the events of the same step.
-	Scripts func(Script)
+	// Scripts runs the notification and client-reconfig scripts the core asks for, after
+	// the events of the same step (monitor/script implements it); default: none run.
+	Scripts Scripts
 	Now     func() time.Time // default time.Now
 	// Resolve turns a hostname into an IP for display and comparison when
 	// resolve-hostnames is on; default: DNS, first address.
@@ -74,7 +91,7 @@ func NewDriver(o DriverOptions) (*Driver, error) {
 		o.Logs = func(LogLine) {}
 	}
 	if o.Scripts == nil {
-		o.Scripts = func(Script) {}
+		o.Scripts = noScripts{}
 	}
 	if o.Resolve == nil {
 		o.Resolve = lookupHost
@@ -145,6 +162,8 @@ func (d *Driver) Run(ctx context.Context) error {
 			d.core.Hello(d.opts.Now(), p)
 		case r := <-d.reqs:
 			d.core.Request(d.opts.Now(), r.w, r.args)
+			// SENTINEL DEBUG may have changed the scripts' limits.
+			d.opts.Scripts.SetTiming(d.core.timing.ScriptMaxRuntime, d.core.timing.ScriptRetryDelay)
 			crashed := d.flush()
 			d.view.Store(d.core.View())
 			close(r.done)
@@ -212,7 +231,7 @@ func (d *Driver) flush() bool {
 		d.opts.Events(e)
 	}
 	for _, s := range rd.Scripts {
-		d.opts.Scripts(s)
+		d.opts.Scripts.Queue(s.Path, s.Args...)
 	}
 	return rd.Crash
 }
@@ -242,6 +261,8 @@ func (e Endpoint) Command(w *resp.Writer, args [][]byte) {
 	switch {
 	case sub == "config" && len(args) == 3 && strings.EqualFold(string(args[1]), "get"):
 		configGet(e.D.View(), w, string(args[2]))
+	case sub == "pending-scripts":
+		e.D.opts.Scripts.WritePending(w)
 	case subcommands[sub].read:
 		Query(e.D.View(), now, w, sub, args)
 	default:
@@ -262,7 +283,10 @@ func (e Endpoint) Hello(payload []byte) {
 }
 
 // AppendInfo appends INFO's sentinel section.
-func (e Endpoint) AppendInfo(b []byte) []byte { return AppendInfo(e.D.View(), e.D.opts.Now(), b) }
+func (e Endpoint) AppendInfo(b []byte) []byte {
+	running, queued := e.D.opts.Scripts.Stats()
+	return AppendInfo(e.D.View(), e.D.opts.Now(), ScriptStats{Running: running, Queued: queued}, b)
+}
 
 // MasterNames lists the masters for ROLE.
 func (e Endpoint) MasterNames() []string {

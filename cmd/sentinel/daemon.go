@@ -20,6 +20,7 @@ import (
 	"github.com/sentinel-go/sentinel/config"
 	"github.com/sentinel-go/sentinel/monitor"
 	"github.com/sentinel-go/sentinel/monitor/link"
+	"github.com/sentinel-go/sentinel/monitor/script"
 	"github.com/sentinel-go/sentinel/monitor/server"
 	"github.com/sentinel-go/sentinel/redislog"
 )
@@ -165,6 +166,15 @@ func (d *daemon) run(ctx context.Context) error {
 		SourceAddr: cfg.BindSourceAddr,
 		Logger:     log.Named("link"),
 	})
+	// Script events (-script-error, -script-timeout) are events like the core's: logged
+	// and published; the runner's debug ones (+script-child) only logged.
+	scripts := script.New(script.Options{Event: func(e script.Event) {
+		level := monitor.Warning
+		if e.Level == script.Debug {
+			level = monitor.Debug
+		}
+		d.event(monitor.Event{Level: level, Type: e.Type, Message: e.Message})
+	}})
 	var err error
 	driver, err = monitor.NewDriver(monitor.DriverOptions{
 		Config:    cfg,
@@ -172,6 +182,7 @@ func (d *daemon) run(ctx context.Context) error {
 		Transport: transport,
 		Events:    d.event,
 		Logs:      func(l monitor.LogLine) { logAt(log, l.Level, l.Text) },
+		Scripts:   scripts,
 	})
 	if err != nil {
 		return err
@@ -232,6 +243,17 @@ func (d *daemon) run(ctx context.Context) error {
 		defer func() { _ = sdNotify("STOPPING=1\n") }()
 	}
 
+	scriptsDone := make(chan struct{})
+	go func() { defer close(scriptsDone); scripts.Run(ctx) }()
+	defer func() {
+		// Scripts still running get a moment to finish (a client-reconfig script may be
+		// repointing clients); redis-sentinel leaves them running, we do not leave orphans.
+		cancel()
+		<-scriptsDone
+		graceCtx, done := context.WithTimeout(context.Background(), 5*time.Second)
+		defer done()
+		scripts.Shutdown(graceCtx)
+	}()
 	driverErr := make(chan error, 1)
 	go func() { driverErr <- driver.Run(ctx) }()
 	select {
