@@ -140,6 +140,9 @@ func (c *Core) addReplica(m *master, a config.Addr) *instance {
 	r := &instance{
 		kind: kindReplica, name: addrKey(a), addr: a, flags: flagSlave, master: m,
 		priority: 100, announced: true, roleReported: "slave", roleReportedTime: c.now,
+		// A replica met a moment ago is not "misconfigured for long": +fix-slave-config
+		// waits a failover timeout from here, as in Redis.
+		confChangeTime: c.now,
 	}
 	r.link = c.linkFor(r)
 	m.replicas[r.name] = r

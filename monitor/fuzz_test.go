@@ -23,7 +23,10 @@ func FuzzCore(f *testing.F) {
 		[]any{int64(1), peerID, int64(3)}, []any{"x"},
 		"# Replication\r\nrole:master\r\nslave0:ip=127.0.0.1,port=6380,state=online,offset=1,lag=0\r\nrun_id:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n",
 		"role:slave\r\nmaster_host:127.0.0.1\r\nmaster_port:6379\r\nmaster_link_status:up\r\nmaster_link_down_since_seconds:-1\r\n",
-		"run_id:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\r\nrole:slave\r\n"}
+		"run_id:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\r\nrole:slave\r\n",
+		"run_id:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\r\nrole:master\r\n",
+		"role:slave\r\nmaster_host:127.0.0.1\r\nmaster_port:6380\r\nmaster_link_status:up\r\nslave_priority:0\r\n",
+		"role:slave\r\nmaster_host:127.0.0.1\r\nmaster_port:6380\r\nmaster_link_status:down\r\nslave_repl_offset:9\r\n"}
 	hellos := []string{
 		"127.0.0.1,26380," + peerID + ",0,mymaster,127.0.0.1,6379,0",
 		"127.0.0.1,26380," + peerID + ",7,mymaster,127.0.0.1,6380,7",
@@ -38,6 +41,8 @@ func FuzzCore(f *testing.F) {
 		{"is-master-down-by-addr", "127.0.0.1", "6379", "9", peerID},
 		{"config", "set", "sentinel-pass", "p"}, {"debug", "ping-period", "100"},
 		{"monitor", "mymaster", "127.0.0.1", "6379", "2"},
+		{"failover", "mymaster"}, {"failover", "mymaster", "coordinated"},
+		{"set", "mymaster", "quorum", "1"}, {"simulate-failure", "crash-after-promotion"},
 	}
 	f.Fuzz(func(t *testing.T, ops []byte) {
 		cfg := config.Default()
