@@ -496,3 +496,22 @@ func TestOldMasterConvertedWhenBack(t *testing.T) {
 		t.Fatalf("old master is %s of %d", old.role, old.masterPort)
 	}
 }
+
+// TestFixSlaveConfig: a replica following another master is pointed back at ours, once it
+// has done so for a failover timeout and only while our master looks sane.
+func TestFixSlaveConfig(t *testing.T) {
+	r1 := &fakeRedis{port: 6380, priority: 100}
+	tp := newTopo(t, 2, r1)
+	tp.h.events()
+	r1.masterPort = 7000
+	tp.run(5 * time.Second)
+	if evs := filterEvents(tp.h.events(), "+fix-slave-config"); len(evs) != 0 {
+		t.Fatalf("fixed before the failover timeout: %q", evs)
+	}
+	tp.run(20 * time.Second)
+	wantEvents(t, filterEvents(tp.h.events(), "+fix-slave-config"),
+		"+fix-slave-config slave 127.0.0.1:6380 127.0.0.1 6380 @ mymaster 127.0.0.1 6379")
+	if r1.masterPort != 6379 {
+		t.Fatalf("replica follows %d", r1.masterPort)
+	}
+}
