@@ -207,7 +207,8 @@ func (d *Driver) tickInterval() time.Duration {
 }
 
 // flush carries out a step's Ready: the core already saved; now links, sends, then events
-// and scripts. It reports whether the step ended in a simulated crash.
+// and scripts. It reports whether the step ended in a simulated crash, which it logs last,
+// after the event it crashed on, as redis-sentinel does.
 func (d *Driver) flush() bool {
 	rd := d.core.Ready()
 	t := d.opts.Transport
@@ -232,6 +233,9 @@ func (d *Driver) flush() bool {
 	}
 	for _, s := range rd.Scripts {
 		d.opts.Scripts.Queue(s.Path, s.Args...)
+	}
+	if rd.Crash {
+		d.opts.Logs(LogLine{Level: Warning, Text: "Sentinel CRASH because of SENTINEL simulate-failure"})
 	}
 	return rd.Crash
 }

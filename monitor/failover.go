@@ -206,6 +206,9 @@ func (c *Core) selfVoteDelay(m *master) time.Duration {
 }
 
 func (c *Core) failoverSelectSlave(m *master) {
+	if !c.replicaInfoFresh(m) {
+		return
+	}
 	r := c.selectSlave(m)
 	if r == nil {
 		c.emit(Warning, "-failover-abort-no-good-slave", &m.instance, "")
@@ -218,6 +221,32 @@ func (c *Core) failoverSelectSlave(m *master) {
 	c.setFailoverState(m, failover.SendSlaveofNoOne)
 	c.emit(Notice, "+failover-state-send-slaveof-noone", r, "")
 }
+
+// replicaInfoFresh holds the selection until every connected replica has answered an INFO
+// asked after the election, or for at most a second. Offsets are what the choice turns on,
+// and without waiting they could be up to an INFO period old: redis-sentinel gets fresh ones
+// by being slower (it selects a tick or two after the election, having polled the replicas
+// every second since the master went down); we ask for them and wait only for the replies.
+func (c *Core) replicaInfoFresh(m *master) bool {
+	if c.now.Sub(m.failoverStateChange) > freshInfoWait {
+		return true
+	}
+	fresh := true
+	for _, r := range m.replicaList() {
+		if r.disconnected() || r.flags&flagSDown != 0 || !r.infoRefresh.Before(m.failoverStateChange) {
+			continue
+		}
+		fresh = false
+		if r.infoAsked.Before(m.failoverStateChange) {
+			c.send(r.link, Tag{Kind: TagInfo, Master: m.name, Name: r.name}, "INFO")
+			r.infoAsked = c.now
+		}
+	}
+	return fresh
+}
+
+// freshInfoWait bounds the wait for fresh replica INFO before the selection.
+const freshInfoWait = time.Second
 
 // selectSlave ranks the master's replicas with failover.Select.
 func (c *Core) selectSlave(m *master) *instance {
@@ -528,7 +557,6 @@ func (c *Core) emitSwitch(m *master, from, to config.Addr) {
 func (c *Core) simulateCrash() {
 	c.crashed = true
 	c.ready.Crash = true
-	c.logf(Warning, "Sentinel is simulating a failure. Crashing...")
 }
 
 // manualFailover is SENTINEL FAILOVER: no agreement needed, the attempt is forced through

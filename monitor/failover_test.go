@@ -23,7 +23,8 @@ type fakeRedis struct {
 	ignoreExec bool // takes the transaction but never applies it
 	failoverTo bool // knows FAILOVER (7.0 does; older servers do not)
 	queued     []string
-	replicas   []int // for a master's INFO
+	replicas   []int      // for a master's INFO
+	seen       [][]string // every command but PING and PUBLISH, in order
 }
 
 func (f *fakeRedis) addr() string { return fmt.Sprintf("127.0.0.1:%d", f.port) }
@@ -51,6 +52,9 @@ func (f *fakeRedis) info() string {
 }
 
 func (f *fakeRedis) reply(s Send) Reply {
+	if cmd := strings.ToUpper(s.Args[0]); cmd != "PING" && cmd != "PUBLISH" {
+		f.seen = append(f.seen, s.Args)
+	}
 	switch strings.ToUpper(s.Args[0]) {
 	case "PING":
 		return Reply{Value: "PONG"}
@@ -222,19 +226,8 @@ func TestFailoverTransaction(t *testing.T) {
 	r1 := &fakeRedis{port: 6380, priority: 100}
 	tp := newTopo(t, 1, r1)
 	tp.kill(tp.nodes[0])
-	var seen [][]string
-	for range 30 {
-		tp.h.advance(100 * time.Millisecond)
-		for _, s := range tp.h.sends {
-			if s.Addr == r1.addr() && s.Args[0] != "PING" && s.Args[0] != "PUBLISH" {
-				seen = append(seen, s.Args)
-			}
-		}
-		tp.serve()
-		if r1.role == "master" {
-			break
-		}
-	}
+	tp.run(3 * time.Second)
+	seen := r1.seen
 	want := [][]string{{"MULTI"}, {"SLAVEOF", "NO", "ONE"}, {"CONFIG", "REWRITE"},
 		{"CLIENT", "KILL", "TYPE", "normal"}, {"CLIENT", "KILL", "TYPE", "pubsub"}, {"EXEC"}, {"INFO"}}
 	i := slices.IndexFunc(seen, func(a []string) bool { return a[0] == "MULTI" })
@@ -422,24 +415,18 @@ func TestCoordinatedFailover(t *testing.T) {
 		if got := tp.h.request("failover", "mymaster", "coordinated"); got != "+OK\r\n" {
 			t.Fatalf("failover coordinated: %q", got)
 		}
-		var sawFailoverTo, sawSlaveof bool
-		for _, s := range tp.h.sends {
-			sawFailoverTo = sawFailoverTo || (s.Addr == tp.nodes[0].addr() && s.Args[0] == "FAILOVER")
-			sawSlaveof = sawSlaveof || (s.Addr == r1.addr() && s.Args[0] == "SLAVEOF")
+		tp.serve() // fresh INFO from the replica, the selection, FAILOVER TO and its answer
+		old := tp.nodes[0]
+		want := []string{"FAILOVER", "TO", "127.0.0.1", "6380", "TIMEOUT", "10000"}
+		if !slices.ContainsFunc(old.seen, func(a []string) bool { return slices.Equal(a, want) }) {
+			t.Fatalf("the old master got %q, want %q", old.seen, want)
 		}
-		if !sawFailoverTo || sawSlaveof {
-			t.Fatalf("want FAILOVER TO and no SLAVEOF first (FAILOVER TO %v, SLAVEOF %v)", sawFailoverTo, sawSlaveof)
+		sawSlaveof := slices.ContainsFunc(r1.seen, func(a []string) bool { return a[0] == "SLAVEOF" })
+		if knows == sawSlaveof {
+			t.Fatalf("FAILOVER known %v, SLAVEOF NO ONE sent %v: want exactly one path", knows, sawSlaveof)
 		}
-		tp.serve() // the master answers FAILOVER TO
-		sawSlaveof = slices.ContainsFunc(tp.h.sends, func(s Send) bool { return s.Addr == r1.addr() && s.Args[0] == "SLAVEOF" })
-		if knows && sawSlaveof {
-			t.Fatal("a server that took FAILOVER TO must not get SLAVEOF NO ONE too")
-		}
-		if !knows {
-			tp.serve()
-			if r1.role != "master" {
-				t.Fatalf("after a refused FAILOVER TO the replica must be promoted classically")
-			}
+		if !knows && r1.role != "master" {
+			t.Fatalf("after a refused FAILOVER TO the replica must be promoted classically")
 		}
 	}
 }
@@ -513,5 +500,19 @@ func TestFixSlaveConfig(t *testing.T) {
 		"+fix-slave-config slave 127.0.0.1:6380 127.0.0.1 6380 @ mymaster 127.0.0.1 6379")
 	if r1.masterPort != 6379 {
 		t.Fatalf("replica follows %d", r1.masterPort)
+	}
+}
+
+// TestSelectionUsesFreshOffsets: offsets change up to the master's death; the selection
+// waits for INFO asked after the election instead of ranking on a periodic one seconds old.
+func TestSelectionUsesFreshOffsets(t *testing.T) {
+	r1 := &fakeRedis{port: 6380, priority: 100, offset: 100}
+	r2 := &fakeRedis{port: 6381, priority: 100, offset: 50}
+	tp := newTopo(t, 1, r1, r2)
+	r2.offset = 500 // r2 caught up after the last periodic INFO
+	tp.kill(tp.nodes[0])
+	tp.run(3 * time.Second)
+	if evs := filterEvents(tp.h.events(), "+selected-slave"); len(evs) != 1 || !strings.Contains(evs[0], ":6381 ") {
+		t.Fatalf("selected %q, want the replica with the larger fresh offset (6381)", evs)
 	}
 }

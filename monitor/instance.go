@@ -93,6 +93,7 @@ type instance struct {
 	// From INFO (masters and replicas).
 	info             string
 	infoRefresh      time.Time
+	infoAsked        time.Time // last INFO sent for the replica selection
 	roleReported     string
 	roleReportedTime time.Time
 	rebootSince      time.Time // MASTER_REBOOT noticed at

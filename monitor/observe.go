@@ -235,6 +235,9 @@ func (c *Core) refreshInfo(in *instance, text string) {
 	}
 	if in.kind == kindReplica && !c.tilt {
 		c.actOnReplicaInfo(in, inf.Role)
+		if m.failoverState == failover.SelectSlave {
+			c.runFailover(m) // the selection may have been waiting for this reply
+		}
 	}
 }
 
