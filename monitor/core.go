@@ -39,6 +39,7 @@ type Core struct {
 
 	now       time.Time
 	prevTick  time.Time
+	wakeAt    time.Time // an early tick is wanted then (see wakeBy)
 	tilt      bool
 	tiltStart time.Time
 

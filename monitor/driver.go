@@ -134,7 +134,9 @@ var ErrSimulatedCrash = errors.New("monitor: simulated crash")
 func (d *Driver) Run(ctx context.Context) error {
 	defer close(d.done)
 	d.flush()
-	timer := time.NewTimer(d.tickInterval())
+	interval := d.tickInterval()
+	nextTick := d.opts.Now().Add(interval)
+	timer := time.NewTimer(interval)
 	defer timer.Stop()
 	lastView := d.opts.Now()
 	for {
@@ -183,12 +185,18 @@ func (d *Driver) Run(ctx context.Context) error {
 				}
 			}
 			d.core.Tick(d.opts.Now())
-			timer.Reset(d.tickInterval())
+			interval := d.tickInterval()
+			nextTick = d.opts.Now().Add(interval)
+			timer.Reset(interval)
 			viewDue = true
 		}
 		if d.flush() {
 			// Like redis-sentinel's exit(99): no final save beyond what the step saved.
 			return ErrSimulatedCrash
+		}
+		if w := d.core.WakeAt(); !w.IsZero() && w.Before(nextTick) {
+			nextTick = w
+			timer.Reset(max(0, w.Sub(d.opts.Now())))
 		}
 		if viewDue {
 			now := d.opts.Now()

@@ -23,6 +23,9 @@ func (c *Core) Tick(now time.Time) {
 	if c.crashed {
 		return
 	}
+	if !c.wakeAt.IsZero() && !now.Before(c.wakeAt) {
+		c.wakeAt = time.Time{}
+	}
 	c.checkTilt()
 	var switching []*master
 	for _, m := range c.order {
