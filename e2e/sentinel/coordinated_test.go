@@ -19,13 +19,22 @@ import (
 // no +convert-to-slave. The classic manual failover promotes with SLAVEOF NO ONE while the
 // old master still takes writes, and loses those acknowledged in between.
 func TestCoordinatedFailover(t *testing.T) {
-	top := startTopology(t, nil)
+	for _, r := range []runner{onRedistest, onRedis} {
+		t.Run(r.name, func(t *testing.T) {
+			t.Parallel()
+			coordinatedFailover(t, r)
+		})
+	}
+}
+
+func coordinatedFailover(t *testing.T, r runner) {
+	data := r.start(t, replicaOpts{}, replicaOpts{})
 	var group []*proc
 	for range 3 {
 		port := realredis.FreePort(t)
-		group = append(group, startSentinel(t, ours, port, sentinelConf(port, top.Master.Port(), 2)))
+		group = append(group, startSentinel(t, ours, port, sentinelConf(port, data.master.port, 2)))
 	}
-	waitDiscovery(t, top, group...)
+	waitDiscoveryOf(t, data.replicaPorts(), group...)
 	recs := make([]*recorder, len(group))
 	for i, p := range group {
 		recs[i] = record(t, p)
@@ -68,13 +77,13 @@ func TestCoordinatedFailover(t *testing.T) {
 		t.Fatalf("SENTINEL FAILOVER COORDINATED: %v", err)
 	}
 	var newMaster string
-	for _, r := range recs {
-		e := r.wait(t, 20*time.Second, "+switch-master", hasPrefix(masterName+" "))
+	for _, rec := range recs {
+		e := rec.wait(t, 20*time.Second, "+switch-master", hasPrefix(masterName+" "))
 		f := strings.Fields(e.Payload)
 		if newMaster == "" {
 			newMaster = f[3] + ":" + f[4]
 		} else if got := f[3] + ":" + f[4]; got != newMaster {
-			t.Fatalf("%s switched to %s, another sentinel to %s", r.name, got, newMaster)
+			t.Fatalf("%s switched to %s, another sentinel to %s", rec.name, got, newMaster)
 		}
 	}
 	// Let the writer go on against the new master for a moment, then check every key.
@@ -99,15 +108,14 @@ func TestCoordinatedFailover(t *testing.T) {
 	if len(missing) > 0 {
 		t.Fatalf("%d of %d acknowledged writes missing on the new master: %v", len(missing), len(acked), missing[:min(10, len(missing))])
 	}
-	old := top.Master
 	waitFor(t, 10*time.Second, "the old master replicating from the new one", func() bool {
-		f := infoFields(old.Info("replication"))
+		f := data.master.info("replication")
 		return f["role"] == "slave" && fmt.Sprintf("%s:%s", f["master_host"], f["master_port"]) == newMaster &&
 			f["master_link_status"] == "up"
 	})
-	for _, r := range recs {
-		if e, ok := r.find("+convert-to-slave", func(string) bool { return true }); ok {
-			t.Errorf("%s converted %q: FAILOVER TO should have made it a replica already", r.name, e.Payload)
+	for _, rec := range recs {
+		if e, ok := rec.find("+convert-to-slave", func(string) bool { return true }); ok {
+			t.Errorf("%s converted %q: FAILOVER TO should have made it a replica already", rec.name, e.Payload)
 		}
 	}
 }
