@@ -235,10 +235,19 @@ func (c *Core) Config() *config.Config {
 	cfg.Masters = make([]*config.Master, 0, len(c.order))
 	for _, m := range c.order {
 		mc := *m.cfg
-		mc.Host, mc.Port = m.addr.Host, m.addr.Port
+		// Past the promotion the saved master is the promoted replica, and the old master
+		// takes its place among the replicas (rewriteConfigSentinelOption): a leader that
+		// crashes before the switch comes back with the promotion it made, under the
+		// config epoch it saved with it.
+		at := m.currentAddr()
+		mc.Host, mc.Port = at.Host, at.Port
 		mc.KnownReplicas = nil
 		for _, r := range m.replicaList() {
-			mc.KnownReplicas = append(mc.KnownReplicas, r.addr)
+			a := r.addr
+			if a == at {
+				a = m.addr
+			}
+			mc.KnownReplicas = append(mc.KnownReplicas, a)
 		}
 		mc.KnownSentinels = nil
 		for _, s := range m.sentinelList() {

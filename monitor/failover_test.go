@@ -516,3 +516,30 @@ func TestSelectionUsesFreshOffsets(t *testing.T) {
 		t.Fatalf("selected %q, want the replica with the larger fresh offset (6381)", evs)
 	}
 }
+
+// TestCrashAfterPromotionSavesThePromotion: SIMULATE-FAILURE crash-after-promotion stops
+// the core right after +promoted-slave; what it saved names the promoted replica as the
+// master under the new config epoch, the old master among the replicas, as redis-sentinel's
+// config rewrite does, so the restarted sentinel carries the promotion to its peers.
+func TestCrashAfterPromotionSavesThePromotion(t *testing.T) {
+	r1 := &fakeRedis{port: 6380, priority: 100, offset: 1}
+	r2 := &fakeRedis{port: 6381, priority: 100, offset: 2}
+	tp := newTopo(t, 1, r1, r2)
+	tp.h.request("simulate-failure", "crash-after-promotion")
+	tp.kill(tp.nodes[0])
+	tp.run(3 * time.Second)
+	evs := tp.h.events()
+	if !slices.Contains(evs, "+promoted-slave slave 127.0.0.1:6381 127.0.0.1 6381 @ mymaster 127.0.0.1 6379") ||
+		slices.ContainsFunc(evs, func(e string) bool { return strings.HasPrefix(e, "+switch-master") }) {
+		t.Fatalf("want a crash right after the promotion: %q", evs)
+	}
+	saved := tp.h.store.saved[len(tp.h.store.saved)-1].Masters[0]
+	var replicas []int
+	for _, r := range saved.KnownReplicas {
+		replicas = append(replicas, r.Port)
+	}
+	slices.Sort(replicas)
+	if saved.Port != 6381 || saved.ConfigEpoch != 1 || !slices.Equal(replicas, []int{6379, 6380}) {
+		t.Fatalf("saved master %d config epoch %d replicas %v", saved.Port, saved.ConfigEpoch, replicas)
+	}
+}
