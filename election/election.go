@@ -40,19 +40,20 @@ func Grant(b Ballot, epoch uint64, candidate string) Outcome {
 	return out
 }
 
-// Tally counts the votes peers reported for one master. Only votes cast in the counting
-// sentinel's current epoch count, as in redis-sentinel: a vote from an older attempt says
-// nothing about this one.
+// Tally counts the votes peers reported for one master. Only votes cast in the epoch being
+// counted count: a vote from another attempt says nothing about this one. (redis-sentinel
+// counts its peers' votes of its current epoch and its own of the failover epoch; callers
+// pass the failover epoch, so that a win is a majority within one epoch.)
 type Tally struct {
 	counts map[string]int
 	order  []string // first-seen order, for Redis's "first maximum wins" scan
 }
 
-// Count builds the tally of the peers' votes in epoch current.
-func Count(peers []Vote, current uint64) *Tally {
+// Count builds the tally of the peers' votes cast in epoch.
+func Count(peers []Vote, epoch uint64) *Tally {
 	t := &Tally{counts: make(map[string]int, len(peers))}
 	for _, v := range peers {
-		if v.Leader != "" && v.Epoch == current {
+		if v.Leader != "" && v.Epoch == epoch {
 			t.add(v.Leader)
 		}
 	}

@@ -169,14 +169,23 @@ func (c *Core) failoverWaitStart(m *master) {
 	c.emit(Warning, "+failover-state-select-slave", &m.instance, "")
 }
 
-// electionWinner is sentinelGetLeader: tally the peers' votes in the current epoch, cast our
-// own (for the leading peer, else for ourselves), and return the winner if there is one.
+// electionWinner is sentinelGetLeader: tally the peers' votes, cast our own (for the leading
+// peer, else for ourselves), and return the winner if there is one.
+//
+// One deliberate difference: redis-sentinel counts the peers' votes of its *current* epoch
+// but its own vote of the *failover* epoch. The current epoch is global, so when another
+// master's failover (or a peer's hello) raised it during this attempt, peers' votes from a
+// newer epoch were added to our vote from the older one, and two sentinels could both win
+// "epoch 3" of one master, then promote two replicas under the same config epoch, which no
+// hello can ever reconcile (the simulation found it). Counting only votes of the failover
+// epoch makes a win mean a majority in one epoch, which one vote per sentinel per epoch
+// makes unique. It only ever refuses wins Redis would grant; the votes we give are Redis's.
 func (c *Core) electionWinner(m *master, epoch uint64) string {
 	peers := make([]election.Vote, 0, len(m.sentinels))
 	for _, s := range m.sentinelList() {
 		peers = append(peers, election.Vote{Leader: s.leader, Epoch: s.leaderEpoch})
 	}
-	tally := election.Count(peers, c.currentEpoch)
+	tally := election.Count(peers, epoch)
 	voters := len(m.sentinels) + 1
 	candidate := tally.Candidate(c.myID)
 	if candidate == c.myID && m.flags&flagForceFailover == 0 && m.cfg.LeaderEpoch < epoch &&

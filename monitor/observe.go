@@ -295,11 +295,15 @@ func (c *Core) processHello(payload string) {
 		m.cfg.ConfigEpoch = h.MasterConfigEpoch
 		c.touch(m)
 		newAddr := config.Addr{Host: h.MasterIP, Port: h.MasterPort}
-		if !c.sameAddr(newAddr, m.addr) {
-			from := m.addr
+		// Compared with both addresses: during our own failover, past the promotion,
+		// clients were told of the promoted replica while m.addr is still the old master.
+		// A newer config naming either one supersedes our failover (redis-sentinel
+		// compares with the old master only, so a leader whose promoted replica died
+		// would keep it, announce it under the newer epoch, and never agree again).
+		if cur := m.currentAddr(); !c.sameAddr(newAddr, cur) || !c.sameAddr(newAddr, m.addr) {
 			c.emit(Warning, "+config-update-from", si, "")
-			c.switchMaster(m, newAddr, true)
-			c.clientReconfigScript(m, "observer", from, newAddr)
+			c.switchMaster(m, newAddr, !c.sameAddr(newAddr, cur))
+			c.clientReconfigScript(m, "observer", cur, newAddr)
 		}
 	}
 	si.lastHello = c.now
@@ -337,6 +341,7 @@ func (c *Core) updateSentinelAddressInAllMasters(si *instance) {
 // replica but the new master plus the old master itself, rediscovered with +slave. announce
 // is false when +switch-master already went out (at the promotion).
 func (c *Core) switchMaster(m *master, to config.Addr, announce bool) {
+	told := m.currentAddr() // where clients were sent last: the event's "from"
 	from := m.addr
 	var replicas []config.Addr
 	for _, r := range m.replicaList() {
@@ -348,7 +353,7 @@ func (c *Core) switchMaster(m *master, to config.Addr, announce bool) {
 		replicas = append(replicas, from)
 	}
 	if announce {
-		c.emitSwitch(m, from, to)
+		c.emitSwitch(m, told, to)
 	}
 	c.resetMaster(m, false)
 	c.releaseLink(&m.instance)

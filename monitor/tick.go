@@ -262,12 +262,16 @@ func (c *Core) askMasterState(m *master, forced bool) {
 		if !forced && elapsed < period {
 			continue
 		}
-		runID := "*"
+		// A vote request names our failover's epoch: redis-sentinel sends its current epoch,
+		// which other masters' failovers may have raised since, and a vote in that newer
+		// epoch cannot elect us in ours (see electionWinner) while it would use up the
+		// peer's vote there.
+		runID, epoch := "*", c.currentEpoch
 		if m.failoverState != failover.None {
-			runID = c.myID
+			runID, epoch = c.myID, m.failoverEpoch
 		}
 		c.send(s.link, Tag{Kind: TagAskDown, Master: m.name, Name: s.name},
 			"SENTINEL", "is-master-down-by-addr", c.announceHost(m.addr), strconv.Itoa(m.addr.Port),
-			strconv.FormatUint(c.currentEpoch, 10), runID)
+			strconv.FormatUint(epoch, 10), runID)
 	}
 }
