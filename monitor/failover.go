@@ -151,6 +151,15 @@ func (c *Core) runFailover(m *master) {
 
 // failoverWaitStart waits to be elected; a forced (manual) failover needs no election.
 func (c *Core) failoverWaitStart(m *master) {
+	if c.currentEpoch > m.failoverEpoch && m.flags&flagForceFailover == 0 {
+		// The epoch moved on under the election (the current epoch is global: another
+		// master's failover, a peer's request or hello). Peers now vote only in the newer
+		// epoch, so the attempt moves there; one vote per sentinel per epoch still makes
+		// its winner unique, and it is what redis-sentinel's requests (which carry the
+		// current epoch) amount to, minus its counting across the two epochs.
+		m.failoverEpoch = c.currentEpoch
+		c.touch(m)
+	}
 	leader := c.electionWinner(m, m.failoverEpoch)
 	isLeader := leader != "" && strings.EqualFold(leader, c.myID)
 	if !isLeader && m.flags&flagForceFailover == 0 {
