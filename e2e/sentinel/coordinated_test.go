@@ -22,12 +22,18 @@ func TestCoordinatedFailover(t *testing.T) {
 	for _, r := range []runner{onRedistest, onRedis} {
 		t.Run(r.name, func(t *testing.T) {
 			t.Parallel()
-			coordinatedFailover(t, r)
+			manualFailover(t, r, true)
 		})
 	}
+	// The classic manual failover on the same writer, for comparison: it must complete;
+	// the writes it loses are logged, not asserted (how many depends on timing).
+	t.Run("classic", func(t *testing.T) {
+		t.Parallel()
+		manualFailover(t, onRedis, false)
+	})
 }
 
-func coordinatedFailover(t *testing.T, r runner) {
+func manualFailover(t *testing.T, r runner, coordinated bool) {
 	data := r.start(t, replicaOpts{}, replicaOpts{})
 	var group []*proc
 	for range 3 {
@@ -73,8 +79,12 @@ func coordinatedFailover(t *testing.T, r runner) {
 		return len(acked) > 50
 	})
 
-	if err := group[0].Client.Do(context.Background(), "SENTINEL", "FAILOVER", masterName, "COORDINATED").Err(); err != nil {
-		t.Fatalf("SENTINEL FAILOVER COORDINATED: %v", err)
+	args := []any{"SENTINEL", "FAILOVER", masterName}
+	if coordinated {
+		args = append(args, "COORDINATED")
+	}
+	if err := group[0].Client.Do(context.Background(), args...).Err(); err != nil {
+		t.Fatalf("%v: %v", args, err)
 	}
 	var newMaster string
 	for _, rec := range recs {
@@ -104,6 +114,10 @@ func coordinatedFailover(t *testing.T, r runner) {
 		if nm.Exists(context.Background(), key).Val() != 1 {
 			missing = append(missing, key)
 		}
+	}
+	if !coordinated {
+		t.Logf("classic SENTINEL FAILOVER: %d of %d acknowledged writes missing on the new master", len(missing), len(acked))
+		return
 	}
 	if len(missing) > 0 {
 		t.Fatalf("%d of %d acknowledged writes missing on the new master: %v", len(missing), len(acked), missing[:min(10, len(missing))])
