@@ -1,0 +1,5 @@
+//go:build race
+
+package monitortest
+
+const raceEnabled = true

@@ -1,0 +1,415 @@
+package monitortest
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/sentinel-go/sentinel/config"
+	"github.com/sentinel-go/sentinel/monitor"
+	"github.com/sentinel-go/sentinel/monitor/info"
+	"github.com/sentinel-go/sentinel/resp"
+)
+
+// MemStore keeps the last saved config in memory: what a restarted sentinel comes back
+// with. Everything not saved is lost at a crash.
+type MemStore struct {
+	last  *config.Config
+	saves int
+}
+
+// Save implements monitor.Store.
+func (m *MemStore) Save(c *config.Config) error {
+	m.last = c
+	m.saves++
+	return nil
+}
+
+// Last returns a deep copy of the last saved config (nil before any save).
+func (m *MemStore) Last() *config.Config { return m.last.Clone() }
+
+var _ monitor.Store = (*MemStore)(nil)
+
+// Sentinel is one simulated sentinel process: a monitor.Core, its store, and the
+// transport's side of its links. A crash throws away the core and the links; a restart
+// builds a new core from what the store last saved.
+type Sentinel struct {
+	s     *Sim
+	node  int
+	Name  string
+	IP    string
+	Port  int
+	Addr  string
+	RunID string // myid; kept across restarts since it is saved at the first start
+
+	Alive   bool
+	Core    *monitor.Core
+	Store   *MemStore
+	inc     int            // incarnation, bumped at every crash and restart
+	initial *config.Config // the config it was first started with
+
+	links map[string]*linkState
+
+	// What this incarnation's core was told, recorded by the network for the checker: the
+	// last acceptable PING reply per address and the last INFO per (master, instance).
+	pongAt map[string]time.Time
+	infos  map[string]*seenInfo
+
+	dieAfterSave bool // crash right after the next step that saved, before its sends leave
+	simFailure   bool // a SIMULATE-FAILURE crash is armed in this incarnation
+	manual       bool // the step running now is a SENTINEL FAILOVER we asked for
+}
+
+type seenInfo struct {
+	at       time.Time
+	priority int
+	offset   int64
+	runID    string
+	linkDown time.Duration
+}
+
+// linkState is the transport's side of one link (monitor/link's connLoop pair).
+type linkState struct {
+	spec     monitor.LinkSpec
+	conns    [2]*conn
+	gen      [2]uint64
+	lastDial [2]time.Time
+	dialing  [2]bool
+	closed   bool
+}
+
+func (ls *linkState) up(k monitor.LinkKind) bool { return ls != nil && ls.conns[k] != nil }
+
+// start builds the core from cfg (a fresh incarnation) and starts ticking.
+func (n *Sentinel) start(cfg *config.Config) error {
+	s := n.s
+	n.inc++
+	n.links = map[string]*linkState{}
+	n.pongAt = map[string]time.Time{}
+	n.infos = map[string]*seenInfo{}
+	rnd := rand.New(rand.NewPCG(s.rng.Uint64(), s.rng.Uint64()))
+	s.check.started(n, cfg) // before New, which takes cfg over
+	core, err := monitor.New(cfg, n.Store, rnd, s.now)
+	if err != nil {
+		return err
+	}
+	n.Core, n.Alive = core, true
+	n.flush()
+	inc := n.inc
+	s.after(n.tickInterval(), func() { n.tick(inc) })
+	return nil
+}
+
+// tickInterval is the driver's: Redis's randomized hz, 10 to 19 ticks a second.
+func (n *Sentinel) tickInterval() time.Duration {
+	return time.Second / time.Duration(10+n.s.rng.IntN(10))
+}
+
+func (n *Sentinel) tick(inc int) {
+	if !n.Alive || n.inc != inc {
+		return
+	}
+	if stopped, until := n.s.paused(n.node); stopped {
+		n.s.at(until, func() { n.tick(inc) }) // a late tick: TILT if it was long
+		return
+	}
+	n.Core.Tick(n.s.now)
+	n.flush()
+	if n.Alive && n.inc == inc {
+		n.s.after(n.tickInterval(), func() { n.tick(inc) })
+	}
+}
+
+func (n *Sentinel) observe(o monitor.Observation) {
+	n.Core.Observe(n.s.now, o)
+	n.flush()
+}
+
+// flush carries out a Ready as the driver does: (the core saved already) links, sends,
+// then events. The checker reads the events first, against the link state the step ran
+// with.
+func (n *Sentinel) flush() {
+	s := n.s
+	saves := n.Store.saves
+	rd := n.Core.Ready()
+	s.check.events(n, rd.Events)
+	n.manual = false
+	if n.dieAfterSave && n.Store.saves != saves {
+		n.dieAfterSave = false
+		s.crashSentinel(n, "crash after a save, before its sends left")
+		return
+	}
+	for _, lc := range rd.Links {
+		switch lc.Op {
+		case monitor.LinkOpen:
+			n.open(lc.Spec)
+		case monitor.LinkClose:
+			if ls := n.links[lc.Spec.Addr]; ls != nil {
+				ls.closed = true
+				for _, c := range ls.conns {
+					if c != nil {
+						s.clientGone(c)
+					}
+				}
+				delete(n.links, lc.Spec.Addr)
+			}
+		case monitor.LinkReconnect:
+			n.reconnect(n.links[lc.Spec.Addr], lc.Kind)
+		}
+	}
+	for _, snd := range rd.Sends {
+		ls := n.links[snd.Addr]
+		if ls == nil {
+			continue
+		}
+		c := ls.conns[monitor.CmdLink]
+		if c == nil || c.gen != snd.Gen {
+			continue // the transport drops a send meant for a connection that is gone
+		}
+		s.send(&c.toSrv, msg{kind: msgCommand, args: snd.Args, tag: snd.Tag})
+	}
+	if rd.Crash {
+		s.crashSentinel(n, "SIMULATE-FAILURE")
+	}
+}
+
+func (n *Sentinel) open(spec monitor.LinkSpec) {
+	if n.links[spec.Addr] != nil {
+		return
+	}
+	ls := &linkState{spec: spec}
+	n.links[spec.Addr] = ls
+	n.dial(ls, monitor.CmdLink)
+	if !spec.Sentinel {
+		n.dial(ls, monitor.PubSubLink)
+	}
+}
+
+// reconnect drops the current connection of a kind; the core hears LinkDown, and the link
+// dials again.
+func (n *Sentinel) reconnect(ls *linkState, k monitor.LinkKind) {
+	if ls == nil || ls.conns[k] == nil {
+		return
+	}
+	c := ls.conns[k]
+	n.s.clientGone(c)
+	ls.conns[k] = nil
+	inc := n.inc
+	n.s.after(0, func() {
+		if n.Alive && n.inc == inc {
+			n.observe(monitor.LinkDown{Addr: c.addr, Kind: k, Gen: c.gen, Err: "reconnect requested"})
+		}
+	})
+	n.dial(ls, k)
+}
+
+// dial connects one kind of a link, at most once per reconnect period.
+func (n *Sentinel) dial(ls *linkState, k monitor.LinkKind) {
+	if ls.closed || ls.conns[k] != nil || ls.dialing[k] {
+		return
+	}
+	ls.dialing[k] = true
+	inc := n.inc
+	n.s.at(ls.lastDial[k].Add(reconnectPeriod), func() { n.tryDial(ls, k, inc) })
+}
+
+func (n *Sentinel) tryDial(ls *linkState, k monitor.LinkKind, inc int) {
+	s := n.s
+	if !n.Alive || n.inc != inc || ls.closed {
+		return
+	}
+	ls.lastDial[k] = s.now
+	target, known := s.byAddr[ls.spec.Addr]
+	retry := func() {
+		if n.Alive && n.inc == inc && !ls.closed {
+			ls.dialing[k] = false
+			n.dial(ls, k)
+		}
+	}
+	if !known || !s.reachable(n.node, target) {
+		s.after(dialTimeout, retry) // the SYN goes nowhere
+		return
+	}
+	var connected func()
+	connected = func() {
+		if !n.Alive || n.inc != inc || ls.closed {
+			return
+		}
+		if stopped, until := s.paused(n.node); stopped {
+			s.at(until, connected) // the kernel connected; the process learns on resuming
+			return
+		}
+		if !s.nodes[target].alive() || !s.reachable(n.node, target) {
+			retry() // refused (or lost on the way back)
+			return
+		}
+		ls.dialing[k] = false
+		c := s.newConn(n, ls.spec.Addr, k, target)
+		ls.gen[k]++
+		c.gen = ls.gen[k]
+		ls.conns[k] = c
+		s.nodes[target].srvConns = append(s.nodes[target].srvConns, c)
+		n.observe(monitor.LinkUp{Addr: c.addr, Kind: k, Gen: c.gen, LocalIP: n.IP})
+		if k == monitor.PubSubLink {
+			s.send(&c.toCli, msg{kind: msgActivity}) // SUBSCRIBE's confirmation
+		}
+	}
+	s.after(s.delay()+s.delay(), connected)
+}
+
+// deliver hands what arrived on a connection to the core.
+func (n *Sentinel) deliver(c *conn, m msg) {
+	if !n.Alive || n.inc != c.inc || c.closed {
+		return
+	}
+	ls := n.links[c.addr]
+	if ls == nil || ls.conns[c.kind] != c {
+		return
+	}
+	switch m.kind {
+	case msgReply:
+		n.record(c, m)
+		n.observe(monitor.Reply{Addr: c.addr, Gen: c.gen, Tag: m.tag, Value: m.value, Err: m.err})
+	case msgPubSub:
+		n.observe(monitor.Message{Addr: c.addr, Gen: c.gen, Channel: m.channel, Payload: m.payload})
+	case msgActivity:
+		n.observe(monitor.PubSubActivity{Addr: c.addr, Gen: c.gen})
+	case msgClose:
+		c.closed = true
+		ls.conns[c.kind] = nil
+		n.observe(monitor.LinkDown{Addr: c.addr, Kind: c.kind, Gen: c.gen, Err: "connection closed"})
+		if n.Alive && n.inc == c.inc && !ls.closed {
+			n.dial(ls, c.kind)
+		}
+	}
+}
+
+// record keeps what the core is about to learn from a reply, for the replica-ranking check.
+func (n *Sentinel) record(c *conn, m msg) {
+	switch m.tag.Kind {
+	case monitor.TagPing:
+		if str, ok := m.value.(string); ok && strings.HasPrefix(str, "PONG") {
+			n.pongAt[c.addr] = n.s.now
+		}
+	case monitor.TagInfo:
+		text, ok := m.value.(string)
+		if !ok || m.err != "" {
+			return
+		}
+		inf := info.Parse(text)
+		key := m.tag.Master + "|" + m.tag.Name
+		si := n.infos[key]
+		if si == nil {
+			si = &seenInfo{priority: info.DefaultSlavePriority}
+			n.infos[key] = si
+		}
+		si.at = n.s.now
+		if inf.Has(info.FieldRunID) {
+			si.runID = inf.RunID
+		}
+		si.linkDown = inf.MasterLinkDownSince
+		if inf.Role == "slave" {
+			if inf.Has(info.FieldSlavePriority) {
+				si.priority = inf.SlavePriority
+			}
+			if inf.Has(info.FieldReplOffset) {
+				si.offset = int64(inf.ReplOffset)
+			}
+		}
+	}
+}
+
+// serve answers a peer sentinel's command: PING, a hello PUBLISHed to us, SENTINEL
+// is-master-down-by-addr (through the core's Request, its reply parsed back into the shape
+// the transport gives: []any{int64, string, int64}).
+func (n *Sentinel) serve(c *conn, m msg) {
+	s := n.s
+	if !n.Alive {
+		return
+	}
+	var v any
+	var errText string
+	switch strings.ToUpper(m.args[0]) {
+	case "PING":
+		v = "PONG"
+	case "PUBLISH":
+		n.Core.Hello(s.now, m.args[2])
+		n.flush()
+		v = int64(1)
+	case "SENTINEL":
+		var w resp.Writer
+		n.Core.Request(s.now, &w, m.args[1:])
+		n.flush()
+		var err error
+		v, errText, err = parseReply(w.Bytes())
+		if err != nil {
+			s.fail(fmt.Sprintf("%s: unparsable reply to %q: %v (%q)", n.Name, m.args, err, w.Bytes()))
+			return
+		}
+	default:
+		errText = fmt.Sprintf("ERR unknown command '%s'", m.args[0])
+	}
+	if n.Alive { // the step may have crashed us (SIMULATE-FAILURE): no reply then
+		s.send(&c.toCli, msg{kind: msgReply, tag: m.tag, value: v, err: errText})
+	}
+}
+
+// request runs a SENTINEL subcommand as a client would and returns the raw reply.
+func (n *Sentinel) request(args ...string) string {
+	var w resp.Writer
+	n.Core.Request(n.s.now, &w, args)
+	n.flush()
+	return strings.TrimSpace(string(w.Bytes()))
+}
+
+// CrashSentinel kills a sentinel process: its core and everything not saved are gone, its
+// connections close.
+func (s *Sim) CrashSentinel(n *Sentinel) { s.crashSentinel(n, "crash") }
+
+func (s *Sim) crashSentinel(n *Sentinel, why string) {
+	if !n.Alive {
+		return
+	}
+	s.tracef("CRASH %s (%s)", n.Name, why)
+	s.disturb()
+	n.Alive = false
+	s.nodes[n.node].pausedUntil = time.Time{}
+	n.inc++
+	n.Core = nil
+	n.simFailure = false
+	addrs := make([]string, 0, len(n.links))
+	for a := range n.links {
+		addrs = append(addrs, a)
+	}
+	slices.Sort(addrs)
+	for _, a := range addrs {
+		for _, c := range n.links[a].conns {
+			if c != nil {
+				s.clientGone(c)
+			}
+		}
+	}
+	n.links = nil
+	for _, c := range append([]*conn(nil), s.nodes[n.node].srvConns...) {
+		s.serverGone(c)
+	}
+	s.check.crashed(n)
+}
+
+// RestartSentinel starts a crashed sentinel from its last saved config.
+func (s *Sim) RestartSentinel(n *Sentinel) {
+	if n.Alive {
+		return
+	}
+	s.tracef("RESTART %s", n.Name)
+	s.disturb()
+	cfg := n.Store.Last()
+	if cfg == nil {
+		cfg = n.initial.Clone() // never saved: the file as the operator wrote it
+	}
+	if err := n.start(cfg); err != nil {
+		s.fail(fmt.Sprintf("%s: restart: %v", n.Name, err))
+	}
+}
