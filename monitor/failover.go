@@ -223,6 +223,21 @@ func (c *Core) selfVoteDelay(m *master) time.Duration {
 	return time.Duration(rank) * c.timing.SelfVoteStagger
 }
 
+// voteForSelfBefore completes the stagger (selfVoteDelay) for requests that cross. Two
+// candidates that both hold their own vote back would each grant the other's request, the
+// first to arrive, and split the votes. So a candidate still holding back its vote in the
+// epoch of a request from a peer with a larger run ID casts it for itself first: the vote
+// rule then refuses that request, as it refuses any second request in an epoch. Votes only
+// ever go to the candidate itself or to a smaller run ID, so among candidates that start
+// together the smaller run IDs collect the votes instead of spreading them.
+func (c *Core) voteForSelfBefore(m *master, epoch uint64, requester string) {
+	if m.failoverState == failover.WaitStart && m.flags&flagForceFailover == 0 &&
+		epoch == m.failoverEpoch && m.cfg.LeaderEpoch < epoch &&
+		strings.ToLower(requester) > strings.ToLower(c.myID) {
+		c.voteLeader(m, epoch, c.myID)
+	}
+}
+
 func (c *Core) failoverSelectSlave(m *master) {
 	if !c.replicaInfoFresh(m) {
 		return

@@ -3,9 +3,12 @@ package monitor
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sentinel-go/sentinel/failover"
 )
 
 // fakeRedis answers a core's commands as a master or replica would, so failover scenarios
@@ -541,5 +544,50 @@ func TestCrashAfterPromotionSavesThePromotion(t *testing.T) {
 	slices.Sort(replicas)
 	if saved.Port != 6381 || saved.ConfigEpoch != 1 || !slices.Equal(replicas, []int{6379, 6380}) {
 		t.Fatalf("saved master %d config epoch %d replicas %v", saved.Port, saved.ConfigEpoch, replicas)
+	}
+}
+
+// TestCrossingRequestsConverge: a candidate holding its own vote back (a connected peer has
+// a smaller run ID) votes for itself before answering a request from a larger run ID, which
+// is then refused; a request from a smaller run ID still gets its vote.
+func TestCrossingRequestsConverge(t *testing.T) {
+	for _, tc := range []struct {
+		requester string
+		want      string
+	}{
+		{strings.Repeat("3", 40), myID},                    // larger: we vote for ourselves first
+		{strings.Repeat("0", 40), strings.Repeat("0", 40)}, // smaller: it gets our vote
+	} {
+		tp := newTopo(t, 2, &fakeRedis{port: 6380, priority: 100})
+		h := tp.h
+		lower := strings.Repeat("0", 40)
+		h.c.Hello(h.now, "127.0.0.1,26380,"+lower+",0,mymaster,127.0.0.1,6379,0")
+		h.gens["127.0.0.1:26380"]++
+		h.c.Observe(h.now, LinkUp{Addr: "127.0.0.1:26380", Kind: CmdLink, Gen: h.gens["127.0.0.1:26380"], LocalIP: "127.0.0.1"})
+		h.collect()
+		tp.peer = func(s Send) Reply {
+			if s.Tag.Kind == TagAskDown {
+				return Reply{Value: []any{int64(1), "*", int64(0)}} // down, no vote yet
+			}
+			return Reply{Value: "PONG"}
+		}
+		tp.kill(tp.nodes[0])
+		for range 300 {
+			tp.h.advance(10 * time.Millisecond)
+			tp.serve()
+			if h.c.masters["mymaster"].failoverState == failover.WaitStart {
+				break
+			}
+		}
+		m := h.c.masters["mymaster"]
+		if m.failoverState != failover.WaitStart || m.cfg.LeaderEpoch == m.failoverEpoch {
+			t.Fatalf("want a candidate holding its vote back, state %s, leader epoch %d", m.failoverState, m.cfg.LeaderEpoch)
+		}
+		epoch := strconv.FormatUint(m.failoverEpoch, 10)
+		got := h.request("is-master-down-by-addr", "127.0.0.1", "6379", epoch, tc.requester)
+		want := "*3\r\n:1\r\n$40\r\n" + tc.want + "\r\n:" + epoch + "\r\n"
+		if got != want {
+			t.Errorf("request from %.8s: %q, want %q", tc.requester, got, want)
+		}
 	}
 }

@@ -81,6 +81,7 @@ func (c *Core) isMasterDownByAddr(w *resp.Writer, args []string) {
 	}
 	vote := election.Vote{}
 	if m != nil && args[3] != "*" {
+		c.voteForSelfBefore(m, uint64(epoch), args[3])
 		vote = c.voteLeader(m, uint64(epoch), args[3])
 	}
 	if vote.Leader == "" {

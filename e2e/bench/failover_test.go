@@ -168,6 +168,7 @@ func failoverRound(t *testing.T, side, bin string) failoverResult {
 	// Three sentinels, the same sentinel.conf for both sides.
 	var sentinels []*redis.Client
 	var addrs []string
+	var procs []*realredis.Process
 	for range 3 {
 		port := realredis.FreePort(t)
 		dir := t.TempDir()
@@ -187,6 +188,7 @@ func failoverRound(t *testing.T, side, bin string) failoverResult {
 		}
 		sentinels = append(sentinels, client(t, addr))
 		addrs = append(addrs, addr)
+		procs = append(procs, p)
 	}
 	waitUntil(t, 30*time.Second, "every sentinel to know both replicas and both other sentinels, links up, no TILT", func() bool {
 		for _, s := range sentinels {
@@ -268,6 +270,12 @@ func failoverRound(t *testing.T, side, bin string) failoverResult {
 		t.Fatalf("+switch-master %q, want %s<port>", payload, prefix)
 	}
 	res := failoverResult{side: side, toSwitch: toSwitch, toWrite: firstWrite.Sub(killed), failed: failed}
+	if toSwitch > slowRound {
+		// An outlier is worth its story: the sentinels' logs say which step waited.
+		for i, p := range procs {
+			t.Logf("%s sentinel %d took %v to switch; its log:\n%s", side, i+1, toSwitch, p.Log())
+		}
+	}
 	var promoted *realredis.Server
 	for i, r := range replicas {
 		if r.Port == newPort {
@@ -286,6 +294,10 @@ func failoverRound(t *testing.T, side, bin string) failoverResult {
 	}
 	return res
 }
+
+// slowRound is far beyond any normal round of either side (down-after plus a couple of
+// seconds): a round slower than that had an election retry or a stall, and logs why.
+const slowRound = 5 * time.Second
 
 // benchWriter writes an increasing counter through go-redis's FailoverClient, about once a
 // millisecond, and records when each write was acknowledged.
