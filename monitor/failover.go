@@ -9,6 +9,7 @@ import (
 	"github.com/sentinel-go/sentinel/config"
 	"github.com/sentinel-go/sentinel/election"
 	"github.com/sentinel-go/sentinel/failover"
+	"github.com/sentinel-go/sentinel/resp"
 )
 
 // The failover (spec §6, §7): redis-sentinel's state machine, with the rules kept and the
@@ -594,10 +595,7 @@ func (c *Core) simulateCrash() {
 
 // manualFailover is SENTINEL FAILOVER: no agreement needed, the attempt is forced through
 // the election. coordinated asks the old master to hand over itself (FAILOVER TO).
-func (c *Core) manualFailover(w interface {
-	Error(string)
-	Simple(string)
-}, name string, coordinated bool) {
+func (c *Core) manualFailover(w *resp.Writer, name string, coordinated bool) {
 	m := c.masters[name]
 	switch {
 	case m == nil:

@@ -591,3 +591,30 @@ func TestCrossingRequestsConverge(t *testing.T) {
 		}
 	}
 }
+
+// TestNewerConfigSupersedesOwnFailover: a leader whose promoted replica died waits in
+// reconf_slaves; a hello with a newer config epoch naming the old master ends that failover
+// and is followed, announced from the address clients were last given (the promoted one).
+func TestNewerConfigSupersedesOwnFailover(t *testing.T) {
+	r1 := &fakeRedis{port: 6380, priority: 100}
+	tp := newTopo(t, 1, r1, &fakeRedis{port: 6381, priority: 0, ignoreExec: true})
+	tp.h.c.masters["mymaster"].cfg.FailoverTimeout = time.Minute
+	tp.kill(tp.nodes[0])
+	tp.run(3 * time.Second)
+	m := tp.h.c.masters["mymaster"]
+	if m.failoverState != failover.ReconfSlaves {
+		t.Fatalf("want the failover waiting in reconf_slaves, got %s", m.failoverState)
+	}
+	tp.kill(r1) // the promoted replica dies: the failover cannot end
+	tp.run(3 * time.Second)
+	tp.h.events()
+	tp.h.c.Hello(tp.h.now, "127.0.0.1,26380,"+peerID+",9,mymaster,127.0.0.1,6379,9")
+	tp.h.collect()
+	evs := filterEvents(tp.h.events(), "+config-update-from", "+switch-master")
+	wantEvents(t, evs,
+		"+config-update-from sentinel "+peerID+" 127.0.0.1 26380 @ mymaster 127.0.0.1 6379",
+		"+switch-master mymaster 127.0.0.1 6380 127.0.0.1 6379")
+	if m.failoverState != failover.None || m.addr.Port != 6379 || m.cfg.ConfigEpoch != 9 {
+		t.Fatalf("after the hello: state %s, master %d, config epoch %d", m.failoverState, m.addr.Port, m.cfg.ConfigEpoch)
+	}
+}
