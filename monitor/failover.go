@@ -33,10 +33,27 @@ func (m *master) currentAddr() config.Addr {
 // it too, rather than waiting up to a tick.
 func (c *Core) actOnMaster(m *master) {
 	c.checkObjectivelyDown(m)
-	if c.startFailoverIfNeeded(m) {
-		c.askMasterState(m, true)
-	}
+	c.startFailoverIfNeeded(m)
+	c.requestVotes(m)
 	c.failoverStateMachine(m)
+}
+
+// requestVotes sends the attempt's vote requests once, when its stagger is over (see
+// selfVoteDelay): a candidate with connected peers of smaller run IDs asks after them, so
+// that sentinels which have not started yet hear the smallest candidate first and vote for
+// it, as the candidates themselves do. The driver is asked to tick right then.
+func (c *Core) requestVotes(m *master) {
+	if m.failoverState != failover.WaitStart || m.votesRequested == m.failoverEpoch {
+		return
+	}
+	if m.flags&flagForceFailover == 0 {
+		if at := m.failoverStateChange.Add(c.selfVoteDelay(m)); c.now.Before(at) {
+			c.wakeBy(at)
+			return
+		}
+	}
+	m.votesRequested = m.failoverEpoch
+	c.askMasterState(m, true)
 }
 
 // startFailoverIfNeeded starts an attempt for an ODOWN master, unless one is running or the
@@ -160,6 +177,7 @@ func (c *Core) failoverWaitStart(m *master) {
 		// current epoch) amount to, minus its counting across the two epochs.
 		m.failoverEpoch = c.currentEpoch
 		c.touch(m)
+		c.requestVotes(m) // in the new epoch
 	}
 	leader := c.electionWinner(m, m.failoverEpoch)
 	isLeader := leader != "" && strings.EqualFold(leader, c.myID)
@@ -199,7 +217,7 @@ func (c *Core) electionWinner(m *master, epoch uint64) string {
 	voters := len(m.sentinels) + 1
 	candidate := tally.Candidate(c.myID)
 	if candidate == c.myID && m.flags&flagForceFailover == 0 && m.cfg.LeaderEpoch < epoch &&
-		c.now.Before(m.failoverStateChange.Add(c.selfVoteDelay(m))) {
+		m.votesRequested != epoch {
 		// Not yet: see selfVoteDelay.
 		return tally.Winner(election.Vote{}, epoch, voters, m.cfg.Quorum)
 	}
@@ -209,11 +227,12 @@ func (c *Core) electionWinner(m *master, epoch uint64) string {
 
 // selfVoteDelay makes split votes rarer without touching the vote rule. Sentinels that see
 // the master down together start together, each votes for itself first, and the votes
-// split. Here a candidate with no votes yet waits SelfVoteStagger for every connected peer
-// with a smaller run ID before voting for itself; if such a peer started too, its request
-// arrives in the meantime and gets our vote by the ordinary rule (first requester in an
-// epoch), so simultaneous candidates converge on the smallest run ID. A lone candidate loses
-// nothing: the peers' votes, which it is waiting for anyway, elect it.
+// split; sentinels that have not started vote for whichever request reaches them first.
+// Here a candidate waits SelfVoteStagger for every connected peer with a smaller run ID
+// before it votes for itself and asks for votes; if such a peer started too, its requests
+// arrive first, everywhere, and get the votes by the ordinary rule (first requester in an
+// epoch), so simultaneous candidates converge on the smallest run ID. The cost is the
+// stagger, paid only by a candidate whose smaller peers did not start.
 func (c *Core) selfVoteDelay(m *master) time.Duration {
 	rank := 0
 	for _, s := range m.sentinelList() {

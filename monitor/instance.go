@@ -134,8 +134,9 @@ type master struct {
 	failoverStateChange time.Time
 	failoverDelayLogged time.Time // the start time whose retry delay was last logged
 	promoted            *instance
-	switchAnnounced     bool // +switch-master already went out, at the promotion
-	coordinated         bool // SENTINEL FAILOVER ... COORDINATED: promote with FAILOVER TO
+	votesRequested      uint64 // the epoch whose vote requests went out (see requestVotes)
+	switchAnnounced     bool   // +switch-master already went out, at the promotion
+	coordinated         bool   // SENTINEL FAILOVER ... COORDINATED: promote with FAILOVER TO
 }
 
 func (m *master) downAfter() time.Duration { return m.cfg.DownAfter }

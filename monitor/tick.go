@@ -243,6 +243,9 @@ func (c *Core) checkObjectivelyDown(m *master) {
 // every fastPollPeriod rather than every ask period: they usually reach SDOWN a moment after
 // us, and learning it a second late delays the whole failover by that second.
 func (c *Core) askMasterState(m *master, forced bool) {
+	if m.failoverState == failover.WaitStart && m.votesRequested != m.failoverEpoch {
+		return // our requests wait for the attempt's stagger (requestVotes)
+	}
 	period := c.timing.AskPeriod
 	if m.flags&(flagODown|flagFailoverInProgress) == 0 && c.now.Sub(m.sDownSince) < fastAskWindow {
 		period = min(period, fastPollPeriod)

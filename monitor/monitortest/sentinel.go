@@ -57,6 +57,9 @@ type Sentinel struct {
 	pongAt map[string]time.Time
 	infos  map[string]*seenInfo
 
+	nextTick time.Time // when the regular tick chain fires next
+	wakeAt   time.Time // an early tick the core asked for (Core.WakeAt), already scheduled
+
 	dieAfterSave bool // crash right after the next step that saved, before its sends leave
 	simFailure   bool // a SIMULATE-FAILURE crash is armed in this incarnation
 	manual       bool // the step running now is a SENTINEL FAILOVER we asked for
@@ -98,8 +101,34 @@ func (n *Sentinel) start(cfg *config.Config) error {
 	n.Core, n.Alive = core, true
 	n.flush()
 	inc := n.inc
-	s.after(n.tickInterval(), func() { n.tick(inc) })
+	n.scheduleTick(inc)
 	return nil
+}
+
+func (n *Sentinel) scheduleTick(inc int) {
+	d := n.tickInterval()
+	n.nextTick = n.s.now.Add(d)
+	n.s.after(d, func() { n.tick(inc) })
+}
+
+// wake schedules the early tick the core asks for, as the driver does: sentinels that lose
+// a connection at the same moment then judge it at the same moment, which is what makes
+// their elections start together (the case the self-vote rules are for).
+func (n *Sentinel) wake() {
+	w := n.Core.WakeAt()
+	if w.IsZero() || !w.Before(n.nextTick) || w.Equal(n.wakeAt) {
+		return
+	}
+	n.wakeAt = w
+	inc := n.inc
+	n.s.at(w, func() {
+		if n.Alive && n.inc == inc {
+			if stopped, _ := n.s.paused(n.node); !stopped {
+				n.Core.Tick(n.s.now)
+				n.flush()
+			}
+		}
+	})
 }
 
 // tickInterval is the driver's: Redis's randomized hz, 10 to 19 ticks a second.
@@ -118,7 +147,7 @@ func (n *Sentinel) tick(inc int) {
 	n.Core.Tick(n.s.now)
 	n.flush()
 	if n.Alive && n.inc == inc {
-		n.s.after(n.tickInterval(), func() { n.tick(inc) })
+		n.scheduleTick(inc)
 	}
 }
 
@@ -172,6 +201,10 @@ func (n *Sentinel) flush() {
 	}
 	if rd.Crash {
 		s.crashSentinel(n, "SIMULATE-FAILURE")
+		return
+	}
+	if n.Alive {
+		n.wake()
 	}
 }
 
