@@ -105,8 +105,5 @@ func (t *Tally) Winner(own Vote, failoverEpoch uint64, voters, quorum int) strin
 	return winner
 }
 
-// Votes is how many votes run ID holds in the tally.
-func (t *Tally) Votes(runID string) int { return t.counts[runID] }
-
 // Majority is the absolute majority of voters.
 func Majority(voters int) int { return voters/2 + 1 }
