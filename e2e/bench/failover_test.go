@@ -66,19 +66,7 @@ func TestBenchFailover(t *testing.T) {
 		}
 		rounds = n
 	}
-	bins := map[string]string{}
-	for _, side := range sides {
-		switch side {
-		case sideRedis:
-			bins[side] = lookTool(t, "redis-sentinel")
-		case sideOurs:
-			p, err := buildSentinel()
-			if err != nil {
-				t.Fatalf("%v\n(SENTINEL_BENCH_SIDES=redis runs redis-sentinel alone, to check the harness)", err)
-			}
-			bins[side] = p
-		}
-	}
+	bins := sentinelBinaries(t, sides)
 	lookTool(t, "redis-server")
 	// go-redis logs every failed dial of the FailoverClient, hundreds per round while the
 	// master is dead; the rounds count the failures instead.

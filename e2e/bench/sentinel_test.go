@@ -129,19 +129,7 @@ type sentinelResult struct {
 func TestBenchSentinel(t *testing.T) {
 	needBenchEnv(t)
 	o := sentinelOptions(t)
-	bins := map[string]string{}
-	for _, side := range o.sides {
-		switch side {
-		case sideRedis:
-			bins[side] = lookTool(t, "redis-sentinel")
-		case sideOurs:
-			p, err := buildSentinel()
-			if err != nil {
-				t.Fatalf("%v\n(SENTINEL_BENCH_SIDES=redis runs redis-sentinel alone, to check the harness)", err)
-			}
-			bins[side] = p
-		}
-	}
+	bins := sentinelBinaries(t, o.sides)
 	benchBin := lookTool(t, "redis-benchmark")
 	redistestBin, err := buildRedistest()
 	if err != nil {
@@ -681,4 +669,23 @@ func asStrings(v any) []string {
 		s = append(s, str)
 	}
 	return s
+}
+
+// sentinelBinaries finds or builds the sentinel binary of each side, by side.
+func sentinelBinaries(t *testing.T, sides []string) map[string]string {
+	t.Helper()
+	bins := map[string]string{}
+	for _, side := range sides {
+		switch side {
+		case sideRedis:
+			bins[side] = lookTool(t, "redis-sentinel")
+		case sideOurs:
+			p, err := buildSentinel()
+			if err != nil {
+				t.Fatalf("%v\n(SENTINEL_BENCH_SIDES=redis runs redis-sentinel alone, to check the harness)", err)
+			}
+			bins[side] = p
+		}
+	}
+	return bins
 }

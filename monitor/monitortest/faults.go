@@ -50,34 +50,16 @@ func (s *Sim) randomFault() {
 	}
 	switch name {
 	case "kill-master":
-		var masters []*Instance
-		for _, r := range s.instances {
-			if r.Alive && r.Role == "master" {
-				masters = append(masters, r)
-			}
-		}
-		if len(masters) > 0 {
-			s.KillInstance(masters[s.rng.IntN(len(masters))])
+		if r := s.pickInstance(func(r *Instance) bool { return r.Alive && r.Role == "master" }); r != nil {
+			s.KillInstance(r)
 		}
 	case "kill-replica":
-		var reps []*Instance
-		for _, r := range s.instances {
-			if r.Alive && r.Role == "slave" {
-				reps = append(reps, r)
-			}
-		}
-		if len(reps) > 0 {
-			s.KillInstance(reps[s.rng.IntN(len(reps))])
+		if r := s.pickInstance(func(r *Instance) bool { return r.Alive && r.Role == "slave" }); r != nil {
+			s.KillInstance(r)
 		}
 	case "restart-instance":
-		var dead []*Instance
-		for _, r := range s.instances {
-			if !r.Alive {
-				dead = append(dead, r)
-			}
-		}
-		if len(dead) > 0 {
-			s.RestartInstance(dead[s.rng.IntN(len(dead))])
+		if r := s.pickInstance(func(r *Instance) bool { return !r.Alive }); r != nil {
+			s.RestartInstance(r)
 		}
 	case "crash-sentinel":
 		if n := s.pickSentinel(true); n != nil {
@@ -193,6 +175,20 @@ func (s *Sim) restoreNetLater() {
 func (s *Sim) isPaused(n *Sentinel) bool {
 	stopped, _ := s.paused(n.node)
 	return stopped
+}
+
+// pickInstance draws one of the instances keep accepts, nil when there is none.
+func (s *Sim) pickInstance(keep func(*Instance) bool) *Instance {
+	var list []*Instance
+	for _, r := range s.instances {
+		if keep(r) {
+			list = append(list, r)
+		}
+	}
+	if len(list) == 0 {
+		return nil
+	}
+	return list[s.rng.IntN(len(list))]
 }
 
 func (s *Sim) pickSentinel(alive bool) *Sentinel {
