@@ -1,0 +1,8 @@
+// Package tlstest makes throwaway certificate authorities and certificates for tests, so no
+// key is ever committed.
+//
+// Invariants: every key is generated fresh (ECDSA P-256) in memory and lives only in the
+// value returned and the files a test asks for; a leaf certificate is always signed by the
+// CA it came from and valid for 127.0.0.1, ::1 and localhost unless the caller names other
+// hosts; nothing here is imported by the daemon.
+package tlstest
