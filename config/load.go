@@ -10,6 +10,7 @@ import (
 	"syscall"
 
 	"github.com/sentinel-go/sentinel/cnum"
+	"github.com/sentinel-go/sentinel/internal/splitargs"
 )
 
 // maxIncludeDepth stops include cycles; redis-server recurses until its stack overflows.
@@ -80,7 +81,7 @@ func optionsText(args []string) string {
 			}
 			b.WriteString(a[2:])
 			b.WriteByte(' ')
-			if words, ok := splitArgs(a); ok && len(words) == 1 {
+			if words, ok := splitargs.Split(a); ok && len(words) == 1 {
 				handled = false
 				switch {
 				case strings.EqualFold(a, "--save") && (last || nextIsName):
@@ -158,7 +159,7 @@ func (l *loader) loadText(text, file string) error {
 		if line == "" || line[0] == '#' {
 			continue
 		}
-		args, ok := splitArgs(line)
+		args, ok := splitargs.Split(line)
 		if !ok {
 			return &LineError{Line: i + 1, Text: line, Reason: "Unbalanced quotes in configuration line", File: file}
 		}
