@@ -159,3 +159,18 @@ func NewMaster(name, host string, port, quorum int) *Master {
 		RenameCommands:  map[string]string{},
 	}
 }
+
+// Syslog returns the syslog-enabled, syslog-ident and syslog-facility directives, with
+// Redis's defaults (no, "redis", local0). They stay in Options, where the rewrite writes
+// them back from, so a file keeps them as written.
+func (c *Config) Syslog() (enabled bool, ident, facility string) {
+	enabled = first(c.Options["syslog-enabled"]) == "yes"
+	ident, facility = "redis", "local0"
+	if v, ok := c.Options["syslog-ident"]; ok {
+		ident = first(v)
+	}
+	if v, ok := c.Options["syslog-facility"]; ok {
+		facility = first(v)
+	}
+	return enabled, ident, facility
+}
