@@ -183,7 +183,7 @@ func (l *loader) directive(args []string, lineNum int, line, file string) error 
 		if !o.multi && len(args) != 2 {
 			return fail("wrong number of arguments")
 		}
-		if r := l.setOption(o, args[1:]); r != "" {
+		if r := l.setOption(o, name, args[1:]); r != "" {
 			return fail(r)
 		}
 		return nil
@@ -191,8 +191,20 @@ func (l *loader) directive(args []string, lineNum int, line, file string) error 
 	if deprecatedOptions[name] && len(args) == 2 {
 		return nil
 	}
+	// Only what directiveClasses classifies is accepted, so no directive can be
+	// handled below without having been classified.
+	key := name
+	if strings.Contains(name, ".") {
+		key = moduleOption
+	}
+	c, classified := classOf(key)
+	if classified && c.class == Refused {
+		return fail(notSupported(args))
+	}
 	var reason string
 	switch {
+	case !classified:
+		reason = "Bad directive or wrong number of arguments"
 	case name == "include" && len(args) == 2:
 		return l.include(args[1])
 	case name == "rename-command" && len(args) == 3:
@@ -287,10 +299,16 @@ func strerror(err error) string {
 
 // setOption applies a standard directive: the ones the sentinel uses go to their fields,
 // the rest to Options in canonical form.
-func (l *loader) setOption(o *option, args []string) string {
+//
+// A Refused option set to what we do not implement stops here, after Redis's own checks
+// (a value redis-sentinel refuses gets its message, not ours); name is as written.
+func (l *loader) setOption(o *option, name string, args []string) string {
 	canon, r := parseOption(o, args, l.c.Options[o.name])
 	if r != "" {
 		return r
+	}
+	if refusedValue(o, args, canon) {
+		return notSupported(append([]string{name}, args...))
 	}
 	c := l.c
 	switch o.name {
