@@ -53,7 +53,7 @@ const (
 	whyRepl    = "replication: a sentinel replicates from nobody (replicaof is refused) and has no replicas"
 	whyCluster = "Redis Cluster: read only with cluster-enabled yes, which is refused"
 	whyNoCmd   = "configures commands a sentinel does not have (its table is the 15 commands of sentinelcmds)"
-	whyHz      = "sentinelTimer sets server.hz to a random 10-19 on every tick, overriding hz and dynamic-hz"
+	whyHz      = "sentinelTimer sets server.hz to a random 10-19 on every tick, which paces the timer whatever hz and dynamic-hz say; within a tick they only change how often serverCron's housekeeping runs, a matter of timing precision"
 	whyOurs    = "ours (not in redis-sentinel)"
 	whyTLS     = "TLS, as redis-sentinel uses it for its listener and its links"
 )

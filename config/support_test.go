@@ -281,3 +281,18 @@ func TestDifferentialInert(t *testing.T) {
 	}
 	differentialRewrite(t, bin, dir, port, b.String(), "")
 }
+
+// A Config changed in code is held to the same classes by Validate.
+func TestValidateRefuses(t *testing.T) {
+	c := Default()
+	c.Options["io-threads"] = []string{"4"}
+	var le *LineError
+	if err := c.Validate(); !errors.As(err, &le) || le.Reason != "'io-threads 4' is not supported by this sentinel" {
+		t.Errorf("Validate: %v", err)
+	}
+	c.Options["io-threads"] = []string{"1"}
+	c.Options["appendonly"] = []string{"yes"}
+	if err := c.Validate(); err != nil {
+		t.Errorf("Validate with a default and an inert option: %v", err)
+	}
+}
