@@ -89,8 +89,9 @@
 //     -acl|getuser ...`). The permissions are the same. Unknown command and category names
 //     in user lines are not checked here (redis-sentinel checks them after the file, when
 //     it builds the ACL; the server package must).
-//   - loadmodule lines are kept but no module is loaded; options of modules (name.option)
-//     are accepted and, as redis-sentinel does, dropped from rewrites.
+//   - loadmodule lines are kept at rewrite; redis-sentinel drops them. Neither loads the
+//     module (sentinel mode never does). Options of modules (name.option) are accepted
+//     and, as redis-sentinel does, commented out by a rewrite.
 //   - A bare "{title}" proc-title-template is accepted; redis-sentinel's template check
 //     refuses it. An include cycle is an error instead of a crash.
 //   - logformat and sentinel state-config-file are ours: redis-sentinel refuses a file
