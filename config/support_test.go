@@ -300,3 +300,45 @@ func TestValidateRefuses(t *testing.T) {
 		t.Errorf("Validate with a default and an inert option: %v", err)
 	}
 }
+
+// TestRealAcceptsRefused: each refused directive, at a value other than its default, is
+// one redis-sentinel accepts (it loads the file, then exits for want of a listener with
+// port 0) and we refuse, so what we refuse is exactly what it would act on.
+func TestRealAcceptsRefused(t *testing.T) {
+	bin := realSentinel(t)
+	special := map[string]string{
+		"save": "save 1 0", "client-output-buffer-limit": "client-output-buffer-limit pubsub 1mb 1mb 0",
+		"oom-score-adj-values": "oom-score-adj-values 0 100 800", "replicaof": "replicaof 127.0.0.1 1",
+	}
+	n := 0
+	for i := range standardOptions {
+		o := &standardOptions[i]
+		// cluster-enabled yes would open the cluster bus on every address (checked by hand:
+		// redis-sentinel then writes nodes.conf and runs in cluster mode).
+		if c, _ := classOf(o.name); c.class != Refused || o.name == "cluster-enabled" {
+			continue
+		}
+		line, ok := special[o.name]
+		if !ok {
+			v := nonDefault(o)
+			if v == nil {
+				t.Errorf("%s: no value other than the default to try", o.name)
+				continue
+			}
+			line = joinTokens(append([]string{o.name}, v...)...)
+		}
+		n++
+		dir := t.TempDir()
+		file := writeFile(t, dir, "s.conf", "port 0\n"+line+"\n")
+		if stderr := runRealConfig(t, bin, dir, file, nil); stderr != "" {
+			t.Errorf("%s: redis-sentinel refuses it:\n%s", line, stderr)
+		}
+		var le *LineError
+		if _, err := Load(file, nil); !errors.As(err, &le) || le.Line != 2 || !strings.HasSuffix(le.Reason, " is not supported by this sentinel") {
+			t.Errorf("%s: we load it: %v", line, err)
+		}
+	}
+	if n < 20 {
+		t.Errorf("only %d refused directives tried", n)
+	}
+}
