@@ -90,7 +90,11 @@ func Append[T string | []byte](dst []byte, spans []int, line T) (_ []byte, _ []i
 // Split returns line's arguments as strings (nil when there are none); ok is false for
 // unbalanced quotes. The words share one allocation.
 func Split(line string) (args []string, ok bool) {
-	dst, spans, ok := Append(make([]byte, 0, len(line)), nil, line)
+	// Scratch buffers on the stack for the usual short line: only the words and their
+	// slice are allocated.
+	var buf [256]byte
+	var sp [32]int
+	dst, spans, ok := Append(buf[:0], sp[:0], line)
 	if !ok {
 		return nil, false
 	}

@@ -180,3 +180,37 @@ func FuzzSplit(f *testing.F) {
 		}
 	})
 }
+
+// The inline request of resp's benchmark, and a sentinel.conf line with quoting.
+var benchLines = []struct{ name, line string }{
+	{"inline", `SET key:000042 "x y"`},
+	{"config", `sentinel auth-pass mymaster "pa ss\x41" 'it\'s'`},
+}
+
+// BenchmarkAppend is the resp path: buffers reused, no allocation.
+func BenchmarkAppend(b *testing.B) {
+	for _, bl := range benchLines {
+		b.Run(bl.name, func(b *testing.B) {
+			line := []byte(bl.line)
+			dst, spans := make([]byte, 0, 64), make([]int, 0, 16)
+			b.SetBytes(int64(len(line)))
+			b.ReportAllocs()
+			for b.Loop() {
+				dst, spans, _ = Append(dst[:0], spans[:0], line)
+			}
+		})
+	}
+}
+
+// BenchmarkSplit is the config path: strings out.
+func BenchmarkSplit(b *testing.B) {
+	for _, bl := range benchLines {
+		b.Run(bl.name, func(b *testing.B) {
+			b.SetBytes(int64(len(bl.line)))
+			b.ReportAllocs()
+			for b.Loop() {
+				Split(bl.line)
+			}
+		})
+	}
+}
