@@ -141,8 +141,8 @@ var directiveClasses = map[string]classified{
 			got := strings.Join(canon, " ")
 			return !strings.HasPrefix(got, "normal 0 0 0 ") || !strings.HasSuffix(got, " pubsub 33554432 8388608 60")
 		}},
-	"client-query-buffer-limit": refused("limits what a client may send; only the default is implemented"),
-	"proto-max-bulk-len":        refused("limits a request's bulk length; only the default (512mb) is implemented"),
+	"client-query-buffer-limit": refused("redis-sentinel closes a client whose query buffer grows past it; only the default is accepted"),
+	"proto-max-bulk-len":        refused("the longest bulk a request may carry; resp's limit is the default (512mb)"),
 	"maxmemory-clients":         refused("redis-sentinel evicts clients above it"),
 	"acllog-max-len":            refused("length of ACL LOG; only the default (128) is implemented"),
 	"acl-pubsub-default":        refused("channel permissions of new ACL users; only the default (resetchannels) is implemented"),
