@@ -4,6 +4,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"strings"
+
+	"github.com/sentinel-go/sentinel/internal/splitargs"
 )
 
 // ACL `user` lines: Redis validates their syntax while reading the file (unknown command
@@ -154,7 +156,7 @@ func (u *aclUser) setRule(op string) string {
 		return ""
 	case op[0] == '(' && op[len(op)-1] == ')':
 		var s aclSelector
-		words, _ := splitArgs(op[1 : len(op)-1])
+		words, _ := splitargs.Split(op[1 : len(op)-1])
 		for _, w := range words {
 			if r := s.setRule(w); r != "" {
 				return r

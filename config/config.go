@@ -46,11 +46,12 @@ type Config struct {
 	RenameCommands map[string]string
 	BindSourceAddr string
 
-	// Options holds the standard redis-server directives a sentinel does not use
-	// (maxmemory, tls-*, appendonly, ...) that differ from redis-server's defaults, keyed
-	// by primary name (replica-priority, not slave-priority), each in the canonical form
-	// redis-sentinel's rewrite writes. They are validated at load and written back, so a
-	// file keeps them. The TLS ones are here too (tls-port, tls-replication, ...).
+	// Options holds the standard redis-server directives without a field of their own
+	// that differ from redis-server's defaults, keyed by primary name (replica-priority,
+	// not slave-priority), each in the canonical form redis-sentinel's rewrite writes: the
+	// inert ones (maxmemory, appendonly, ...) and carried ones read through accessors or
+	// by their users (syslog-*, tls-*, aclfile, ...). They are validated at load and
+	// written back, so a file keeps them. support.go says what each one does here.
 	Options map[string][]string
 	// Modules are loadmodule lines (path, then arguments). We cannot load Redis modules;
 	// they are kept so the file still works with redis-sentinel.
@@ -158,4 +159,19 @@ func NewMaster(name, host string, port, quorum int) *Master {
 		ParallelSyncs:   DefaultParallelSyncs,
 		RenameCommands:  map[string]string{},
 	}
+}
+
+// Syslog returns the syslog-enabled, syslog-ident and syslog-facility directives, with
+// Redis's defaults (no, "redis", local0). They stay in Options, where the rewrite writes
+// them back from, so a file keeps them as written.
+func (c *Config) Syslog() (enabled bool, ident, facility string) {
+	enabled = first(c.Options["syslog-enabled"]) == "yes"
+	ident, facility = "redis", "local0"
+	if v, ok := c.Options["syslog-ident"]; ok {
+		ident = first(v)
+	}
+	if v, ok := c.Options["syslog-facility"]; ok {
+		facility = first(v)
+	}
+	return enabled, ident, facility
 }

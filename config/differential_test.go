@@ -181,12 +181,26 @@ sentinel deny-scripts-reconfig yes
 
 func TestDifferentialRewrite(t *testing.T) {
 	bin := realSentinel(t)
+	dir, port := realDir(t), realredis.FreePort(t)
+	text := strings.NewReplacer("$PORT", itoa(int64(port)), "$DIR", dir).Replace(rewriteCase)
+	differentialRewrite(t, bin, dir, port, text, "foo bar")
+}
+
+// realDir is a fresh directory as getcwd names it (no symbolic links), which is what both
+// rewrites write for dir.
+func realDir(t *testing.T) string {
+	t.Helper()
 	dir := t.TempDir()
 	if real, err := filepath.EvalSymlinks(dir); err == nil {
 		dir = real
 	}
-	port := realredis.FreePort(t)
-	text := strings.NewReplacer("$PORT", itoa(int64(port)), "$DIR", dir).Replace(rewriteCase)
+	return dir
+}
+
+// differentialRewrite has redis-sentinel (listening on port, with password if set) and
+// us rewrite the same text in dir, and compares the two files.
+func differentialRewrite(t *testing.T, bin, dir string, port int, text, password string) {
+	t.Helper()
 	theirs := filepath.Join(dir, "theirs.conf")
 	ours := filepath.Join(dir, "ours.conf")
 	for _, f := range []string{theirs, ours} {
@@ -194,7 +208,7 @@ func TestDifferentialRewrite(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	flushReal(t, bin, dir, theirs, port, "foo bar")
+	flushReal(t, bin, dir, theirs, port, password)
 	c, err := Load(ours, nil)
 	if err != nil {
 		t.Fatal(err)

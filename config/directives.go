@@ -58,6 +58,9 @@ func (l *loader) sentinel(a []string) string {
 			return "" // state about a master the configuration no longer declares
 		}
 	}
+	if _, ok := classOf("sentinel " + name); !ok {
+		return errUnrecognized // only classified sentinel directives are handled below
+	}
 	master := func() (*Master, string) {
 		if m := l.masters[a[1]]; m != nil {
 			return m, ""

@@ -4,14 +4,28 @@
 // # Reading
 //
 // Load follows redis-server's loader: lines split on '\n' and trimmed, '#' comments,
-// sdssplitargs quoting (double quotes with C escapes, single quotes, a closing quote
-// followed by a space or the end), the first word lower-cased, command-line options turned
-// into lines after the file's ("--port 26380" is line `port "26380"`), include (with
-// globs), and the sentinel directives queued and applied in three passes (the pre-monitor
-// ones, the monitors, the rest), so a directive may come before the monitor it names.
+// sdssplitargs quoting (package internal/splitargs, which resp shares: double quotes with
+// C escapes, single quotes, a closing quote followed by a space or the end), the first
+// word lower-cased, command-line options turned into lines after the file's ("--port
+// 26380" is line `port "26380"`), include (with globs), and the sentinel directives queued
+// and applied in three passes (the pre-monitor ones, the monitors, the rest), so a
+// directive may come before the monitor it names.
 // Every standard redis-server 7.0.15 directive is accepted and checked with redis-server's
 // rules and messages (options.go is its table); the ones a sentinel ignores are kept in
-// Config.Options in canonical form. A line redis-sentinel refuses returns a *LineError
+// Config.Options in canonical form.
+//
+// # What each directive does here
+//
+// No directive is accepted and silently ignored: directiveClasses (support.go) puts every
+// directive the loader knows in one class, and the loader handles nothing it does not
+// classify. Carried directives work as in redis-sentinel. Inert ones are the directives
+// redis-sentinel itself ignores in sentinel mode (persistence, keys, replication, cluster
+// settings, commands it does not have), each with the reason. Refused ones are those
+// redis-sentinel acts on and we do not (io-threads, oom-score-adj, tcp-backlog, replicaof,
+// cluster-enabled, ...): set to anything but their default they stop the load with
+// "'<line>' is not supported by this sentinel" on the line, in Redis's fatal block. Their
+// defaults load, since stock files spell defaults out and asking for a default asks for
+// nothing we lack. DIRECTIVES.md is the table for people, generated from the Go one. A line redis-sentinel refuses returns a *LineError
 // whose Report is the exact block redis-sentinel prints; the differential tests check that
 // against the real binary. Integer values go through the same lenient C conversions
 // (atoi, strtoull; package cnum), so every file redis-sentinel accepts loads here with the
@@ -75,8 +89,9 @@
 //     -acl|getuser ...`). The permissions are the same. Unknown command and category names
 //     in user lines are not checked here (redis-sentinel checks them after the file, when
 //     it builds the ACL; the server package must).
-//   - loadmodule lines are kept but no module is loaded; options of modules (name.option)
-//     are accepted and, as redis-sentinel does, dropped from rewrites.
+//   - loadmodule lines are kept at rewrite; redis-sentinel drops them. Neither loads the
+//     module (sentinel mode never does). Options of modules (name.option) are accepted
+//     and, as redis-sentinel does, commented out by a rewrite.
 //   - A bare "{title}" proc-title-template is accepted; redis-sentinel's template check
 //     refuses it. An include cycle is an error instead of a crash.
 //   - logformat and sentinel state-config-file are ours: redis-sentinel refuses a file

@@ -16,7 +16,7 @@ func FuzzParse(f *testing.F) {
 		rewriteCase,
 		"sentinel monitor \"a b\" 1.2.3 0x10 2\nsentinel auth-pass \"a b\" 'p\\'w'\n",
 		"user alice on >x ~a* &c +@all -ping (~b +info)\nrequirepass \"\"\n",
-		"client-output-buffer-limit pubsub 1k 2k 3 replica 1 2 3\nshutdown-on-sigterm now\nnotify-keyspace-events AKE\n",
+		"client-output-buffer-limit replica 1k 2k 3 REPLICA 1 2 3\nshutdown-on-sigterm now\nnotify-keyspace-events AKE\n",
 		"sentinel state-config-file st.conf\nsentinel monitor m ::1 1 1\nsentinel known-sentinel m ::1 2 \"\"\n",
 	} {
 		f.Add(s)

@@ -3,44 +3,17 @@ package config
 import (
 	"reflect"
 	"testing"
-)
 
-func TestSplitArgs(t *testing.T) {
-	for _, tc := range []struct {
-		in   string
-		want []string // nil with ok=false for unbalanced quotes
-		ok   bool
-	}{
-		{"", nil, true},
-		{"  a  b\tc ", []string{"a", "b", "c"}, true},
-		{`"a b" c`, []string{"a b", "c"}, true},
-		{`"\n\r\t\b\a\\\"\x41\xZZ\q"`, []string{"\n\r\t\b\a\\\"A" + `xZZ` + "q"}, true},
-		{`'a\'b' 'c"d'`, []string{"a'b", `c"d`}, true},
-		{`'a\nb'`, []string{`a\nb`}, true},
-		{`ab"cd"`, []string{"abcd"}, true},
-		{`"" ''`, []string{"", ""}, true},
-		{`"a"b`, nil, false},
-		{`'a'b`, nil, false},
-		{`"abc`, nil, false},
-		{`'abc`, nil, false},
-		{`"abc\`, nil, false},
-		{"a\vb", []string{"a\vb"}, true},
-		{`"a"` + "\v" + `b`, []string{"a", "b"}, true},
-	} {
-		got, ok := splitArgs(tc.in)
-		if ok != tc.ok || (ok && !reflect.DeepEqual(got, tc.want) && !(len(got) == 0 && len(tc.want) == 0)) {
-			t.Errorf("splitArgs(%q) = %q, %v; want %q, %v", tc.in, got, ok, tc.want, tc.ok)
-		}
-	}
-}
+	"github.com/sentinel-go/sentinel/internal/splitargs"
+)
 
 func TestQuoteReadsBack(t *testing.T) {
 	for _, s := range []string{"", "a b", `"'\`, "\x00\x01\xff\n", "#x", "plain"} {
-		got, ok := splitArgs(Quote(s))
+		got, ok := splitargs.Split(Quote(s))
 		if !ok || len(got) != 1 || got[0] != s {
 			t.Errorf("Quote(%q) = %s reads back as %q %v", s, Quote(s), got, ok)
 		}
-		got, ok = splitArgs("x " + token(s))
+		got, ok = splitargs.Split("x " + token(s))
 		if !ok || len(got) != 2 || got[1] != s {
 			t.Errorf("token(%q) = %s reads back as %q %v", s, token(s), got, ok)
 		}

@@ -10,6 +10,7 @@ import (
 	"syscall"
 
 	"github.com/sentinel-go/sentinel/cnum"
+	"github.com/sentinel-go/sentinel/internal/splitargs"
 )
 
 // maxIncludeDepth stops include cycles; redis-server recurses until its stack overflows.
@@ -80,7 +81,7 @@ func optionsText(args []string) string {
 			}
 			b.WriteString(a[2:])
 			b.WriteByte(' ')
-			if words, ok := splitArgs(a); ok && len(words) == 1 {
+			if words, ok := splitargs.Split(a); ok && len(words) == 1 {
 				handled = false
 				switch {
 				case strings.EqualFold(a, "--save") && (last || nextIsName):
@@ -158,7 +159,7 @@ func (l *loader) loadText(text, file string) error {
 		if line == "" || line[0] == '#' {
 			continue
 		}
-		args, ok := splitArgs(line)
+		args, ok := splitargs.Split(line)
 		if !ok {
 			return &LineError{Line: i + 1, Text: line, Reason: "Unbalanced quotes in configuration line", File: file}
 		}
@@ -182,7 +183,7 @@ func (l *loader) directive(args []string, lineNum int, line, file string) error 
 		if !o.multi && len(args) != 2 {
 			return fail("wrong number of arguments")
 		}
-		if r := l.setOption(o, args[1:]); r != "" {
+		if r := l.setOption(o, name, args[1:]); r != "" {
 			return fail(r)
 		}
 		return nil
@@ -190,8 +191,20 @@ func (l *loader) directive(args []string, lineNum int, line, file string) error 
 	if deprecatedOptions[name] && len(args) == 2 {
 		return nil
 	}
+	// Only what directiveClasses classifies is accepted, so no directive can be
+	// handled below without having been classified.
+	key := name
+	if strings.Contains(name, ".") {
+		key = moduleOption
+	}
+	c, classified := classOf(key)
+	if classified && c.class == Refused {
+		return fail(notSupported(args))
+	}
 	var reason string
 	switch {
+	case !classified:
+		reason = "Bad directive or wrong number of arguments"
 	case name == "include" && len(args) == 2:
 		return l.include(args[1])
 	case name == "rename-command" && len(args) == 3:
@@ -286,10 +299,16 @@ func strerror(err error) string {
 
 // setOption applies a standard directive: the ones the sentinel uses go to their fields,
 // the rest to Options in canonical form.
-func (l *loader) setOption(o *option, args []string) string {
+//
+// A Refused option set to what we do not implement stops here, after Redis's own checks
+// (a value redis-sentinel refuses gets its message, not ours); name is as written.
+func (l *loader) setOption(o *option, name string, args []string) string {
 	canon, r := parseOption(o, args, l.c.Options[o.name])
 	if r != "" {
 		return r
+	}
+	if refusedValue(o, args, canon) {
+		return notSupported(append([]string{name}, args...))
 	}
 	c := l.c
 	switch o.name {

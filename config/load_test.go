@@ -152,3 +152,22 @@ func TestLogfileCheckHasNoLine(t *testing.T) {
 		t.Errorf("got %#v", err)
 	}
 }
+
+func TestSyslog(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		text          string
+		enabled       bool
+		ident, facity string
+	}{
+		{"", false, "redis", "local0"},
+		{"syslog-enabled YES\nsyslog-ident sentinel-a\nsyslog-facility USER\n", true, "sentinel-a", "user"},
+		{"syslog-enabled no\nsyslog-ident redis\nsyslog-facility local0\n", false, "redis", "local0"},
+	} {
+		c := mustLoad(t, writeFile(t, dir, "s.conf", tc.text))
+		enabled, ident, facility := c.Syslog()
+		if enabled != tc.enabled || ident != tc.ident || facility != tc.facity {
+			t.Errorf("%q: Syslog() = %v, %q, %q; want %v, %q, %q", tc.text, enabled, ident, facility, tc.enabled, tc.ident, tc.facity)
+		}
+	}
+}

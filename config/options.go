@@ -11,7 +11,9 @@ import (
 // A sentinel.conf may carry any of them; redis-sentinel validates them with these rules and
 // rewrites them in the canonical form of their type (`maxmemory 1048576` comes back as
 // `maxmemory 1mb`, `slave-priority` as `replica-priority`). Keeping the table lets us
-// accept, reject and rewrite them exactly as it does, even though a sentinel uses few.
+// accept, reject and rewrite them exactly as it does, even though a sentinel uses few;
+// directiveClasses (support.go) says which it carries out, which are inert in sentinel
+// mode, and which it refuses.
 
 type optKind uint8
 

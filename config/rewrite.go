@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/sentinel-go/sentinel/cnum"
+	"github.com/sentinel-go/sentinel/internal/splitargs"
 )
 
 // signature marks where a rewrite started appending lines.
@@ -56,7 +57,7 @@ func readOldFile(path string) (*rewriteState, error) {
 		if i := strings.IndexByte(cline, 0); i >= 0 {
 			cline = cline[:i]
 		}
-		args, ok := splitArgs(cline)
+		args, ok := splitargs.Split(cline)
 		if !ok || len(args) == 0 || (lookupOption(strings.ToLower(args[0])) == nil && !keptDirectives[strings.ToLower(args[0])]) {
 			st.lines = append(st.lines, "# ??? "+line)
 			continue

@@ -73,8 +73,8 @@ requirepass "x y"
 user "al ice" on ">p w" "~a b"
 bind "" 
 pidfile "/tmp/a b"
-client-output-buffer-limit pubsub 1k 2k 3
-maxmemory-clients 10%
+client-output-buffer-limit replica 1k 2k 3
+maxmemory 10mb
 shutdown-on-sigint now nosave
 `
 	c1, c2, out := roundTrip(t, text)

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/sentinel-go/sentinel/cnum"
+	"github.com/sentinel-go/sentinel/internal/splitargs"
 )
 
 // The special options have their own syntax and rewrite in redis-server; these functions
@@ -249,7 +250,7 @@ func parsePercentiles(args []string) ([]string, string) {
 	}
 	out := make([]string, len(args))
 	for i, a := range args {
-		if a == "" || isSpace(a[0]) || strings.ContainsAny(a, "_") {
+		if a == "" || splitargs.IsSpace(a[0]) || strings.ContainsAny(a, "_") {
 			return nil, "Invalid latency-tracking-info-percentiles parameters"
 		}
 		v, err := strconv.ParseFloat(a, 64)

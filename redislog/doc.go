@@ -8,6 +8,15 @@
 // is notice (*), Warn and Error are warning (#). ParseLevel maps the loglevel names of
 // redis.conf the same way.
 //
+// With syslog-enabled yes, Redis also sends each record to syslog (serverLogRaw): Syslog
+// does that as glibc's syslog(3) would after redis-sentinel's openlog(ident,
+// LOG_PID|LOG_NDELAY|LOG_NOWAIT, facility), with debug, verbose, notice and warning at
+// LOG_DEBUG, LOG_INFO, LOG_NOTICE and LOG_WARNING. Options.Syslog hooks it to this format;
+// Syslog.Tee to hclog's text and JSON formats. One difference: redis-sentinel logs its
+// first three lines (starting, version, "Configuration loaded") before initServer calls
+// openlog, so glibc sends those with the program's name, LOG_USER and no pid; ours carry
+// the configured ident and facility from the first line on.
+//
 // Invariants:
 //   - One record is one Write call on the output, made under a lock shared by every logger
 //     derived from the same New, so lines never interleave.

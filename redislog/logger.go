@@ -35,6 +35,9 @@ type Options struct {
 	// the event log goes through a named logger. Otherwise a name is written as hclog does,
 	// "name: message".
 	HideNames bool
+	// Syslog, when set (syslog-enabled yes), also gets every record written: the message
+	// and its pairs without the line's prefix, as serverLogRaw passes syslog() only msg.
+	Syslog *Syslog
 }
 
 // sink is what every logger derived from one New shares.
@@ -45,6 +48,7 @@ type sink struct {
 	prefix    []byte // "<pid>:<role> ", fixed for the process
 	now       func() time.Time
 	hideNames bool
+	syslog    *Syslog
 }
 
 type logger struct {
@@ -59,7 +63,7 @@ var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 256); return &b }
 
 // New returns a logger that writes Redis's log line format.
 func New(opts Options) hclog.Logger {
-	s := &sink{out: opts.Output, now: opts.Now, hideNames: opts.HideNames}
+	s := &sink{out: opts.Output, now: opts.Now, hideNames: opts.HideNames, syslog: opts.Syslog}
 	if s.out == nil {
 		s.out = os.Stdout
 	}
@@ -109,6 +113,7 @@ func (l *logger) Log(level hclog.Level, msg string, args ...any) {
 	// Redis: strftime "%d %b %Y %H:%M:%S." then the milliseconds, truncated.
 	b = t.AppendFormat(b, "02 Jan 2006 15:04:05.000")
 	b = append(b, ' ', levelMarks[redisLevel(level)], ' ')
+	msgStart := len(b)
 	if l.name != "" && !l.s.hideNames {
 		b = append(b, l.name...)
 		b = append(b, ": "...)
@@ -120,6 +125,9 @@ func (l *logger) Log(level hclog.Level, msg string, args ...any) {
 	l.s.mu.Lock()
 	_, _ = l.s.out.Write(b) // like Redis, a line that cannot be written is lost
 	l.s.mu.Unlock()
+	if l.s.syslog != nil {
+		l.s.syslog.Send(level, string(b[msgStart:len(b)-1]))
+	}
 	*bp = b
 	bufPool.Put(bp)
 }

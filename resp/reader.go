@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"math"
+
+	"github.com/sentinel-go/sentinel/internal/splitargs"
 )
 
 // Redis 7.0's request limits (networking.c, server.h).
@@ -341,120 +343,14 @@ func (r *Reader) parseInline(b []byte) (n int, err error) {
 	return i + 1, nil
 }
 
-// splitArgs splits an inline request as Redis's sdssplitargs does, appending the
-// arguments' bytes to dst and their start and end offsets in dst to spans. Blanks separate
-// arguments; "double quotes" understand \n \r \t \b \a, \xHH and a backslash before any
-// other byte; 'single quotes' understand only \'. A closing quote must end its argument.
+// splitArgs splits an inline request as Redis's sdssplitargs does (package splitargs),
+// appending the arguments' bytes to dst and their start and end offsets in dst to spans.
 func splitArgs(line, dst []byte, spans []int) ([]byte, []int, error) {
-	i := 0
-	for {
-		for i < len(line) && isSpace(line[i]) {
-			i++
-		}
-		if i == len(line) {
-			return dst, spans, nil
-		}
-		from := len(dst)
-		inDouble, inSingle := false, false
-	arg:
-		for {
-			switch {
-			case inDouble:
-				if i == len(line) {
-					return dst, spans, errUnbalanced
-				}
-				switch c := line[i]; {
-				case c == '\\' && i+3 < len(line) && line[i+1] == 'x' && isHex(line[i+2]) && isHex(line[i+3]):
-					dst = append(dst, fromHex(line[i+2])<<4|fromHex(line[i+3]))
-					i += 4
-				case c == '\\' && i+1 < len(line):
-					dst = append(dst, unescape(line[i+1]))
-					i += 2
-				case c == '"':
-					if i+1 < len(line) && !isSpace(line[i+1]) {
-						return dst, spans, errUnbalanced
-					}
-					i++
-					break arg
-				default:
-					dst = append(dst, c)
-					i++
-				}
-			case inSingle:
-				if i == len(line) {
-					return dst, spans, errUnbalanced
-				}
-				switch c := line[i]; {
-				case c == '\\' && i+1 < len(line) && line[i+1] == '\'':
-					dst = append(dst, '\'')
-					i += 2
-				case c == '\'':
-					if i+1 < len(line) && !isSpace(line[i+1]) {
-						return dst, spans, errUnbalanced
-					}
-					i++
-					break arg
-				default:
-					dst = append(dst, c)
-					i++
-				}
-			default:
-				if i == len(line) {
-					break arg
-				}
-				c := line[i]
-				i++
-				switch c {
-				// Not isSpace: sdssplitargs ends an unquoted argument only at these, so
-				// "a\vb" is one argument though a leading \v is skipped.
-				case ' ', '\n', '\r', '\t':
-					break arg
-				case '"':
-					inDouble = true
-				case '\'':
-					inSingle = true
-				default:
-					dst = append(dst, c)
-				}
-			}
-		}
-		spans = append(spans, from, len(dst))
+	dst, spans, ok := splitargs.Append(dst, spans, line)
+	if !ok {
+		return dst, spans, errUnbalanced
 	}
-}
-
-// isSpace is C's isspace in the "C" locale, which sdssplitargs skips between arguments.
-func isSpace(c byte) bool {
-	return c == ' ' || ('\t' <= c && c <= '\r')
-}
-
-func isHex(c byte) bool {
-	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
-}
-
-func fromHex(c byte) byte {
-	switch {
-	case c >= 'a':
-		return c - 'a' + 10
-	case c >= 'A':
-		return c - 'A' + 10
-	}
-	return c - '0'
-}
-
-func unescape(c byte) byte {
-	switch c {
-	case 'n':
-		return '\n'
-	case 'r':
-		return '\r'
-	case 't':
-		return '\t'
-	case 'b':
-		return '\b'
-	case 'a':
-		return '\a'
-	}
-	return c
+	return dst, spans, nil
 }
 
 // parseInt parses a count or length as Redis's string2ll does. strconv.ParseInt is laxer:

@@ -107,15 +107,28 @@ func newLogger(cfg *config.Config, stdout io.Writer) (hclog.Logger, error) {
 			return nil, fmt.Errorf("can't open the log file: %w", err)
 		}
 	}
+	// syslog-enabled: Redis logs each record to the logfile (or stdout) and to syslog.
+	var sys *redislog.Syslog
+	if enabled, ident, facility := cfg.Syslog(); enabled {
+		if sys, err = redislog.NewSyslog(redislog.SyslogOptions{Ident: ident, Facility: facility, Path: syslogPath}); err != nil {
+			return nil, err
+		}
+	}
 	switch cfg.LogFormat {
 	case "text", "json":
+		if sys != nil {
+			out = sys.Tee(out)
+		}
 		return hclog.New(&hclog.LoggerOptions{
 			Name: "sentinel", Level: level, Output: out, JSONFormat: cfg.LogFormat == "json",
 			TimeFormat: "2006-01-02T15:04:05.000Z07:00",
 		}), nil
 	}
-	return redislog.New(redislog.Options{Output: out, Level: level, Pid: os.Getpid()}), nil
+	return redislog.New(redislog.Options{Output: out, Level: level, Pid: os.Getpid(), Syslog: sys}), nil
 }
+
+// syslogPath is where syslog records go; tests point it at a socket of their own.
+var syslogPath = "/dev/log"
 
 // daemon is a running sentinel: the monitoring driver, its links and the RESP endpoint.
 type daemon struct {
