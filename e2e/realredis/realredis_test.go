@@ -78,14 +78,8 @@ func TestSentinel(t *testing.T) {
 // certificate the CA signed, and neither a plaintext one; the server comes back on TLS
 // after a restart.
 func TestTLS(t *testing.T) {
-	k, err := tlstest.NewKit(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	cc, err := k.ClientConfig()
-	if err != nil {
-		t.Fatal(err)
-	}
+	k := tlstest.NewT(t)
+	cc := k.Client
 	x := TLS{CertFile: k.Files.Cert, KeyFile: k.Files.Key, CAFile: k.Files.CA, Client: cc}
 	tlsPing := func(addr string) error {
 		return pingOn(func() (net.Conn, error) { return tls.Dial("tcp", addr, cc) })

@@ -19,39 +19,19 @@ import (
 
 // tlsKit is one CA and pair for every instance and client of a test, with the configs a
 // redis-server with tls-port, tls-auth-clients yes and tls-replication yes would use.
-type tlsKit struct {
-	*tlstest.Kit
-	server, client *tls.Config
-}
+type tlsKit struct{ *tlstest.Configs }
 
-func newTLSKit(t testing.TB) *tlsKit {
-	t.Helper()
-	k, err := tlstest.NewKit(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := k.Pair.TLS()
-	if err != nil {
-		t.Fatal(err)
-	}
-	client, err := k.ClientConfig()
-	if err != nil {
-		t.Fatal(err)
-	}
-	server := &tls.Config{Certificates: []tls.Certificate{cert}, ClientCAs: k.CA.Pool(),
-		ClientAuth: tls.RequireAndVerifyClientCert, MinVersion: tls.VersionTLS12}
-	return &tlsKit{Kit: k, server: server, client: client}
-}
+func newTLSKit(t testing.TB) tlsKit { return tlsKit{tlstest.NewT(t)} }
 
 // options are the Options of a TLS-only instance that replicates over TLS.
-func (k *tlsKit) options(replicaOf string) Options {
-	return Options{ReplicaOf: replicaOf, TLS: k.server, ReplicationTLS: k.client}
+func (k tlsKit) options(replicaOf string) Options {
+	return Options{ReplicaOf: replicaOf, TLS: k.Server, ReplicationTLS: k.Client}
 }
 
 // dial is the package's dial over TLS.
-func (k *tlsKit) dial(t testing.TB, addr string) *redis.Client {
+func (k tlsKit) dial(t testing.TB, addr string) *redis.Client {
 	t.Helper()
-	c := redis.NewClient(&redis.Options{Addr: addr, Protocol: 2, DisableIdentity: true, TLSConfig: k.client,
+	c := redis.NewClient(&redis.Options{Addr: addr, Protocol: 2, DisableIdentity: true, TLSConfig: k.Client,
 		MaxRetries: -1, DialTimeout: 2 * time.Second, ReadTimeout: 5 * time.Second})
 	t.Cleanup(func() { c.Close() })
 	return c
@@ -62,7 +42,7 @@ func (k *tlsKit) dial(t testing.TB, addr string) *redis.Client {
 // yes), and a restart comes back on TLS.
 func TestTLSOnly(t *testing.T) {
 	k := newTLSKit(t)
-	s := RunT(t, Options{TLS: k.server})
+	s := RunT(t, Options{TLS: k.Server})
 	ctx := context.Background()
 	c := k.dial(t, s.Addr())
 	if got, err := c.Ping(ctx).Result(); err != nil || got != "PONG" {
@@ -145,7 +125,7 @@ func TestTLSReplicationRefused(t *testing.T) {
 	other := newTLSKit(t)
 	m := RunT(t, k.options(""))
 	var wrongLog, plainLog logBuffer
-	wrongCA := RunT(t, Options{ReplicaOf: m.Addr(), ReplicationTLS: other.client, Logger: wrongLog.logger()})
+	wrongCA := RunT(t, Options{ReplicaOf: m.Addr(), ReplicationTLS: other.Client, Logger: wrongLog.logger()})
 	plain := RunT(t, Options{ReplicaOf: m.Addr(), Logger: plainLog.logger()})
 	good := RunT(t, k.options(m.Addr()))
 	waitFor(t, 5*time.Second, "the replica with the right certificate linked up", func() bool { return linkUp(good) })
@@ -197,7 +177,7 @@ func TestTLSCrossImplementation(t *testing.T) {
 		m := RunT(t, k.options(""))
 		k.dial(t, m.Addr()).Set(ctx, "k", "v", 0)
 		r := realredis.StartServerTLS(t, 10*time.Second, realredis.TLS{CertFile: k.Files.Cert, KeyFile: k.Files.Key,
-			CAFile: k.Files.CA, Client: k.client}, "--replicaof", "127.0.0.1", strconv.Itoa(m.Port()))
+			CAFile: k.Files.CA, Client: k.Client}, "--replicaof", "127.0.0.1", strconv.Itoa(m.Port()))
 		rc := k.dial(t, r.Addr)
 		waitFor(t, 10*time.Second, "redis-server to sync from redistest over TLS", func() bool {
 			return infoFields(rc.Info(ctx, "replication").Val())["master_link_status"] == "up"
@@ -209,7 +189,7 @@ func TestTLSCrossImplementation(t *testing.T) {
 	t.Run("redistest replica of redis-server", func(t *testing.T) {
 		// Without the 5 s diskless-sync delay the test waits for the sync, not the delay.
 		m := realredis.StartServerTLS(t, 10*time.Second, realredis.TLS{CertFile: k.Files.Cert, KeyFile: k.Files.Key,
-			CAFile: k.Files.CA, Client: k.client}, "--repl-diskless-sync-delay", "0")
+			CAFile: k.Files.CA, Client: k.Client}, "--repl-diskless-sync-delay", "0")
 		k.dial(t, m.Addr).Set(ctx, "k", "v", 0)
 		r := RunT(t, k.options(m.Addr))
 		waitFor(t, 10*time.Second, "redistest to sync from redis-server over TLS", func() bool { return linkUp(r) })

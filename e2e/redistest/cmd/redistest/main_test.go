@@ -170,14 +170,8 @@ func TestRunUntilStopped(t *testing.T) {
 // TestRunTLS runs the program with the TLS flags: every instance answers a client with the
 // CA's certificate over TLS, refuses plaintext, and the replica's link (over TLS) is up.
 func TestRunTLS(t *testing.T) {
-	k, err := tlstest.NewKit(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	cc, err := k.ClientConfig()
-	if err != nil {
-		t.Fatal(err)
-	}
+	k := tlstest.NewT(t)
+	cc := k.Client
 	got := runReady(t, "-replicas", "1", "-quiet", "-tls-cert-file", k.Files.Cert, "-tls-key-file", k.Files.Key,
 		"-tls-ca-cert-file", k.Files.CA).lines
 	if len(got) != 3 || masterLine.FindStringSubmatch(got[0]) == nil || replicaLine.FindStringSubmatch(got[1]) == nil {
