@@ -1,6 +1,7 @@
 package server
 
 import (
+	"crypto/tls"
 	"errors"
 	"io"
 	"net"
@@ -118,6 +119,9 @@ func (s *Server) accept(nc net.Conn) {
 
 // socketFD is the connection's file descriptor, which CLIENT LIST reports.
 func socketFD(nc net.Conn) int {
+	if tc, ok := nc.(*tls.Conn); ok {
+		nc = tc.NetConn() // CLIENT LIST shows the socket's fd under TLS too, as Redis does
+	}
 	sc, ok := nc.(syscall.Conn)
 	if !ok {
 		return -1

@@ -1,0 +1,101 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/sentinel-go/sentinel/config"
+	"github.com/sentinel-go/sentinel/internal/tlsconf"
+	"github.com/sentinel-go/sentinel/monitor/server"
+)
+
+// errReported ends the daemon with exit code 1 after its cause was logged already.
+var errReported = errors.New("already reported")
+
+// daemonTLS is the daemon's TLS: nil fields when the config sets up none.
+type daemonTLS struct {
+	settings tlsconf.Settings
+	store    *tlsconf.Store
+}
+
+// tlsWatchTick, when set by a test, drives the certificate file poll instead of a timer.
+var tlsWatchTick <-chan time.Time
+
+// setupTLS configures TLS where redis-sentinel's initServer does (tls-port, tls-replication
+// or tls-cluster set), failing with its lines.
+func setupTLS(cfg *config.Config, log hclog.Logger) (*daemonTLS, error) {
+	t := &daemonTLS{settings: tlsconf.FromOptions(cfg.Options)}
+	if !t.settings.Enabled() {
+		return t, nil
+	}
+	st, err := tlsconf.New(t.settings, tlsconf.Options{Logger: log})
+	if err != nil {
+		log.Warn(err.Error())
+		log.Warn(tlsconf.FailedLine)
+		return nil, errReported
+	}
+	t.store = st
+	st.WarnExpiry()
+	return t, nil
+}
+
+// listen opens the TLS port on every bind address, each wrapped so handshakes run off the
+// accept loop. Failures are reported as for the plain port.
+func (t *daemonTLS) listen(cfg *config.Config, log hclog.Logger) ([]net.Listener, error) {
+	if t.store == nil || t.settings.Port == 0 {
+		return nil, nil
+	}
+	raw, err := server.Listen(cfg.Bind, t.settings.Port)
+	if err != nil {
+		log.Warn(fmt.Sprintf("Could not create server TLS listening socket %s: %v",
+			net.JoinHostPort(firstBind(cfg.Bind), strconv.Itoa(t.settings.Port)), err))
+		return nil, fmt.Errorf("listen: %w", err)
+	}
+	out := make([]net.Listener, len(raw))
+	for i, l := range raw {
+		out[i] = tlsconf.Listen(l, t.store.ServerConfig(), tlsconf.ListenerOptions{Logger: log})
+	}
+	return out, nil
+}
+
+// watch reloads the certificates on SIGHUP and when their files change, until ctx ends.
+// SIGHUP is taken only when TLS is configured: without it redis-sentinel's (default)
+// reaction, exiting, is kept.
+func (t *daemonTLS) watch(ctx context.Context, log hclog.Logger) {
+	if t.store == nil {
+		return
+	}
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	go func() {
+		defer signal.Stop(hup)
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-hup:
+				log.Info("Received SIGHUP, reloading the TLS certificates")
+				_ = t.store.Reload()
+			}
+		}
+	}()
+	go t.store.Watch(ctx, tlsWatchTick)
+}
+
+// runningPort is the port of redis-sentinel's "Running mode" line and INFO's tcp_port:
+// the plain one, else the TLS one.
+func (t *daemonTLS) runningPort(cfg *config.Config) int {
+	if cfg.Port == 0 && t.store != nil {
+		return t.settings.Port
+	}
+	return cfg.Port
+}
