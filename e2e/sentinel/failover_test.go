@@ -1060,7 +1060,7 @@ func isRealSentinel(bin string) bool {
 // redis-cli dial with the CA and a client certificate. Kind real checks the scenario.
 func TestFailoverTLS(t *testing.T) {
 	t.Parallel()
-	for _, kind := range []string{real} {
+	for _, kind := range []string{real, ours} {
 		for _, run := range []runner{onRedis, onRedistest} {
 			t.Run(kind+"/"+run.name, func(t *testing.T) {
 				t.Parallel()
@@ -1068,5 +1068,17 @@ func TestFailoverTLS(t *testing.T) {
 					tls: true, election: true})
 			})
 		}
+	}
+}
+
+// TestFailoverMixedTLS is TestFailoverMixed over TLS: real and ours find each other (by
+// run ID, in SENTINEL SENTINELS), vote, and complete the failover whichever side leads.
+func TestFailoverMixedTLS(t *testing.T) {
+	t.Parallel()
+	for _, kinds := range [][]string{{real, real, ours}, {real, ours, ours}} {
+		t.Run(strings.Join(kinds, "+"), func(t *testing.T) {
+			t.Parallel()
+			runFailover(t, failoverScenario{kinds: kinds, run: onRedistest, client: true, tls: true, election: true})
+		})
 	}
 }
