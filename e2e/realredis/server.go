@@ -44,6 +44,15 @@ func (x *TLS) Config(port int) [][2]string {
 		{"tls-replication", "yes"}, {"tls-auth-clients", "yes"}}
 }
 
+// Lines is Config as redis.conf text, one "name value" line each.
+func (x *TLS) Lines(port int) string {
+	var b strings.Builder
+	for _, kv := range x.Config(port) {
+		fmt.Fprintf(&b, "%s %s\n", kv[0], kv[1])
+	}
+	return b.String()
+}
+
 func (x *TLS) args(port int) []string {
 	var args []string
 	for _, kv := range x.Config(port) {
@@ -107,10 +116,7 @@ func StartSentinelTLS(t testing.TB, within time.Duration, x TLS, lines ...string
 	conf := filepath.Join(dir, "sentinel.conf")
 	return start(t, bin, dir, within, &x, func(port int) []string {
 		var b strings.Builder
-		for _, kv := range x.Config(port) {
-			fmt.Fprintf(&b, "%s %s\n", kv[0], kv[1])
-		}
-		fmt.Fprintf(&b, "bind 127.0.0.1\ndir %s\n", dir)
+		fmt.Fprintf(&b, "%sbind 127.0.0.1\ndir %s\n", x.Lines(port), dir)
 		for _, l := range lines {
 			b.WriteString(l + "\n")
 		}

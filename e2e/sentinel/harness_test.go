@@ -126,11 +126,7 @@ func (x *tlsSetup) listen(port int) string {
 	if x == nil {
 		return fmt.Sprintf("port %d\n", port)
 	}
-	var b strings.Builder
-	for _, kv := range x.redis.Config(port) {
-		fmt.Fprintf(&b, "%s %s\n", kv[0], kv[1])
-	}
-	return b.String()
+	return x.redis.Lines(port)
 }
 
 // cli runs redis-cli against the sentinel or instance on port, over TLS when x is set, and
