@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -163,5 +164,48 @@ func TestTLSAuthClientsDifferential(t *testing.T) {
 		if outcome[ours] != want {
 			t.Errorf("tls-auth-clients %s: ours %s, want %s", mode, outcome[ours], want)
 		}
+	}
+}
+
+// TestTLSPeersDifferential runs Debian's redis-sentinel and ours side by side with
+// tls-replication over a master reachable only by TLS: each must see the master through a
+// TLS link, hear the other's hellos, and list it at its TLS port (sentinelSendHello
+// announces tls-port when tls-replication is on), and reach it there: the link to the
+// peer is TLS too, so its PINGs are answered.
+func TestTLSPeersDifferential(t *testing.T) {
+	t.Parallel()
+	requireReal(t)
+	f := newTLSFiles(t)
+	k := f.k
+	masterTLS := realredis.FreePort(t)
+	realredis.StartServer(t, 10*time.Second, "--tls-port", strconv.Itoa(masterTLS),
+		"--tls-cert-file", k.Files.Cert, "--tls-key-file", k.Files.Key, "--tls-ca-cert-file", k.Files.CA)
+	type side struct {
+		p       *proc
+		tlsPort int
+	}
+	var sides []side
+	for _, kind := range []string{real, ours} {
+		port, tlsPort := realredis.FreePort(t), realredis.FreePort(t)
+		body := sentinelConf(port, masterTLS, 2,
+			"tls-port "+strconv.Itoa(tlsPort), "tls-replication yes",
+			"tls-cert-file "+k.Files.Cert, "tls-key-file "+k.Files.Key, "tls-ca-cert-file "+k.Files.CA)
+		sides = append(sides, side{startSentinel(t, kind, port, body), tlsPort})
+	}
+	for i, s := range sides {
+		other := sides[1-i]
+		waitFor(t, 20*time.Second, s.p.String()+" to see the master and its TLS peer", func() bool {
+			m := s.p.master()
+			if m == nil || m["flags"] != "master" || len(m["runid"]) != 40 {
+				return false
+			}
+			sens := s.p.instances("SENTINELS")
+			if len(sens) != 1 {
+				return false
+			}
+			ms, err := strconv.Atoi(sens[0]["last-ok-ping-reply"])
+			return sens[0]["port"] == strconv.Itoa(other.tlsPort) && sens[0]["flags"] == "sentinel" &&
+				err == nil && ms < 2000
+		})
 	}
 }
