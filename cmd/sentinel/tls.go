@@ -7,7 +7,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
-	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -56,9 +56,11 @@ func (t *daemonTLS) listen(cfg *config.Config, log hclog.Logger) ([]net.Listener
 	}
 	raw, err := server.Listen(cfg.Bind, t.settings.Port)
 	if err != nil {
-		log.Warn(fmt.Sprintf("Could not create server TLS listening socket %s: %v",
-			net.JoinHostPort(firstBind(cfg.Bind), strconv.Itoa(t.settings.Port)), err))
-		return nil, fmt.Errorf("listen: %w", err)
+		// listenToPort's two lines, "(TLS)" naming the kind of port.
+		log.Warn(fmt.Sprintf("Warning: Could not create server TCP listening socket %s:%d: %s",
+			listenHost(err, cfg.Bind), t.settings.Port, listenReason(err)))
+		log.Warn(fmt.Sprintf("Failed listening on port %d (TLS), aborting.", t.settings.Port))
+		return nil, errReported
 	}
 	out := make([]net.Listener, len(raw))
 	for i, l := range raw {
@@ -98,4 +100,34 @@ func (t *daemonTLS) runningPort(cfg *config.Config) int {
 		return t.settings.Port
 	}
 	return cfg.Port
+}
+
+// listenHost is the bind address that failed, as Redis names it ("*" for every IPv4
+// address, "::*" for every IPv6 one).
+func listenHost(err error, bind []string) string {
+	var oe *net.OpError
+	if errors.As(err, &oe) {
+		if a, ok := oe.Addr.(*net.TCPAddr); ok {
+			switch {
+			case a.IP.Equal(net.IPv4zero):
+				return "*"
+			case a.IP.Equal(net.IPv6unspecified):
+				return "::*"
+			}
+			return a.IP.String()
+		}
+	}
+	return firstBind(bind)
+}
+
+// listenReason is anet's wording: the failed call and strerror ("bind: Address already in
+// use").
+func listenReason(err error) string {
+	var se *os.SyscallError
+	var errno syscall.Errno
+	if errors.As(err, &se) && errors.As(se.Err, &errno) {
+		msg := errno.Error()
+		return se.Syscall + ": " + strings.ToUpper(msg[:1]) + msg[1:]
+	}
+	return err.Error()
 }

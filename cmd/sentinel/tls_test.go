@@ -243,3 +243,32 @@ func TestDaemonTLSReplicationAndRotation(t *testing.T) {
 		}
 	}
 }
+
+// TestDaemonTLSPortBusy: a TLS port that cannot be bound ends the daemon with
+// listenToPort's lines, "(TLS)" naming the port's kind, and exit code 1.
+func TestDaemonTLSPortBusy(t *testing.T) {
+	dir := t.TempDir()
+	k, err := tlstest.NewKit(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	busy, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	port := busy.Addr().(*net.TCPAddr).Port
+	conf := tlsConf(t, dir, k, fmt.Sprintf("port 0\ntls-port %d\n", port))
+	var stdout, stderr strings.Builder
+	if code := run(context.Background(), []string{conf}, &stdout, &stderr); code != 1 {
+		t.Fatalf("exit %d, want 1", code)
+	}
+	for _, want := range []string{
+		fmt.Sprintf("# Warning: Could not create server TCP listening socket 127.0.0.1:%d: bind: Address already in use\n", port),
+		fmt.Sprintf("# Failed listening on port %d (TLS), aborting.\n", port),
+	} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("log lacks %q:\n%s", want, stdout.String())
+		}
+	}
+}
