@@ -70,10 +70,10 @@ func (t *daemonTLS) listen(cfg *config.Config, log hclog.Logger) ([]net.Listener
 }
 
 // watch reloads the certificates on SIGHUP and when their files change, until ctx ends.
-// SIGHUP is taken only when TLS is configured: without it redis-sentinel's (default)
-// reaction, exiting, is kept.
+// Without TLS, SIGHUP is ignored, as redis-sentinel ignores it (initServer sets SIG_IGN).
 func (t *daemonTLS) watch(ctx context.Context, log hclog.Logger) {
 	if t.store == nil {
+		signal.Ignore(syscall.SIGHUP)
 		return
 	}
 	hup := make(chan os.Signal, 1)
