@@ -81,6 +81,7 @@ func TestTLSFatalConfig(t *testing.T) {
 		{"no key configured", "port 0\ntls-port 1\ntls-cert-file " + k.Files.Cert + "\n"},
 		{"no CA with auth-clients yes", "port 0\ntls-port 1\n" + pair},
 		{"tls-replication alone", "port 0\ntls-replication yes\n"},
+		{"tls-cluster alone", "port 0\ntls-cluster yes\n"},
 		{"missing cert", base + "tls-cert-file " + f.path("none.crt") + "\ntls-key-file " + f.path("none.key") + "\n"},
 		{"missing key", base + "tls-cert-file " + k.Files.Cert + "\ntls-key-file " + f.path("none.key") + "\n"},
 		{"cert not PEM", base + "tls-cert-file " + f.path("garbage.pem") + "\ntls-key-file " + k.Files.Key + "\n"},
@@ -137,6 +138,21 @@ func TestTLSAuthClientsDifferential(t *testing.T) {
 		t.Fatal(err)
 	}
 	noCert := &tls.Config{RootCAs: f.k.CA.Pool(), MinVersion: tls.VersionTLS12}
+	foreignCA, err := tlstest.NewCA("foreign CA")
+	if err != nil {
+		t.Fatal(err)
+	}
+	foreignPair, err := foreignCA.Leaf(tlstest.LeafOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	foreign, err := foreignPair.TLS()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Sent whatever CAs the server names: crypto/tls would otherwise withhold it.
+	wrongCert := &tls.Config{RootCAs: f.k.CA.Pool(), MinVersion: tls.VersionTLS12,
+		GetClientCertificate: func(*tls.CertificateRequestInfo) (*tls.Certificate, error) { return &foreign, nil }}
 	ping := func(port int, cfg *tls.Config) error {
 		c := redis.NewClient(&redis.Options{Addr: fmt.Sprintf("127.0.0.1:%d", port), TLSConfig: cfg,
 			MaxRetries: -1, DialTimeout: 2 * time.Second, ReadTimeout: 2 * time.Second, Protocol: 2, DisableIdentity: true})
@@ -150,17 +166,18 @@ func TestTLSAuthClientsDifferential(t *testing.T) {
 			body := fmt.Sprintf("port %d\nbind 127.0.0.1\ntls-port %d\ntls-cert-file %s\ntls-key-file %s\ntls-ca-cert-file %s\ntls-auth-clients %s\n",
 				port, tlsPort, f.k.Files.Cert, f.k.Files.Key, f.k.Files.CA, mode)
 			p := startSentinel(t, kind, port, body)
-			res := fmt.Sprintf("with cert: %v; without: %v; plaintext: %v",
-				ping(tlsPort, withCert) == nil, ping(tlsPort, noCert) == nil, ping(tlsPort, nil) == nil)
+			res := fmt.Sprintf("with cert: %v; without: %v; another CA's: %v; plaintext: %v",
+				ping(tlsPort, withCert) == nil, ping(tlsPort, noCert) == nil, ping(tlsPort, wrongCert) == nil,
+				ping(tlsPort, nil) == nil)
 			outcome[kind] = res
 			p.Proc.Stop()
 		}
 		if outcome[real] != outcome[ours] {
 			t.Errorf("tls-auth-clients %s\nreal: %s\nours: %s", mode, outcome[real], outcome[ours])
 		}
-		want := map[string]string{"yes": "with cert: true; without: false; plaintext: false",
-			"optional": "with cert: true; without: true; plaintext: false",
-			"no":       "with cert: true; without: true; plaintext: false"}[mode]
+		want := map[string]string{"yes": "with cert: true; without: false; another CA's: false; plaintext: false",
+			"optional": "with cert: true; without: true; another CA's: false; plaintext: false",
+			"no":       "with cert: true; without: true; another CA's: true; plaintext: false"}[mode]
 		if outcome[ours] != want {
 			t.Errorf("tls-auth-clients %s: ours %s, want %s", mode, outcome[ours], want)
 		}
