@@ -221,6 +221,12 @@ func readKey(path, pass string) (crypto.PrivateKey, error) {
 	if err != nil {
 		return nil, err
 	}
+	return parseKeyPEM(data, pass)
+}
+
+// parseKeyPEM is readKey after the read: the key file's contents are outside input.
+func parseKeyPEM(data []byte, pass string) (crypto.PrivateKey, error) {
+	var err error
 	for {
 		var b *pem.Block
 		b, data = pem.Decode(data)

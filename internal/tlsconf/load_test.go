@@ -384,3 +384,26 @@ func FuzzParseCiphersuites(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseKeyPEM feeds key files' contents, plain and encrypted, to the key reader: it
+// must return a key or an error, never panic, and spend bounded work.
+func FuzzParseKeyPEM(f *testing.F) {
+	k, err := tlstest.NewKit(f.TempDir())
+	if err != nil {
+		f.Fatal(err)
+	}
+	legacy, _ := k.Pair.EncryptLegacy("secret")
+	p8, _ := k.Pair.EncryptPKCS8("secret")
+	for _, seed := range [][]byte{k.Pair.KeyPEM, legacy, p8, []byte("-----BEGIN ENCRYPTED PRIVATE KEY-----\nMAA=\n-----END ENCRYPTED PRIVATE KEY-----\n")} {
+		f.Add(seed, "secret")
+	}
+	old := maxIter
+	maxIter = 4096
+	f.Cleanup(func() { maxIter = old })
+	f.Fuzz(func(t *testing.T, data []byte, pass string) {
+		key, err := parseKeyPEM(data, pass)
+		if (key == nil) == (err == nil) {
+			t.Fatalf("key %v with error %v", key, err)
+		}
+	})
+}
