@@ -427,3 +427,67 @@ func TestExpiryWarning(t *testing.T) {
 		t.Errorf("warning does not name the certificate:\n%s", logs.String())
 	}
 }
+
+// TestCloseDoesNotBlock: closing an accepted connection whose peer has stopped reading
+// returns at once; crypto/tls alone would wait up to 5 s to send close_notify, holding
+// whatever lock the caller holds.
+func TestCloseDoesNotBlock(t *testing.T) {
+	f := newFixture(t)
+	s := f.good()
+	s.AuthClients = "no"
+	inner, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := Listen(inner, newStore(t, s, Options{}).ServerConfig(), ListenerOptions{})
+	defer l.Close()
+	accepted := make(chan net.Conn, 1)
+	go func() {
+		c, err := l.Accept()
+		if err == nil {
+			accepted <- c
+		}
+		close(accepted)
+	}()
+	client, err := tls.Dial("tcp", inner.Addr().String(), &tls.Config{RootCAs: f.k.CA.Pool(), ServerName: "localhost"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	var sc net.Conn
+	select {
+	case sc = <-accepted:
+	case <-time.After(5 * time.Second):
+		t.Fatal("no connection accepted")
+	}
+	if sc == nil {
+		t.Fatal("accept failed")
+	}
+	// Fill the socket's buffers beneath TLS until a write would block: the client never reads.
+	raw := sc.(*Conn).cap.Conn
+	full := false
+	for round := 0; round < 100 && !full; round++ { // until not one byte more fits
+		for _, size := range []int{64 << 10, 1 << 10, 16, 1} { // ever smaller, to the last byte of room
+			chunk := make([]byte, size)
+			for i := 0; i < 1<<16; i++ { // bounded: loopback buffers are a few MiB at most
+				raw.SetWriteDeadline(time.Now().Add(20 * time.Millisecond))
+				if _, err := raw.Write(chunk); err != nil {
+					if !isTimeout(err) {
+						t.Fatal(err)
+					}
+					full = size == 1 && i == 0
+					break
+				}
+			}
+		}
+	}
+	if !full {
+		t.Fatal("could not fill the socket buffer")
+	}
+	raw.SetWriteDeadline(time.Time{})
+	start := time.Now()
+	sc.Close()
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("Close took %v with a peer that does not read", d)
+	}
+}
