@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -69,16 +70,21 @@ func (t *daemonTLS) listen(cfg *config.Config, log hclog.Logger) ([]net.Listener
 	return out, nil
 }
 
-// watch reloads the certificates on SIGHUP and when their files change, until ctx ends.
-// Without TLS, SIGHUP is ignored, as redis-sentinel ignores it (initServer sets SIG_IGN).
-func (t *daemonTLS) watch(ctx context.Context, log hclog.Logger) {
+// watch reloads the certificates on SIGHUP and when their files change, until the
+// returned stop is called; stop waits for its goroutines. Without TLS, SIGHUP is ignored,
+// as redis-sentinel ignores it (initServer sets SIG_IGN).
+func (t *daemonTLS) watch(ctx context.Context, log hclog.Logger) (stop func()) {
 	if t.store == nil {
 		signal.Ignore(syscall.SIGHUP)
-		return
+		return func() {}
 	}
+	ctx, cancel := context.WithCancel(ctx)
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
+	var wg sync.WaitGroup
+	wg.Add(2)
 	go func() {
+		defer wg.Done()
 		defer signal.Stop(hup)
 		for {
 			select {
@@ -90,7 +96,14 @@ func (t *daemonTLS) watch(ctx context.Context, log hclog.Logger) {
 			}
 		}
 	}()
-	go t.store.Watch(ctx, tlsWatchTick)
+	go func() {
+		defer wg.Done()
+		t.store.Watch(ctx, tlsWatchTick)
+	}()
+	return func() {
+		cancel()
+		wg.Wait()
+	}
 }
 
 // runningPort is the port of redis-sentinel's "Running mode" line and INFO's tcp_port:
