@@ -212,7 +212,7 @@ func (d *daemon) run(ctx context.Context) error {
 		return err
 	}
 	listeners = append(listeners, tlsListeners...)
-	tlsd.watch(ctx, log)
+	defer tlsd.watch(ctx, log)()
 	exe, _ := os.Executable()
 	d.srv = server.New(server.Options{
 		Sentinel:       monitor.Endpoint{D: driver},

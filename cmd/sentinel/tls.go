@@ -7,7 +7,8 @@ import (
 	"net"
 	"os"
 	"os/signal"
-	"strconv"
+	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -56,9 +57,11 @@ func (t *daemonTLS) listen(cfg *config.Config, log hclog.Logger) ([]net.Listener
 	}
 	raw, err := server.Listen(cfg.Bind, t.settings.Port)
 	if err != nil {
-		log.Warn(fmt.Sprintf("Could not create server TLS listening socket %s: %v",
-			net.JoinHostPort(firstBind(cfg.Bind), strconv.Itoa(t.settings.Port)), err))
-		return nil, fmt.Errorf("listen: %w", err)
+		// listenToPort's two lines, "(TLS)" naming the kind of port.
+		log.Warn(fmt.Sprintf("Warning: Could not create server TCP listening socket %s:%d: %s",
+			listenHost(err, cfg.Bind), t.settings.Port, listenReason(err)))
+		log.Warn(fmt.Sprintf("Failed listening on port %d (TLS), aborting.", t.settings.Port))
+		return nil, errReported
 	}
 	out := make([]net.Listener, len(raw))
 	for i, l := range raw {
@@ -67,16 +70,21 @@ func (t *daemonTLS) listen(cfg *config.Config, log hclog.Logger) ([]net.Listener
 	return out, nil
 }
 
-// watch reloads the certificates on SIGHUP and when their files change, until ctx ends.
-// SIGHUP is taken only when TLS is configured: without it redis-sentinel's (default)
-// reaction, exiting, is kept.
-func (t *daemonTLS) watch(ctx context.Context, log hclog.Logger) {
+// watch reloads the certificates on SIGHUP and when their files change, until the
+// returned stop is called; stop waits for its goroutines. Without TLS, SIGHUP is ignored,
+// as redis-sentinel ignores it (initServer sets SIG_IGN).
+func (t *daemonTLS) watch(ctx context.Context, log hclog.Logger) (stop func()) {
 	if t.store == nil {
-		return
+		signal.Ignore(syscall.SIGHUP)
+		return func() {}
 	}
+	ctx, cancel := context.WithCancel(ctx)
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
+	var wg sync.WaitGroup
+	wg.Add(2)
 	go func() {
+		defer wg.Done()
 		defer signal.Stop(hup)
 		for {
 			select {
@@ -88,7 +96,14 @@ func (t *daemonTLS) watch(ctx context.Context, log hclog.Logger) {
 			}
 		}
 	}()
-	go t.store.Watch(ctx, tlsWatchTick)
+	go func() {
+		defer wg.Done()
+		t.store.Watch(ctx, tlsWatchTick)
+	}()
+	return func() {
+		cancel()
+		wg.Wait()
+	}
 }
 
 // runningPort is the port of redis-sentinel's "Running mode" line and INFO's tcp_port:
@@ -98,4 +113,34 @@ func (t *daemonTLS) runningPort(cfg *config.Config) int {
 		return t.settings.Port
 	}
 	return cfg.Port
+}
+
+// listenHost is the bind address that failed, as Redis names it ("*" for every IPv4
+// address, "::*" for every IPv6 one).
+func listenHost(err error, bind []string) string {
+	var oe *net.OpError
+	if errors.As(err, &oe) {
+		if a, ok := oe.Addr.(*net.TCPAddr); ok {
+			switch {
+			case a.IP.Equal(net.IPv4zero):
+				return "*"
+			case a.IP.Equal(net.IPv6unspecified):
+				return "::*"
+			}
+			return a.IP.String()
+		}
+	}
+	return firstBind(bind)
+}
+
+// listenReason is anet's wording: the failed call and strerror ("bind: Address already in
+// use").
+func listenReason(err error) string {
+	var se *os.SyscallError
+	var errno syscall.Errno
+	if errors.As(err, &se) && errors.As(se.Err, &errno) {
+		msg := errno.Error()
+		return se.Syscall + ": " + strings.ToUpper(msg[:1]) + msg[1:]
+	}
+	return err.Error()
 }

@@ -9,6 +9,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -102,7 +103,8 @@ func (l *Listener) acceptLoop() {
 func (l *Listener) handshake(c net.Conn) {
 	defer l.wg.Done()
 	defer func() { <-l.slots }()
-	tc := tls.Server(c, l.cfg)
+	cc := &capConn{Conn: c}
+	tc := tls.Server(cc, l.cfg)
 	ctx, cancel := context.WithTimeout(l.ctx, l.o.HandshakeTimeout)
 	err := tc.HandshakeContext(ctx)
 	cancel()
@@ -111,12 +113,66 @@ func (l *Listener) handshake(c net.Conn) {
 		c.Close()
 		return
 	}
+	sc := &Conn{Conn: tc, cap: cc}
 	select {
-	case l.ready <- tc:
+	case l.ready <- sc:
 	case <-l.done:
-		tc.Close()
+		sc.Close()
 	}
 }
+
+// Conn is an accepted TLS connection whose Close never blocks. crypto/tls's Close sends
+// close_notify with a 5 s write deadline, which stalls the caller when the peer has
+// stopped reading (a Pub/Sub subscriber killed for its output buffer, typically), and our
+// server closes connections holding its lock. Close sends close_notify only if the socket
+// takes it at once, as Redis's SSL_shutdown on a non-blocking socket does.
+type Conn struct {
+	*tls.Conn
+	cap *capConn
+}
+
+// Close sends close_notify if it fits in the socket buffer now, and closes the socket.
+func (c *Conn) Close() error {
+	c.cap.closing.Store(true)
+	return c.Conn.Close()
+}
+
+// Client wraps an outgoing connection in TLS with the same non-blocking Close: a link to a
+// hung instance is closed by the goroutine that decided to recycle it, which must not
+// wait for a peer that reads nothing.
+func Client(nc net.Conn, cfg *tls.Config) *Conn {
+	cc := &capConn{Conn: nc}
+	return &Conn{Conn: tls.Client(cc, cfg), cap: cc}
+}
+
+// closeNotifyGrace is how long Close lets close_notify wait for room in the socket buffer.
+const closeNotifyGrace = time.Millisecond
+
+// capConn is the socket under a server-side tls.Conn; once closing, it caps the write
+// deadlines crypto/tls sets, so the close_notify write cannot block.
+type capConn struct {
+	net.Conn
+	closing atomic.Bool
+}
+
+func (c *capConn) SetWriteDeadline(t time.Time) error {
+	if c.closing.Load() {
+		if limit := time.Now().Add(closeNotifyGrace); t.IsZero() || t.After(limit) {
+			t = limit
+		}
+	}
+	return c.Conn.SetWriteDeadline(t)
+}
+
+func (c *capConn) SetDeadline(t time.Time) error {
+	if err := c.Conn.SetReadDeadline(t); err != nil {
+		return err
+	}
+	return c.SetWriteDeadline(t)
+}
+
+// NetConn is the socket, for CLIENT LIST's fd.
+func (c *capConn) NetConn() net.Conn { return c.Conn }
 
 // logFailure logs a failed handshake as Redis's clientAcceptHandler does ("Error accepting
 // a client connection: <OpenSSL's reason>"), except that a peer speaking plaintext to the

@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"syscall"
 	"time"
 )
 
@@ -185,7 +186,7 @@ var certTypes = map[string]bool{"CERTIFICATE": true, "X509 CERTIFICATE": true, "
 
 // readCerts reads a PEM chain: the leaf first, then its intermediates.
 func readCerts(path string) ([]*x509.Certificate, error) {
-	data, err := os.ReadFile(path)
+	data, err := readFile(path)
 	if err != nil {
 		return nil, err
 	}
@@ -217,10 +218,16 @@ func readCerts(path string) ([]*x509.Certificate, error) {
 // readKey reads the first private key of a PEM file, decrypting it with pass when it
 // is encrypted (the legacy Proc-Type header, or PKCS#8 PBES2).
 func readKey(path, pass string) (crypto.PrivateKey, error) {
-	data, err := os.ReadFile(path)
+	data, err := readFile(path)
 	if err != nil {
 		return nil, err
 	}
+	return parseKeyPEM(data, pass)
+}
+
+// parseKeyPEM is readKey after the read: the key file's contents are outside input.
+func parseKeyPEM(data []byte, pass string) (crypto.PrivateKey, error) {
+	var err error
 	for {
 		var b *pem.Block
 		b, data = pem.Decode(data)
@@ -310,7 +317,7 @@ func opensslKeyErr(err error) string {
 func loadCAs(file, dir string) (*x509.CertPool, error) {
 	pool := x509.NewCertPool()
 	if file != "" {
-		data, err := os.ReadFile(file)
+		data, err := readFile(file)
 		if err != nil {
 			return nil, errorf(err, "Failed to configure CA certificate(s) file/directory: %s", opensslSys(err))
 		}
@@ -364,7 +371,7 @@ func addCerts(pool *x509.CertPool, data []byte) (int, error) {
 // not DH parameters fails the same way. Go's crypto/tls has no finite-field DHE, so the
 // parameters are never used.
 func checkDHParams(path string) error {
-	data, err := os.ReadFile(path)
+	data, err := readFile(path)
 	if err != nil {
 		if errno, ok := pathErrno(err); ok {
 			return errorf(err, "Failed to load %s: %s", path, strerror(errno))
@@ -394,4 +401,13 @@ func checkDHParams(path string) error {
 // describe names a certificate for the logs: its subject and expiry.
 func describe(c *x509.Certificate) string {
 	return fmt.Sprintf("subject %q, serial %s, expires %s", c.Subject.String(), c.SerialNumber.String(), c.NotAfter.UTC().Format(time.RFC3339))
+}
+
+// readFile reads a file as OpenSSL's BIO does: a directory opens, and reads as empty.
+func readFile(path string) ([]byte, error) {
+	data, err := os.ReadFile(path)
+	if errno, ok := pathErrno(err); ok && errno == syscall.EISDIR {
+		return nil, nil
+	}
+	return data, err
 }

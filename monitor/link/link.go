@@ -14,6 +14,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/redis/go-redis/v9/maintnotifications"
 
+	"github.com/sentinel-go/sentinel/internal/tlsconf"
 	"github.com/sentinel-go/sentinel/monitor"
 )
 
@@ -246,7 +247,7 @@ func (c *connLoop) dial(ctx context.Context) (net.Conn, error) {
 	if err != nil || c.t.opts.TLS == nil {
 		return nc, err
 	}
-	tc := tls.Client(nc, c.t.opts.TLS)
+	tc := tlsconf.Client(nc, c.t.opts.TLS) // its Close never waits on a peer that stopped reading
 	if err := tc.HandshakeContext(ctx); err != nil {
 		nc.Close()
 		return nil, fmt.Errorf("TLS handshake: %w", err)

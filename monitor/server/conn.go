@@ -1,7 +1,6 @@
 package server
 
 import (
-	"crypto/tls"
 	"errors"
 	"io"
 	"net"
@@ -119,8 +118,14 @@ func (s *Server) accept(nc net.Conn) {
 
 // socketFD is the connection's file descriptor, which CLIENT LIST reports.
 func socketFD(nc net.Conn) int {
-	if tc, ok := nc.(*tls.Conn); ok {
-		nc = tc.NetConn() // CLIENT LIST shows the socket's fd under TLS too, as Redis does
+	// Under TLS, the socket beneath (*tls.Conn and wrappers have NetConn): CLIENT LIST
+	// shows its fd, as Redis does. Bounded: wrappers nest a few levels at most.
+	for range 4 {
+		u, ok := nc.(interface{ NetConn() net.Conn })
+		if !ok {
+			break
+		}
+		nc = u.NetConn()
 	}
 	sc, ok := nc.(syscall.Conn)
 	if !ok {
