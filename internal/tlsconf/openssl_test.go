@@ -57,3 +57,23 @@ func selects(str string, s suite) bool {
 	n, _ := ParseCiphers(str)
 	return n == 1
 }
+
+// TestCiphersuitesMatchOpenSSL: a tls-ciphersuites value fails for us exactly when
+// OpenSSL's SSL_CTX_set_ciphersuites fails for it (through the openssl command).
+func TestCiphersuitesMatchOpenSSL(t *testing.T) {
+	bin, err := exec.LookPath("openssl")
+	if err != nil {
+		t.Skip("no openssl command")
+	}
+	for _, str := range []string{
+		"TLS_AES_128_GCM_SHA256", "TLS_AES_128_GCM_SHA256:FOO", "FOO", "tls_aes_128_gcm_sha256",
+		"TLS_AES_128_CCM_8_SHA256", "TLS_AES_128_GCM_SHA256,TLS_AES_256_GCM_SHA384", ":TLS_AES_128_GCM_SHA256",
+		"TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256",
+	} {
+		opensslOK := exec.Command(bin, "ciphers", "-ciphersuites", str).Run() == nil
+		known, _ := ParseCiphersuites(str)
+		if opensslOK != (known > 0) {
+			t.Errorf("%q: openssl accepts it: %v; ours knows %d suites", str, opensslOK, known)
+		}
+	}
+}
