@@ -223,6 +223,11 @@ func handshakeReason(err error) string {
 	case strings.Contains(msg, "failed to verify certificate"), strings.Contains(msg, "certificate signed by unknown authority"):
 		return "error:0A000086:SSL routines::certificate verify failed"
 	}
+	if strings.Contains(msg, "bad record MAC") {
+		// OpenSSL's client, refusing our certificate in TLS 1.3, sends its alert before
+		// switching to the handshake keys; crypto/tls cannot read it and says this.
+		return msg + " (under TLS 1.3, most likely the client refused our certificate)"
+	}
 	// An alert the client sent (it refused our certificate, say): OpenSSL names it by
 	// SSL_AD_REASON_OFFSET plus the alert's number.
 	if alert, ok := strings.CutPrefix(msg, "remote error: tls: "); ok {
