@@ -491,3 +491,27 @@ func TestCloseDoesNotBlock(t *testing.T) {
 		t.Errorf("Close took %v with a peer that does not read", d)
 	}
 }
+
+// TestClientRefusesOurCertificate: a TLS 1.2 client that does not trust our CA sends an
+// alert, logged in OpenSSL's words as redis-sentinel logs it (crypto/tls's client sends
+// bad_certificate where OpenSSL's sends unknown_ca).
+func TestClientRefusesOurCertificate(t *testing.T) {
+	f := newFixture(t)
+	s := f.good()
+	s.AuthClients = "no"
+	var logs syncBuffer
+	addr := serve(t, newStore(t, s, Options{}), ListenerOptions{Logger: testLogger(&logs)})
+	c, err := roundTrip(addr, &tls.Config{RootCAs: f.foreignCA.Pool(), ServerName: "localhost", MaxVersion: tls.VersionTLS12})
+	if err == nil {
+		c.Close()
+		t.Fatal("a client of another CA accepted our certificate")
+	}
+	want := "Error accepting a client connection: error:0A000412:SSL routines::sslv3 alert bad certificate"
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(logs.String(), want) && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if !strings.Contains(logs.String(), want) {
+		t.Errorf("log lacks %q:\n%s", want, logs.String())
+	}
+}

@@ -223,7 +223,30 @@ func handshakeReason(err error) string {
 	case strings.Contains(msg, "failed to verify certificate"), strings.Contains(msg, "certificate signed by unknown authority"):
 		return "error:0A000086:SSL routines::certificate verify failed"
 	}
+	if strings.Contains(msg, "bad record MAC") {
+		// OpenSSL's client, refusing our certificate in TLS 1.3, sends its alert before
+		// switching to the handshake keys; crypto/tls cannot read it and says this.
+		return msg + " (under TLS 1.3, most likely the client refused our certificate)"
+	}
+	// An alert the client sent (it refused our certificate, say): OpenSSL names it by
+	// SSL_AD_REASON_OFFSET plus the alert's number.
+	if alert, ok := strings.CutPrefix(msg, "remote error: tls: "); ok {
+		if r, ok := peerAlerts[alert]; ok {
+			return r
+		}
+	}
 	return msg
+}
+
+// peerAlerts are crypto/tls's texts for received alerts, with OpenSSL 3's strings.
+var peerAlerts = map[string]string{
+	"unknown certificate authority":  "error:0A000418:SSL routines::tlsv1 alert unknown ca",
+	"bad certificate":                "error:0A000412:SSL routines::sslv3 alert bad certificate",
+	"unknown certificate":            "error:0A00040E:SSL routines::sslv3 alert certificate unknown",
+	"expired certificate":            "error:0A00040D:SSL routines::sslv3 alert certificate expired",
+	"handshake failure":              "error:0A000410:SSL routines::sslv3 alert handshake failure",
+	"protocol version not supported": "error:0A000446:SSL routines::tlsv1 alert protocol version",
+	"error decrypting message":       "error:0A00041B:SSL routines::tlsv1 alert decrypt error",
 }
 
 // Accept returns the next connection whose handshake succeeded, as a *tls.Conn.
