@@ -214,9 +214,9 @@ func (d *Driver) tickInterval() time.Duration {
 	return time.Second / time.Duration(10+d.opts.Rand.IntN(10))
 }
 
-// flush carries out a step's Ready: the core already saved; now links, sends, then events
-// and scripts. It reports whether the step ended in a simulated crash, which it logs last,
-// after the event it crashed on, as redis-sentinel does.
+// flush carries out a step's Ready: the core already saved; now links, sends, the view,
+// then events and scripts. It reports whether the step ended in a simulated crash, which it
+// logs last, after the event it crashed on, as redis-sentinel does.
 func (d *Driver) flush() bool {
 	rd := d.core.Ready()
 	t := d.opts.Transport
@@ -235,6 +235,12 @@ func (d *Driver) flush() bool {
 	}
 	for _, l := range rd.Logs {
 		d.opts.Logs(l)
+	}
+	// The view goes out before the events: a client that hears +switch-master and asks
+	// GET-MASTER-ADDR-BY-NAME must get the new address, as from redis-sentinel, which
+	// changes the address and publishes in one turn of its event loop.
+	if len(rd.Events) > 0 && d.core.Changed() {
+		d.view.Store(d.core.View())
 	}
 	for _, e := range rd.Events {
 		d.opts.Events(e)

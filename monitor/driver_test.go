@@ -70,6 +70,23 @@ func (f *fakeNet) kill(addr string) {
 	f.mu.Unlock()
 }
 
+// runDriver runs d on net until the returned function stops it, waits for it and for the
+// observations net still delivers, and fails t if the run failed.
+func runDriver(t *testing.T, net *fakeNet, d *Driver) (stop func()) {
+	net.d = d
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- d.Run(ctx) }()
+	return func() {
+		t.Helper()
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		net.wg.Wait()
+	}
+}
+
 // TestDriverDetectsDownInVirtualTime runs the whole driver loop on a fake network under
 // synctest: discovery, then +sdown within down-after plus a ping period of the master
 // going silent, all in virtual time.
@@ -96,10 +113,7 @@ func TestDriverDetectsDownInVirtualTime(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		net.d = d
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan error)
-		go func() { done <- d.Run(ctx) }()
+		stop := runDriver(t, net, d)
 
 		time.Sleep(3 * time.Second) // virtual: the INFO of the first tick discovered the replica
 		synctest.Wait()
@@ -123,10 +137,50 @@ func TestDriverDetectsDownInVirtualTime(t *testing.T) {
 		if lag := at.Sub(killed); lag < 2*time.Second || lag > 3200*time.Millisecond {
 			t.Fatalf("+sdown %v after the master went silent, want within [2s, 3.2s]", lag)
 		}
-		cancel()
-		if err := <-done; err != nil {
+		stop()
+	})
+}
+
+// TestDriverViewBeforeEvents: when an event is published, queries already answer from the
+// state it reports, so a client that follows the event reads what it announced. +slave
+// comes from an INFO reply, between ticks.
+func TestDriverViewBeforeEvents(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cfg := config.Default()
+		cfg.MyID = myID
+		cfg.Masters = []*config.Master{config.NewMaster("mymaster", "127.0.0.1", 6379, 1)}
+		net := &fakeNet{dead: map[string]bool{"127.0.0.1:6380": true}}
+		var mu sync.Mutex
+		var d *Driver
+		var seen []string // what the view said at each +slave
+		d, err := NewDriver(DriverOptions{
+			Config: cfg, Store: &memStore{}, Transport: net,
+			Events: func(e Event) {
+				if e.Type != "+slave" {
+					return
+				}
+				var names []string
+				if mv := d.View().Master("mymaster"); mv != nil {
+					for _, r := range mv.Replicas {
+						names = append(names, r.Name)
+					}
+				}
+				mu.Lock()
+				seen = append(seen, strings.Join(names, ","))
+				mu.Unlock()
+			},
+		})
+		if err != nil {
 			t.Fatal(err)
 		}
-		net.wg.Wait()
+		stop := runDriver(t, net, d)
+		time.Sleep(3 * time.Second) // virtual: the first tick's INFO discovered the replica
+		synctest.Wait()
+		stop()
+		mu.Lock()
+		defer mu.Unlock()
+		if len(seen) != 1 || seen[0] != "127.0.0.1:6380" {
+			t.Fatalf("at each +slave the view listed replicas %q, want one +slave with 127.0.0.1:6380 listed", seen)
+		}
 	})
 }

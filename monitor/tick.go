@@ -134,7 +134,7 @@ func (c *Core) sendHello(in *instance) {
 	}
 	port := c.cfg.AnnouncePort
 	if port == 0 {
-		port = c.cfg.Port
+		port = c.helloPort()
 	}
 	m := in.master
 	at := m.currentAddr()
@@ -144,6 +144,25 @@ func (c *Core) sendHello(in *instance) {
 		MasterConfigEpoch: m.cfg.ConfigEpoch,
 	}
 	c.send(l, Tag{Kind: TagPublish, Master: m.name, Name: in.name}, "PUBLISH", hello.Channel, h.String())
+}
+
+// helloPort is the port peers must dial us on, as sentinelSendHello picks it without
+// announce-port: the TLS port when links are TLS (tls-replication) and one is open, else
+// the plain port.
+func (c *Core) helloPort() int {
+	if first(c.cfg.Options["tls-replication"]) == "yes" {
+		if p, err := strconv.Atoi(first(c.cfg.Options["tls-port"])); err == nil && p != 0 {
+			return p
+		}
+	}
+	return c.cfg.Port
+}
+
+func first(v []string) string {
+	if len(v) == 0 {
+		return ""
+	}
+	return v[0]
 }
 
 // checkLinkHealth recycles connections that look alive to TCP but are not: a command

@@ -79,6 +79,9 @@ func runSentinel(ctx context.Context, path string, extra []string, stdout, stder
 	}
 	d := &daemon{cfg: cfg, log: logger}
 	if err := d.run(ctx); err != nil {
+		if errors.Is(err, errReported) {
+			return 1
+		}
 		if errors.Is(err, monitor.ErrSimulatedCrash) {
 			return 99 // redis-sentinel's exit code for SENTINEL SIMULATE-FAILURE
 		}
@@ -172,13 +175,21 @@ func (d *daemon) run(ctx context.Context) error {
 	log.Warn("oO0OoO0OoO0Oo Sentinel is starting oO0OoO0OoO0Oo")
 	log.Warn(fmt.Sprintf("%s, pid=%d, just started", versionLine(), os.Getpid()))
 	log.Warn("Configuration loaded")
+	tlsd, err := setupTLS(cfg, log)
+	if err != nil {
+		return err
+	}
 	redis.SetLogger(link.GoRedisLogger{Log: log.Named("go-redis")})
 	var driver *monitor.Driver
-	transport := link.New(link.Options{
+	linkOpts := link.Options{
 		Observe:    func(o monitor.Observation) { driver.Observe(o) },
 		SourceAddr: cfg.BindSourceAddr,
 		Logger:     log.Named("link"),
-	})
+	}
+	if tlsd.settings.Replication {
+		linkOpts.TLS = tlsd.store.ClientConfig() // tls-replication: every instance and peer link
+	}
+	transport := link.New(linkOpts)
 	// Script events (-script-error, -script-timeout) are events like the core's: logged
 	// and published; the runner's debug ones (+script-child) only logged.
 	scripts := script.New(script.Options{Event: func(e script.Event) {
@@ -188,7 +199,6 @@ func (d *daemon) run(ctx context.Context) error {
 		}
 		d.event(monitor.Event{Level: level, Type: e.Type, Message: e.Message})
 	}})
-	var err error
 	driver, err = monitor.NewDriver(monitor.DriverOptions{
 		Config:    cfg,
 		Store:     fileStore{log: log},
@@ -207,6 +217,15 @@ func (d *daemon) run(ctx context.Context) error {
 			net.JoinHostPort(firstBind(cfg.Bind), strconv.Itoa(cfg.Port)), err))
 		return fmt.Errorf("listen: %w", err)
 	}
+	tlsListeners, err := tlsd.listen(cfg, log)
+	if err != nil {
+		for _, l := range listeners {
+			l.Close()
+		}
+		return err
+	}
+	listeners = append(listeners, tlsListeners...)
+	defer tlsd.watch(ctx, log)()
 	exe, _ := os.Executable()
 	d.srv = server.New(server.Options{
 		Sentinel:       monitor.Endpoint{D: driver},
@@ -215,7 +234,7 @@ func (d *daemon) run(ctx context.Context) error {
 		RequirePass:    cfg.RequirePass,
 		Users:          cfg.Users,
 		RenameCommands: cfg.RenameCommands,
-		Port:           cfg.Port,
+		Port:           tlsd.runningPort(cfg),
 		ConfigFile:     cfg.Path,
 		Executable:     exe,
 		Shutdown: func() {
@@ -239,7 +258,7 @@ func (d *daemon) run(ctx context.Context) error {
 		}
 	}
 
-	log.Info(fmt.Sprintf("Running mode=sentinel, port=%d.", cfg.Port))
+	log.Info(fmt.Sprintf("Running mode=sentinel, port=%d.", tlsd.runningPort(cfg)))
 	var wg sync.WaitGroup
 	for _, l := range listeners {
 		wg.Add(1)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -18,6 +19,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/sentinel-go/sentinel/e2e/redistest"
+	"github.com/sentinel-go/sentinel/internal/tlstest"
 )
 
 // demoKey is the key the demo's writer sets.
@@ -30,6 +32,10 @@ type demoOptions struct {
 	WriteEvery time.Duration // default 50 ms
 	KillAfter  time.Duration // how long the healthy topology runs first; default 3 s
 	Logger     hclog.Logger  // the instances' logs; default: discard
+	// TLS runs everything over TLS only: the instances and sentinels listen on TLS (port 0,
+	// tls-port), replicate and link over TLS (tls-replication yes), and want client
+	// certificates (tls-auth-clients yes), all from a CA made for the run.
+	TLS bool
 }
 
 // demoLogger shows the instances' warnings and errors; their routine notices would bury the
@@ -58,32 +64,50 @@ func runDemo(ctx context.Context, w io.Writer, o demoOptions) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	d := &demo{w: w, start: time.Now(), writes: make(chan writeResult, 64)}
+	dir, err := os.MkdirTemp("", "sentinel-demo-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	var kit *tlstest.Kit
+	opts := func(name, replicaOf string) redistest.Options {
+		return redistest.Options{ReplicaOf: replicaOf, Logger: o.Logger.Named(name)}
+	}
+	what := "embedded redistest instances"
+	if o.TLS {
+		var server *tls.Config
+		if kit, server, d.tls, err = demoCertificates(dir); err != nil {
+			return err
+		}
+		plain := opts
+		opts = func(name, replicaOf string) redistest.Options {
+			x := plain(name, replicaOf)
+			x.TLS, x.ReplicationTLS = server, d.tls
+			return x
+		}
+		what += ", TLS only, certificates in " + dir
+	}
 
-	master, err := redistest.Start(redistest.Options{Logger: o.Logger.Named("master")})
+	master, err := redistest.Start(opts("master", ""))
 	if err != nil {
 		return err
 	}
 	defer master.Close()
 	insts := []*redistest.Server{master}
 	for i := range 2 {
-		r, err := redistest.Start(redistest.Options{ReplicaOf: master.Addr(), Logger: o.Logger.Named(fmt.Sprintf("replica%d", i+1))})
+		r, err := redistest.Start(opts(fmt.Sprintf("replica%d", i+1), master.Addr()))
 		if err != nil {
 			return err
 		}
 		defer r.Close() // deferred after the master's Close, so it runs before it
 		insts = append(insts, r)
 	}
-	d.say("master %s, replicas %s and %s (embedded redistest instances)", master.Addr(), insts[1].Addr(), insts[2].Addr())
+	d.say("master %s, replicas %s and %s (%s)", master.Addr(), insts[1].Addr(), insts[2].Addr(), what)
 	if err := waitInSync(ctx, insts, 10*time.Second); err != nil {
 		return d.stopped(ctx, err)
 	}
 
-	dir, err := os.MkdirTemp("", "sentinel-demo-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(dir)
-	sentinels, stopSentinels, err := startDemoSentinels(ctx, dir, master.Port())
+	sentinels, stopSentinels, err := startDemoSentinels(ctx, dir, master.Port(), kit)
 	if err != nil {
 		return err
 	}
@@ -92,7 +116,7 @@ func runDemo(ctx context.Context, w io.Writer, o demoOptions) error {
 	events, stopWatching := d.watch(ctx, sentinels)
 	defer func() { cancel(); stopWatching() }()
 	if err := d.waitFor(ctx, 20*time.Second, "the sentinels to discover each other and the replicas", func() bool {
-		return demoDiscovered(ctx, sentinels)
+		return demoDiscovered(ctx, sentinels, d.tls)
 	}); err != nil {
 		return d.stopped(ctx, err)
 	}
@@ -101,7 +125,7 @@ func runDemo(ctx context.Context, w io.Writer, o demoOptions) error {
 	writer := redis.NewFailoverClient(&redis.FailoverOptions{
 		MasterName: demoMaster, SentinelAddrs: sentinels,
 		DialTimeout: 200 * time.Millisecond, ReadTimeout: 200 * time.Millisecond, WriteTimeout: 200 * time.Millisecond,
-		MaxRetries: -1, DisableIdentity: true,
+		MaxRetries: -1, DisableIdentity: true, TLSConfig: d.tls,
 	})
 	defer writer.Close()
 	writing := make(chan struct{})
@@ -161,7 +185,7 @@ func runDemo(ctx context.Context, w io.Writer, o demoOptions) error {
 	d.say("the old master %s now replicates from %s", oldMaster, newMaster)
 	clients := make([]*redis.Client, len(insts))
 	for i, s := range insts {
-		clients[i] = redis.NewClient(&redis.Options{Addr: s.Addr(), MaxRetries: -1, DisableIdentity: true})
+		clients[i] = redis.NewClient(&redis.Options{Addr: s.Addr(), MaxRetries: -1, DisableIdentity: true, TLSConfig: d.tls})
 		defer clients[i].Close()
 	}
 	writeStatus(w, time.Since(d.start), d.okWrites(), nil, insts, clients)
@@ -176,6 +200,7 @@ type demo struct {
 	sinceKill time.Time // guarded by mu
 	writes    chan writeResult
 	ok        int64
+	tls       *tls.Config // how its clients dial instances and sentinels; nil: plaintext
 }
 
 type writeResult struct {
@@ -237,7 +262,7 @@ func (d *demo) watch(ctx context.Context, sentinels []string) (<-chan demoEvent,
 	var wg sync.WaitGroup
 	for i, addr := range sentinels {
 		name := fmt.Sprintf("sentinel-%d", i+1)
-		c := redis.NewClient(&redis.Options{Addr: addr, DisableIdentity: true})
+		c := redis.NewClient(&redis.Options{Addr: addr, DisableIdentity: true, TLSConfig: d.tls})
 		sub := c.PSubscribe(ctx, "*")
 		wg.Add(2)
 		go func() {
@@ -297,8 +322,8 @@ func (d *demo) write(ctx context.Context, c *redis.Client, every time.Duration) 
 
 // startDemoSentinels runs three sentinel daemons in this process, each with its own config
 // file and log file in dir, and returns their addresses and a stop function that waits for
-// them to exit.
-func startDemoSentinels(ctx context.Context, dir string, masterPort int) ([]string, func(), error) {
+// them to exit. With kit they speak TLS only, on every link.
+func startDemoSentinels(ctx context.Context, dir string, masterPort int, kit *tlstest.Kit) ([]string, func(), error) {
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	var addrs []string
@@ -310,10 +335,15 @@ func startDemoSentinels(ctx context.Context, dir string, masterPort int) ([]stri
 			return nil, nil, err
 		}
 		conf := filepath.Join(dir, fmt.Sprintf("sentinel-%d.conf", i+1))
-		body := fmt.Sprintf("port %d\nbind 127.0.0.1\nlogfile %s\n"+
+		listen := fmt.Sprintf("port %d\n", port)
+		if kit != nil {
+			listen = fmt.Sprintf("port 0\ntls-port %d\ntls-cert-file %s\ntls-key-file %s\ntls-ca-cert-file %s\n"+
+				"tls-replication yes\ntls-auth-clients yes\n", port, kit.Files.Cert, kit.Files.Key, kit.Files.CA)
+		}
+		body := fmt.Sprintf("%sbind 127.0.0.1\nlogfile %s\n"+
 			"sentinel monitor %s 127.0.0.1 %d 2\nsentinel down-after-milliseconds %s 1000\n"+
 			"sentinel failover-timeout %s 10000\n",
-			port, filepath.Join(dir, fmt.Sprintf("sentinel-%d.log", i+1)), demoMaster, masterPort, demoMaster, demoMaster)
+			listen, filepath.Join(dir, fmt.Sprintf("sentinel-%d.log", i+1)), demoMaster, masterPort, demoMaster, demoMaster)
 		if err := os.WriteFile(conf, []byte(body), 0o644); err != nil {
 			cancel()
 			wg.Wait()
@@ -341,9 +371,9 @@ func freePort() (int, error) {
 }
 
 // demoDiscovered: every sentinel lists both replicas and the two other sentinels.
-func demoDiscovered(ctx context.Context, sentinels []string) bool {
+func demoDiscovered(ctx context.Context, sentinels []string, tc *tls.Config) bool {
 	for _, addr := range sentinels {
-		c := redis.NewSentinelClient(&redis.Options{Addr: addr, DisableIdentity: true})
+		c := redis.NewSentinelClient(&redis.Options{Addr: addr, DisableIdentity: true, TLSConfig: tc})
 		m, err := c.Master(ctx, demoMaster).Result()
 		c.Close()
 		if err != nil || m["num-slaves"] != "2" || m["num-other-sentinels"] != "2" {
@@ -427,4 +457,20 @@ func parseInfo(text string) map[string]string {
 		}
 	}
 	return f
+}
+
+// demoCertificates makes the TLS demo's throwaway CA and its one certificate, for server
+// and client use on loopback, writes them to dir (the sentinels' config files name them),
+// and returns the instances' server config and every client's config.
+func demoCertificates(dir string) (kit *tlstest.Kit, server, client *tls.Config, err error) {
+	if kit, err = tlstest.NewKit(dir); err != nil {
+		return nil, nil, nil, err
+	}
+	if server, err = kit.ServerConfig(); err != nil {
+		return nil, nil, nil, err
+	}
+	if client, err = kit.ClientConfig(); err != nil {
+		return nil, nil, nil, err
+	}
+	return kit, server, client, nil
 }

@@ -25,7 +25,8 @@ var version = ""
 const usage = `Usage:
   sentinel /path/to/sentinel.conf [--name value ...]
                                         run as a sentinel; extra arguments are config lines
-  sentinel --demo [--demo-duration D]   three sentinels over a master and two replicas: kill the master, watch the failover
+  sentinel --demo [--tls] [--demo-duration D]
+                                        three sentinels over a master and two replicas: kill the master, watch the failover
   sentinel --version                    print the version
   sentinel --help                       print this help
 
@@ -58,6 +59,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	demo := fs.Bool("demo", false, "run the failover demo on embedded instances")
 	demoDuration := fs.Duration("demo-duration", 0, "stop the demo after this long at most (0: when the story is told)")
+	demoTLS := fs.Bool("tls", false, "with --demo: everything over TLS only, with a CA and certificate made at start")
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	help := fs.Bool("help", false, "print this help and exit")
 	fs.BoolVar(help, "h", false, "print this help and exit")
@@ -88,7 +90,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			ctx, cancel = context.WithTimeout(ctx, *demoDuration)
 			defer cancel()
 		}
-		if err := runDemo(ctx, stdout, demoOptions{Logger: demoLogger(stderr)}); err != nil {
+		if err := runDemo(ctx, stdout, demoOptions{Logger: demoLogger(stderr), TLS: *demoTLS}); err != nil {
 			fmt.Fprintln(stderr, "sentinel: demo:", err)
 			return 1
 		}

@@ -21,10 +21,24 @@ var statusRow = regexp.MustCompile(`^\s+(127\.0\.0\.1:\d+)\s+(master|slave)\s+(\
 // promotes a replica; every sentinel announces the switch; writes resume on the new master;
 // the old master comes back as its replica.
 func TestDemoFailsOver(t *testing.T) {
+	checkDemo(t, demoOptions{KillAfter: 500 * time.Millisecond})
+}
+
+// TestDemoTLS runs the demo with --tls: the same story, everything over TLS only.
+func TestDemoTLS(t *testing.T) {
+	text := checkDemo(t, demoOptions{KillAfter: 500 * time.Millisecond, TLS: true})
+	if !strings.Contains(text, "(embedded redistest instances, TLS only, certificates in ") {
+		t.Errorf("the demo does not say it runs on TLS:\n%s", text)
+	}
+}
+
+// checkDemo runs the demo with o and checks the story it tells; it returns the output.
+func checkDemo(t *testing.T, o demoOptions) string {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	var out syncBuilder
-	if err := runDemo(ctx, &out, demoOptions{KillAfter: 500 * time.Millisecond}); err != nil {
+	if err := runDemo(ctx, &out, o); err != nil {
 		t.Fatalf("demo: %v\n%s", err, out.String())
 	}
 	text := out.String()
@@ -57,6 +71,7 @@ func TestDemoFailsOver(t *testing.T) {
 	if roles["master"] != 1 || roles["slave"] != 2 {
 		t.Errorf("final table roles %v, want 1 master and 2 replicas:\n%s", roles, text)
 	}
+	return text
 }
 
 // syncBuilder is a strings.Builder the demo's goroutines may write to concurrently.
@@ -92,6 +107,7 @@ func TestRunModes(t *testing.T) {
 		{args: []string{"/nonexistent/sentinel.conf"}, code: 1, stdout: "# Fatal error, can't open config file '/nonexistent/sentinel.conf': No such file or directory"},
 		{args: []string{"--demo", "x.conf"}, code: 1, stderr: "no config file", noStdout: true},
 		{args: []string{"--no-such-flag"}, code: 2, stderr: "no-such-flag", noStdout: true},
+		{args: []string{"--help"}, code: 0, stdout: "--demo [--tls]"},
 	} {
 		var stdout, stderr strings.Builder
 		code := run(context.Background(), tc.args, &stdout, &stderr)
@@ -108,12 +124,20 @@ func TestRunModes(t *testing.T) {
 }
 
 func TestRunDemoForDuration(t *testing.T) {
-	var stdout, stderr strings.Builder
-	code := run(context.Background(), []string{"--demo", "--demo-duration", "300ms"}, &stdout, &stderr)
-	if code != 0 {
-		t.Fatalf("exit %d, stderr:\n%s", code, stderr.String())
-	}
-	if !strings.Contains(stdout.String(), "embedded redistest instances") {
-		t.Errorf("the demo did not start:\n%s", stdout.String())
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--demo", "--demo-duration", "300ms"}, "(embedded redistest instances)"},
+		{[]string{"--demo", "--tls", "--demo-duration", "300ms"}, "(embedded redistest instances, TLS only, certificates in "},
+	} {
+		var stdout, stderr strings.Builder
+		code := run(context.Background(), tc.args, &stdout, &stderr)
+		if code != 0 {
+			t.Fatalf("%q: exit %d, stderr:\n%s", tc.args, code, stderr.String())
+		}
+		if !strings.Contains(stdout.String(), tc.want) {
+			t.Errorf("%q: the demo did not start with %q:\n%s", tc.args, tc.want, stdout.String())
+		}
 	}
 }

@@ -191,11 +191,13 @@ type redistestProc struct {
 }
 
 // startRedistest runs the redistest program with n masters, each with the given number of
-// replicas, and waits for its "ready": every instance listens and every replica is linked.
-func startRedistest(ctx context.Context, t *testing.T, bin string, n, replicas int) redistestProc {
+// replicas, and extra flags (its TLS ones), and waits for its "ready": every instance
+// listens and every replica is linked.
+func startRedistest(ctx context.Context, t *testing.T, bin string, n, replicas int, extra ...string) redistestProc {
 	t.Helper()
 	out := &lineWatcher{want: "ready", seen: make(chan struct{})}
-	cmd := exec.Command(bin, "-masters", strconv.Itoa(n), "-replicas", strconv.Itoa(replicas), "-port", "0", "-quiet")
+	args := append([]string{"-masters", strconv.Itoa(n), "-replicas", strconv.Itoa(replicas), "-port", "0", "-quiet"}, extra...)
+	cmd := exec.Command(bin, args...)
 	cmd.Stdout = out
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -15,6 +16,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/redis/go-redis/v9/logging"
 	"github.com/sentinel-go/sentinel/e2e/realredis"
+	"github.com/sentinel-go/sentinel/internal/tlstest"
 )
 
 const (
@@ -52,9 +54,22 @@ type failoverResult struct {
 // the FailoverClient. Rounds alternate between the sides on a fresh topology, and the table
 // shows the medians and the ratio ours / redis-sentinel; the target is at most 0.5x on
 // both. Missing the target is reported, not failed; a round that cannot be measured fails.
+//
+// With SENTINEL_BENCH_FAILOVER_TLS=1 everything runs over TLS only: the redis-servers and
+// the sentinels listen on a tls-port with port 0, replicate and link with tls-replication
+// yes and want client certificates, which the FailoverClient presents.
 func TestBenchFailover(t *testing.T) {
 	needBenchEnv(t)
 	sides := sentinelOptions(t).sides
+	var x *realredis.TLS
+	switch v := os.Getenv("SENTINEL_BENCH_FAILOVER_TLS"); v {
+	case "", "0":
+	case "1":
+		c := tlstest.NewT(t)
+		x = &realredis.TLS{CertFile: c.Files.Cert, KeyFile: c.Files.Key, CAFile: c.Files.CA, Client: c.Client}
+	default:
+		t.Fatalf("SENTINEL_BENCH_FAILOVER_TLS=%q: want 1 or 0", v)
+	}
 	rounds := failoverRounds
 	if testing.Short() {
 		rounds = 2
@@ -76,20 +91,20 @@ func TestBenchFailover(t *testing.T) {
 	for i := range rounds {
 		for _, side := range sides {
 			t.Run(fmt.Sprintf("round-%d-%s", i+1, side), func(t *testing.T) {
-				r := failoverRound(t, side, bins[side])
+				r := failoverRound(t, side, bins[side], x)
 				results = append(results, r)
 				t.Logf("%s: +switch-master %v after the kill, first write on the new master (%s) %v after it, %d writes failed in between",
 					side, r.toSwitch.Round(time.Millisecond), r.promoted, r.toWrite.Round(time.Millisecond), r.failed)
 			})
 		}
 	}
-	report := failoverTable(sides, results)
+	report := failoverTable(sides, results, x != nil)
 	t.Log("\n" + report)
 	fmt.Println(report)
 }
 
 // failoverTable renders the rounds and the medians as Markdown.
-func failoverTable(sides []string, results []failoverResult) string {
+func failoverTable(sides []string, results []failoverResult, overTLS bool) string {
 	ms := func(d time.Duration) string { return fmt.Sprintf("%.0f", float64(d)/float64(time.Millisecond)) }
 	var rows [][]string
 	for i, r := range results {
@@ -111,7 +126,11 @@ func failoverTable(sides []string, results []failoverResult) string {
 			medians[side] = [2]float64{medianOf(sw), medianOf(wr)}
 		}
 	}
-	header := []string{fmt.Sprintf("median of %d rounds, down-after %v", len(results)/max(1, len(sides)), failoverDownAfter),
+	title := fmt.Sprintf("median of %d rounds, down-after %v", len(results)/max(1, len(sides)), failoverDownAfter)
+	if overTLS {
+		title += ", all TLS"
+	}
+	header := []string{title,
 		"ours ms", "redis-sentinel ms", "ratio ours / redis", fmt.Sprintf("target ≤ %.1fx", failoverTarget)}
 	o, ok1 := medians[sideOurs]
 	r, ok2 := medians[sideRedis]
@@ -134,19 +153,29 @@ func failoverTable(sides []string, results []failoverResult) string {
 	return markdownTable(header, summary...) + "\n" + rounds
 }
 
-// failoverRound runs one round for one side and stops everything it started before it
-// returns (its t is a subtest's).
-func failoverRound(t *testing.T, side, bin string) failoverResult {
+// failoverRound runs one round for one side, over TLS only with x, and stops everything it
+// started before it returns (its t is a subtest's).
+func failoverRound(t *testing.T, side, bin string, x *realredis.TLS) failoverResult {
 	// The data side: Debian's redis-server, the same for both sides. Without the 5 s
 	// diskless-sync delay (Redis's own sentinel tests set it to 0 too) the topology links
 	// up at once.
 	base := []string{"--repl-diskless-sync-delay", "0"}
-	master := realredis.StartServer(t, 10*time.Second, base...)
+	startServer := func(args ...string) *realredis.Server {
+		if x != nil {
+			return realredis.StartServerTLS(t, 10*time.Second, *x, args...)
+		}
+		return realredis.StartServer(t, 10*time.Second, args...)
+	}
+	var tc *tls.Config // the clients' TLS; nil: plaintext
+	if x != nil {
+		tc = x.Client
+	}
+	master := startServer(base...)
 	var replicas [2]*realredis.Server
 	for i := range replicas {
-		replicas[i] = realredis.StartServer(t, 10*time.Second, append(slices.Clone(base), "--replicaof", "127.0.0.1", strconv.Itoa(master.Port))...)
+		replicas[i] = startServer(append(slices.Clone(base), "--replicaof", "127.0.0.1", strconv.Itoa(master.Port))...)
 	}
-	mc, r1c, r2c := client(t, master.Addr), client(t, replicas[0].Addr), client(t, replicas[1].Addr)
+	mc, r1c, r2c := client(t, master.Addr, tc), client(t, replicas[0].Addr, tc), client(t, replicas[1].Addr, tc)
 	waitUntil(t, 10*time.Second, "both replicas linked up", func() bool {
 		return infoField(mc, "replication", "connected_slaves") == "2" &&
 			infoField(r1c, "replication", "master_link_status") == "up" &&
@@ -161,20 +190,30 @@ func failoverRound(t *testing.T, side, bin string) failoverResult {
 		port := realredis.FreePort(t)
 		dir := t.TempDir()
 		conf := filepath.Join(dir, "sentinel.conf")
-		body := fmt.Sprintf("port %d\nbind 127.0.0.1\ndir %s\n"+
+		listen := fmt.Sprintf("port %d\n", port)
+		if x != nil {
+			listen = x.Lines(port)
+		}
+		body := fmt.Sprintf("%sbind 127.0.0.1\ndir %s\n"+
 			"sentinel monitor mymaster 127.0.0.1 %d 2\n"+
 			"sentinel down-after-milliseconds mymaster %d\n"+
 			"sentinel failover-timeout mymaster %d\n",
-			port, dir, master.Port, failoverDownAfter.Milliseconds(), failoverTimeout.Milliseconds())
+			listen, dir, master.Port, failoverDownAfter.Milliseconds(), failoverTimeout.Milliseconds())
 		if err := os.WriteFile(conf, []byte(body), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		addr := "127.0.0.1:" + strconv.Itoa(port)
 		p := realredis.Start(t, dir, bin, conf)
-		if err := p.WaitAnswering("tcp", addr, 10*time.Second); err != nil {
+		var err error
+		if x != nil {
+			err = p.WaitAnsweringTLS(addr, x.Client, 10*time.Second)
+		} else {
+			err = p.WaitAnswering("tcp", addr, 10*time.Second)
+		}
+		if err != nil {
 			t.Fatalf("%s sentinel: %v", side, err)
 		}
-		sentinels = append(sentinels, client(t, addr))
+		sentinels = append(sentinels, client(t, addr, tc))
 		addrs = append(addrs, addr)
 		procs = append(procs, p)
 	}
@@ -230,7 +269,7 @@ func failoverRound(t *testing.T, side, bin string) failoverResult {
 		t.Cleanup(func() { sub.Close(); <-done })
 	}
 
-	w := startBenchWriter(t, addrs)
+	w := startBenchWriter(t, addrs, tc)
 	waitUntil(t, 10*time.Second, "100 writes through the FailoverClient", func() bool { return w.ackedAfter(time.Time{}) >= 100 })
 
 	killed := time.Now()
@@ -273,7 +312,7 @@ func failoverRound(t *testing.T, side, bin string) failoverResult {
 	if promoted == nil {
 		t.Fatalf("+switch-master to :%d, which is neither replica", newPort)
 	}
-	pc := client(t, promoted.Addr)
+	pc := client(t, promoted.Addr, tc)
 	if role := infoField(pc, "replication", "role"); role != "master" {
 		t.Errorf("the promoted %s reports role %q", res.promoted, role)
 	}
@@ -300,7 +339,7 @@ type benchWriter struct {
 	stopErr  error
 }
 
-func startBenchWriter(t *testing.T, sentinels []string) *benchWriter {
+func startBenchWriter(t *testing.T, sentinels []string, tc *tls.Config) *benchWriter {
 	t.Helper()
 	w := &benchWriter{fc: redis.NewFailoverClient(&redis.FailoverOptions{MasterName: "mymaster", SentinelAddrs: sentinels,
 		// Short timeouts, no retries and a single dial per attempt: a write to the dead
@@ -311,7 +350,7 @@ func startBenchWriter(t *testing.T, sentinels []string) *benchWriter {
 		// second, which would round the measurement up to that probe; a large pool keeps
 		// that breaker out of reach during one outage (a few thousand failed dials).
 		PoolSize:        100000,
-		DisableIdentity: true}),
+		DisableIdentity: true, TLSConfig: tc}),
 		stop: make(chan struct{}), done: make(chan struct{})}
 	go w.run()
 	t.Cleanup(func() {
@@ -413,11 +452,11 @@ func firstAckAfterFailure(acked, failures []time.Time, at time.Time) time.Time {
 	return acked[j]
 }
 
-// client opens a go-redis client that the test closes at its end.
-func client(t *testing.T, addr string) *redis.Client {
+// client opens a go-redis client, over TLS with tc set, that the test closes at its end.
+func client(t *testing.T, addr string, tc *tls.Config) *redis.Client {
 	t.Helper()
 	c := redis.NewClient(&redis.Options{Addr: addr, Protocol: 2, DisableIdentity: true, MaxRetries: -1,
-		DialTimeout: time.Second, ReadTimeout: 2 * time.Second})
+		DialTimeout: time.Second, ReadTimeout: 2 * time.Second, TLSConfig: tc})
 	t.Cleanup(func() { c.Close() })
 	return c
 }

@@ -17,6 +17,10 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/sentinel-go/sentinel/internal/tlstest"
 )
 
 const (
@@ -49,6 +53,10 @@ type sentinelBenchOptions struct {
 	rounds   int      // redis-benchmark runs per sentinel; the median is kept
 	sides    []string // in the order of the first topology; later topologies alternate
 	perf     string   // if set, `perf record` our sentinel into <perf>-<N>.data and <perf>-<N>-throughput.data
+	// tls, if set, puts everything on TLS but the sentinel's plaintext port: the instances
+	// listen on TLS only, the sentinel links to them over TLS (tls-replication yes) and
+	// listens on a tls-port too, and each benchmark round runs on both ports.
+	tls *tlstest.Configs
 }
 
 // sentinelOptions reads SENTINEL_BENCH_WINDOW (a duration), SENTINEL_BENCH_MASTERS (comma
@@ -117,6 +125,8 @@ type sentinelResult struct {
 	rssKB       int64         // VmRSS at the end of the window
 	rps         float64       // GET-MASTER-ADDR-BY-NAME requests per second, median of the rounds
 	rpsRounds   []float64
+	tlsRPS      float64 // the same over TLS (with o.tls), median of the rounds
+	tlsRounds   []float64
 	tiltSeen    bool // TILT was entered before the window (it had ended when the window opened)
 	perfProfile string
 }
@@ -128,7 +138,28 @@ type sentinelResult struct {
 // GET-MASTER-ADDR-BY-NAME under redis-benchmark.
 func TestBenchSentinel(t *testing.T) {
 	needBenchEnv(t)
+	benchSentinel(t, sentinelOptions(t))
+}
+
+// TestBenchSentinelTLS is TestBenchSentinel over TLS, on 100 masters unless
+// SENTINEL_BENCH_MASTERS says otherwise: the window measures monitoring over TLS links, and
+// the throughput rounds alternate between the plaintext port and the tls-port
+// (redis-benchmark --tls, with a client certificate), so each side's TLS cost is measured
+// under the same conditions as its plaintext rate. The target is that TLS costs ours no
+// more, relatively, than it costs redis-sentinel: ours' TLS / plaintext rate at least
+// redis-sentinel's.
+func TestBenchSentinelTLS(t *testing.T) {
+	needBenchEnv(t)
 	o := sentinelOptions(t)
+	if os.Getenv("SENTINEL_BENCH_MASTERS") == "" {
+		o.masters = []int{100}
+	}
+	o.tls = tlstest.NewT(t)
+	benchSentinel(t, o)
+}
+
+func benchSentinel(t *testing.T, o sentinelBenchOptions) {
+	t.Helper()
 	bins := sentinelBinaries(t, o.sides)
 	benchBin := lookTool(t, "redis-benchmark")
 	redistestBin, err := buildRedistest()
@@ -140,6 +171,9 @@ func TestBenchSentinel(t *testing.T) {
 	var expect time.Duration
 	for _, n := range o.masters {
 		perSide := o.window + 30*time.Second + time.Duration(o.rounds)*10*time.Second + time.Duration(n)*60*time.Millisecond
+		if o.tls != nil {
+			perSide += time.Duration(o.rounds) * 10 * time.Second
+		}
 		expect += time.Duration(len(o.sides)) * perSide
 	}
 	if dl, ok := t.Deadline(); ok && time.Until(dl) < expect {
@@ -149,11 +183,19 @@ func TestBenchSentinel(t *testing.T) {
 	total := time.Duration(len(o.masters)*len(o.sides)) * (o.window + 2*time.Minute + sentinelSettleTimeout)
 	ctx, cancel := context.WithTimeout(t.Context(), total)
 	defer cancel()
-	t.Logf("window %v, masters %v with %d replica(s) each, %d redis-benchmark round(s), sides %v",
-		o.window, o.masters, o.replicas, o.rounds, o.sides)
+	t.Logf("window %v, masters %v with %d replica(s) each, %d redis-benchmark round(s), sides %v, TLS %v",
+		o.window, o.masters, o.replicas, o.rounds, o.sides, o.tls != nil)
 
 	header := []string{fmt.Sprintf("masters × (1+replicas), %v window", o.window), "discovery s",
 		"CPU s", "CPU % of a core", "VmHWM MiB", "VmRSS MiB", "GET-MASTER-ADDR req/s", "other load, % of a core"}
+	if o.tls != nil {
+		header[0] += ", TLS links"
+		header = append(header, "TLS req/s", "TLS / plaintext")
+	}
+	var rtFlags []string
+	if o.tls != nil {
+		rtFlags = []string{"-tls-cert-file", o.tls.Files.Cert, "-tls-key-file", o.tls.Files.Key, "-tls-ca-cert-file", o.tls.Files.CA}
+	}
 	var rows [][]string
 	for i, n := range o.masters {
 		sides := slices.Clone(o.sides)
@@ -162,7 +204,7 @@ func TestBenchSentinel(t *testing.T) {
 		}
 		results := map[string]sentinelResult{}
 		t.Run(fmt.Sprintf("masters=%d", n), func(t *testing.T) {
-			rt := startRedistest(ctx, t, redistestBin, n, o.replicas)
+			rt := startRedistest(ctx, t, redistestBin, n, o.replicas, rtFlags...)
 			t.Logf("redistest: %d masters, %d replicas each, PID %d", n, o.replicas, rt.Process.Pid)
 			for _, side := range sides {
 				r := measureSentinel(ctx, t, side, bins[side], benchBin, rt, o)
@@ -183,10 +225,14 @@ func TestBenchSentinel(t *testing.T) {
 		label := fmt.Sprintf("%d × (1+%d)", n, o.replicas)
 		for _, side := range o.sides {
 			if r, ok := results[side]; ok {
-				rows = append(rows, []string{label + ", " + side, fmt.Sprintf("%.1f", r.discovery.Seconds()),
+				row := []string{label + ", " + side, fmt.Sprintf("%.1f", r.discovery.Seconds()),
 					fmt.Sprintf("%.2f", r.cpu.Seconds()), fmt.Sprintf("%.1f", 100*r.cpu.Seconds()/r.elapsed.Seconds()),
 					fmt.Sprintf("%.1f", float64(r.hwmKB)/1024), fmt.Sprintf("%.1f", float64(r.rssKB)/1024),
-					fmt.Sprintf("%.0f", r.rps), fmt.Sprintf("%.0f", 100*r.otherCPU.Seconds()/r.elapsed.Seconds())})
+					fmt.Sprintf("%.0f", r.rps), fmt.Sprintf("%.0f", 100*r.otherCPU.Seconds()/r.elapsed.Seconds())}
+				if o.tls != nil {
+					row = append(row, fmt.Sprintf("%.0f", r.tlsRPS), fmt.Sprintf("%.2fx", r.tlsRPS/r.rps))
+				}
+				rows = append(rows, row)
 			}
 		}
 		ours, ok1 := results[sideOurs]
@@ -194,13 +240,22 @@ func TestBenchSentinel(t *testing.T) {
 		if ok1 && ok2 {
 			// CPU is compared per second of window, in case the two windows differ by a tick.
 			cpuRatio := (ours.cpu.Seconds() / ours.elapsed.Seconds()) / (real.cpu.Seconds() / real.elapsed.Seconds())
-			rows = append(rows, []string{label + ", ratio ours / redis", fmt.Sprintf("%.2fx", ours.discovery.Seconds()/real.discovery.Seconds()),
+			row := []string{label + ", ratio ours / redis", fmt.Sprintf("%.2fx", ours.discovery.Seconds()/real.discovery.Seconds()),
 				fmt.Sprintf("%.2fx", cpuRatio), "",
 				fmt.Sprintf("%.2fx", float64(ours.hwmKB)/float64(real.hwmKB)),
 				fmt.Sprintf("%.2fx", float64(ours.rssKB)/float64(real.rssKB)),
-				fmt.Sprintf("%.2fx", ours.rps/real.rps), ""})
+				fmt.Sprintf("%.2fx", ours.rps/real.rps), ""}
 			t.Logf("%d masters: CPU %.2fx (target ≤ 1.0x: %s), throughput %.2fx (target ≥ 1.0x: %s)", n,
 				cpuRatio, verdict(cpuRatio <= 1), ours.rps/real.rps, verdict(ours.rps >= real.rps))
+			if o.tls != nil {
+				// Ours' TLS / plaintext over redis-sentinel's: at least 1 when TLS costs ours
+				// no more, relatively, than it costs redis-sentinel.
+				cost := (ours.tlsRPS / ours.rps) / (real.tlsRPS / real.rps)
+				row = append(row, fmt.Sprintf("%.2fx", ours.tlsRPS/real.tlsRPS), fmt.Sprintf("%.2fx", cost))
+				t.Logf("%d masters: TLS throughput %.2fx beside plaintext %.2fx; TLS keeps %.0f%% of ours' plaintext rate, %.0f%% of redis-sentinel's (target: TLS costs ours no more: %s)",
+					n, ours.tlsRPS/real.tlsRPS, ours.rps/real.rps, 100*ours.tlsRPS/ours.rps, 100*real.tlsRPS/real.rps, verdict(cost >= 1))
+			}
+			rows = append(rows, row)
 		}
 	}
 	if len(rows) > 0 {
@@ -236,6 +291,16 @@ func measureSentinel(ctx context.Context, t *testing.T, side, bin, benchBin stri
 	conf, logPath := filepath.Join(dir, "sentinel.conf"), filepath.Join(dir, "sentinel.log")
 	var b strings.Builder
 	fmt.Fprintf(&b, "port %d\nbind 127.0.0.1\ndir %s\nlogfile %s\n", port, dir, logPath)
+	var tlsPort int
+	var tlsArgs []string
+	if o.tls != nil {
+		// Both ports, as a deployment migrating its clients to TLS runs: the plaintext one
+		// serves the harness's checks, and the benchmark runs on each.
+		tlsPort = freePorts(t, 1)[0]
+		fmt.Fprintf(&b, "tls-port %d\ntls-cert-file %s\ntls-key-file %s\ntls-ca-cert-file %s\ntls-replication yes\ntls-auth-clients yes\n",
+			tlsPort, o.tls.Files.Cert, o.tls.Files.Key, o.tls.Files.CA)
+		tlsArgs = []string{"--tls", "--cacert", o.tls.Files.CA, "--cert", o.tls.Files.Cert, "--key", o.tls.Files.Key}
+	}
 	for i, a := range rt.addrs {
 		_, p, _ := net.SplitHostPort(a)
 		fmt.Fprintf(&b, "sentinel monitor m%d 127.0.0.1 %s 1\n", i, p)
@@ -349,14 +414,41 @@ func measureSentinel(ctx context.Context, t *testing.T, side, bin, benchBin stri
 		perf = startPerf(fmt.Sprintf("%s-%d-throughput.data", o.perf, len(rt.addrs)))
 		defer kill(perf)
 	}
+	if o.tls != nil {
+		if err := checkTLSAnswer(ctx, tlsPort, o.tls, rt.addrs[1]); err != nil {
+			fail("over TLS: %v", err)
+		}
+	}
 	for range o.rounds {
 		r.rpsRounds = append(r.rpsRounds, runSentinelBenchmark(ctx, t, benchBin, port))
+		if o.tls != nil {
+			r.tlsRounds = append(r.tlsRounds, runSentinelBenchmark(ctx, t, benchBin, tlsPort, tlsArgs...))
+		}
 	}
 	if profiling {
 		stopPerf(perf)
 	}
 	r.rps = medianOf(r.rpsRounds)
+	if o.tls != nil {
+		r.tlsRPS = medianOf(r.tlsRounds)
+	}
 	return r
+}
+
+// checkTLSAnswer checks that the sentinel's tls-port answers GET-MASTER-ADDR-BY-NAME m1
+// with want, as its plaintext port was checked to.
+func checkTLSAnswer(ctx context.Context, port int, c *tlstest.Configs, want string) error {
+	rc := redis.NewClient(&redis.Options{Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), TLSConfig: c.Client,
+		Protocol: 2, DisableIdentity: true, MaxRetries: -1, DialTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second})
+	defer rc.Close()
+	got, err := rc.Do(ctx, "SENTINEL", "GET-MASTER-ADDR-BY-NAME", "m1").StringSlice()
+	if err != nil {
+		return fmt.Errorf("GET-MASTER-ADDR-BY-NAME m1: %w", err)
+	}
+	if host, p, _ := net.SplitHostPort(want); !slices.Equal(got, []string{host, p}) {
+		return fmt.Errorf("GET-MASTER-ADDR-BY-NAME m1 = %v, want %s", got, want)
+	}
+	return nil
 }
 
 // waitSettled polls the sentinel until it knows every master as up, with every replica,
@@ -495,15 +587,16 @@ func logEvents(path string, offset int64) ([]string, error) {
 	return events, nil
 }
 
-// runSentinelBenchmark runs redis-benchmark's GET-MASTER-ADDR-BY-NAME and returns requests
-// per second.
-func runSentinelBenchmark(ctx context.Context, t *testing.T, bin string, port int) float64 {
+// runSentinelBenchmark runs redis-benchmark's GET-MASTER-ADDR-BY-NAME, with extra options
+// before the command (its TLS ones), and returns requests per second.
+func runSentinelBenchmark(ctx context.Context, t *testing.T, bin string, port int, extra ...string) float64 {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
 	defer cancel()
 	const test = "sentinel get-master-addr-by-name m1"
-	cmd := exec.CommandContext(ctx, bin, "-h", "127.0.0.1", "-p", strconv.Itoa(port), "-c", strconv.Itoa(sentinelBenchClients),
-		"-n", strconv.Itoa(sentinelBenchRequests), "--csv", "sentinel", "get-master-addr-by-name", "m1")
+	args := append([]string{"-h", "127.0.0.1", "-p", strconv.Itoa(port), "-c", strconv.Itoa(sentinelBenchClients),
+		"-n", strconv.Itoa(sentinelBenchRequests), "--csv"}, extra...)
+	cmd := exec.CommandContext(ctx, bin, append(args, "sentinel", "get-master-addr-by-name", "m1")...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()

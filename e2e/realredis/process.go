@@ -2,6 +2,7 @@ package realredis
 
 import (
 	"bufio"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -124,6 +125,18 @@ func (p *Process) Log() string {
 // WaitAnswering waits until the server at addr ("tcp" or "unix") answers PING, for at most
 // within. It returns an error when the process exits first or the time runs out.
 func (p *Process) WaitAnswering(network, addr string, within time.Duration) error {
+	return p.waitAnswering(addr, within, func() (net.Conn, error) { return net.DialTimeout(network, addr, pingTimeout) })
+}
+
+// WaitAnsweringTLS is WaitAnswering for a server that speaks TLS only (port 0, tls-port),
+// dialled with the client config cfg.
+func (p *Process) WaitAnsweringTLS(addr string, cfg *tls.Config, within time.Duration) error {
+	return p.waitAnswering(addr, within, func() (net.Conn, error) {
+		return tls.DialWithDialer(&net.Dialer{Timeout: pingTimeout}, "tcp", addr, cfg)
+	})
+}
+
+func (p *Process) waitAnswering(addr string, within time.Duration, dial func() (net.Conn, error)) error {
 	p.mu.Lock()
 	cmd, exited := p.cmd, p.exited
 	p.mu.Unlock()
@@ -132,7 +145,7 @@ func (p *Process) WaitAnswering(network, addr string, within time.Duration) erro
 	}
 	deadline := time.Now().Add(within)
 	for {
-		err := ping(network, addr)
+		err := pingOn(dial)
 		if err == nil {
 			return nil
 		}
@@ -149,7 +162,12 @@ func (p *Process) WaitAnswering(network, addr string, within time.Duration) erro
 
 // ping sends one inline PING and reports whether the reply says the server is up.
 func ping(network, addr string) error {
-	nc, err := net.DialTimeout(network, addr, pingTimeout)
+	return pingOn(func() (net.Conn, error) { return net.DialTimeout(network, addr, pingTimeout) })
+}
+
+// pingOn is ping on a connection from dial.
+func pingOn(dial func() (net.Conn, error)) error {
+	nc, err := dial()
 	if err != nil {
 		return err
 	}

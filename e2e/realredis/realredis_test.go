@@ -1,6 +1,7 @@
 package realredis
 
 import (
+	"crypto/tls"
 	"fmt"
 	"net"
 	"strconv"
@@ -9,6 +10,8 @@ import (
 	"time"
 
 	"go.uber.org/goleak"
+
+	"github.com/sentinel-go/sentinel/internal/tlstest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -68,5 +71,28 @@ func TestSentinel(t *testing.T) {
 	}
 	if !strings.Contains(s.Log(), "+monitor master m") {
 		t.Errorf("no +monitor in the log:\n%s", s.Log())
+	}
+}
+
+// TestTLS starts a server and a sentinel on TLS only: each answers a PING over TLS with a
+// certificate the CA signed, and neither a plaintext one; the server comes back on TLS
+// after a restart.
+func TestTLS(t *testing.T) {
+	k := tlstest.NewT(t)
+	cc := k.Client
+	x := TLS{CertFile: k.Files.Cert, KeyFile: k.Files.Key, CAFile: k.Files.CA, Client: cc}
+	tlsPing := func(addr string) error {
+		return pingOn(func() (net.Conn, error) { return tls.Dial("tcp", addr, cc) })
+	}
+	s := StartServerTLS(t, 10*time.Second, x)
+	s.Restart()
+	sen := StartSentinelTLS(t, 10*time.Second, x, "sentinel monitor m 127.0.0.1 "+strconv.Itoa(s.Port)+" 1")
+	for _, srv := range []*Server{s, sen} {
+		if err := tlsPing(srv.Addr); err != nil {
+			t.Errorf("%s: PING over TLS: %v", srv.Addr, err)
+		}
+		if err := ping("tcp", srv.Addr); err == nil {
+			t.Errorf("%s answered a plaintext PING", srv.Addr)
+		}
 	}
 }

@@ -9,6 +9,10 @@
 // redis-server. Its INFO, ROLE and error texts are Redis 7.0.15's, because a sentinel reads
 // them.
 //
+// With Options.TLS an instance speaks TLS only (a redis-server's port 0 with tls-port), and
+// with Options.ReplicationTLS its link to its master does (tls-replication yes); REPLICAOF
+// and FAILOVER take the same links, so they work over TLS unchanged.
+//
 // Many instances live in one process. Each has fault hooks (Kill, Restart, Pause, delays,
 // dropped replication links, PING errors) so a test can make a failure happen on demand.
 //

@@ -3,6 +3,7 @@ package redistest
 import (
 	"bufio"
 	"bytes"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -115,6 +116,13 @@ func (s *Server) syncWithMaster(l *life, ml *masterLink) error {
 	if err != nil {
 		return err
 	}
+	if cfg := s.opts.ReplicationTLS; cfg != nil {
+		if cfg.ServerName == "" {
+			cfg = cfg.Clone()
+			cfg.ServerName = ml.host
+		}
+		nc = tls.Client(nc, cfg)
+	}
 	s.mu.Lock()
 	if s.repl.link != ml {
 		s.mu.Unlock()
@@ -137,6 +145,14 @@ func (s *Server) syncWithMaster(l *life, ml *masterLink) error {
 
 	br := bufio.NewReaderSize(nc, 64<<10)
 	hs := handshake{nc: nc, br: br, timeout: timeout}
+	// The TLS handshake runs once ml.nc is set, so REPLICAOF or a kill can interrupt it,
+	// and on its own, so a refused certificate is logged as such and not as a failed PING.
+	if tc, ok := nc.(*tls.Conn); ok {
+		hs.deadline()
+		if err := tc.Handshake(); err != nil {
+			return fmt.Errorf("TLS handshake with master: %w", err)
+		}
+	}
 	if reply, err := hs.call("PING"); err != nil {
 		return err
 	} else if strings.HasPrefix(reply, "-") && !strings.HasPrefix(reply, "-NOAUTH") &&

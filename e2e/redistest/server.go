@@ -2,6 +2,7 @@ package redistest
 
 import (
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -41,6 +42,16 @@ type Options struct {
 	ConfigFile string
 	// Logger receives the instance's notices. Default: discard.
 	Logger hclog.Logger
+	// TLS, if set, makes the listener at Addr speak TLS only, as a redis-server with port 0
+	// and tls-port does; its ClientAuth is tls-auth-clients. One port rather than Redis's
+	// port beside tls-port: a sentinel or a replica reaches an instance at the one address
+	// it announces, so a second, plaintext port would only be a way around the TLS under
+	// test.
+	TLS *tls.Config
+	// ReplicationTLS, if set, is tls-replication yes: the link to the master speaks TLS
+	// with this client config. An empty ServerName becomes the master's host, as
+	// tls.Dial does, because the master changes with REPLICAOF and FAILOVER.
+	ReplicationTLS *tls.Config
 }
 
 // Server is one Redis-protocol instance. Its methods are safe for concurrent use.
@@ -122,7 +133,7 @@ func Start(opts Options) (*Server, error) {
 		}
 		s.repl.masterHost, s.repl.masterPort = host, p
 	}
-	ln, err := net.Listen("tcp", opts.Addr)
+	ln, err := s.listen(opts.Addr)
 	if err != nil {
 		return nil, fmt.Errorf("redistest: %w", err)
 	}
@@ -262,7 +273,7 @@ func (s *Server) Restart(o RestartOptions) error {
 	var err error
 	// The port was ours a moment ago; the kernel may need a moment to release it.
 	for deadline := time.Now().Add(5 * time.Second); ; {
-		ln, err = net.Listen("tcp", s.addr)
+		ln, err = s.listen(s.addr)
 		if err == nil || time.Now().After(deadline) {
 			break
 		}
@@ -280,6 +291,17 @@ func (s *Server) Alive() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.life != nil
+}
+
+// listen opens the instance's listener. A TLS listener's connections handshake on their
+// first read, in the connection's own reader goroutine, so a client that is slow or silent
+// in its handshake never holds up the accept loop.
+func (s *Server) listen(addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil || s.opts.TLS == nil {
+		return ln, err
+	}
+	return tls.NewListener(ln, s.opts.TLS), nil
 }
 
 func (s *Server) acceptLoop(l *life) {

@@ -4,7 +4,9 @@
 // compare what the two say: SENTINEL replies byte for byte where they are not times or
 // counters, the rewritten config files, the fatal config errors on stderr, the +sdown and
 // +odown events and how soon they come after a master dies, and what real clients (go-redis,
-// redis-cli) see.
+// redis-cli) see. The failover scenarios also run over TLS only (TestFailoverTLS,
+// TestFailoverMixedTLS): every instance and sentinel on a tls-port with port 0,
+// tls-replication yes and tls-auth-clients yes, with certificates from internal/tlstest.
 //
 // It holds only tests. Every process they start is their own, on a free 127.0.0.1 port, and
 // is killed by PID when its test ends; every wait polls a condition under a deadline.

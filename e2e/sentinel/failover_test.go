@@ -48,8 +48,13 @@ const (
 
 // failoverConf is sentinelConf with the failover scenarios' quorum and failover-timeout.
 func failoverConf(port, masterPort int, extra ...string) string {
+	return failoverConfOn(nil, port, masterPort, extra...)
+}
+
+// failoverConfOn is failoverConf for a sentinel that speaks TLS when x is set.
+func failoverConfOn(x *tlsSetup, port, masterPort int, extra ...string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "port %d\nbind 127.0.0.1\n", port)
+	b.WriteString(x.listen(port) + "bind 127.0.0.1\n")
 	fmt.Fprintf(&b, "sentinel monitor %s 127.0.0.1 %d %d\n", masterName, masterPort, failoverQuorum)
 	fmt.Fprintf(&b, "sentinel down-after-milliseconds %s %d\n", masterName, downAfter.Milliseconds())
 	fmt.Fprintf(&b, "sentinel failover-timeout %s %d\n", masterName, failoverTimeout.Milliseconds())
@@ -109,21 +114,35 @@ type replicaOpts struct {
 	runID  string
 }
 
-// runner starts the data side of a scenario: the same scenarios on two kinds of Redis.
+// runner starts the data side of a scenario: the same scenarios on two kinds of Redis,
+// plaintext or (withTLS) TLS only.
 type runner struct {
-	name  string
-	start func(t testing.TB, r1, r2 replicaOpts) *dataSet
+	name    string
+	startOn func(t testing.TB, x *tlsSetup, r1, r2 replicaOpts) *dataSet
+	tls     *tlsSetup
 }
 
 var (
-	onRedistest = runner{"redistest", startRedistestSet}
-	onRedis     = runner{"redis-server", startRedisSet}
+	onRedistest = runner{name: "redistest", startOn: startRedistestSet}
+	onRedis     = runner{name: "redis-server", startOn: startRedisSet}
 )
 
-func startRedistestSet(t testing.TB, r1, r2 replicaOpts) *dataSet {
+func (r runner) start(t testing.TB, r1, r2 replicaOpts) *dataSet {
+	t.Helper()
+	return r.startOn(t, r.tls, r1, r2)
+}
+
+// withTLS is r with every instance TLS only, replicating over TLS and verifying its
+// clients' certificates (tls-auth-clients yes), all with x's certificates.
+func (r runner) withTLS(x *tlsSetup) runner {
+	r.tls = x
+	return r
+}
+
+func startRedistestSet(t testing.TB, x *tlsSetup, r1, r2 replicaOpts) *dataSet {
 	t.Helper()
 	wrap := func(name string, s *redistest.Server) *node {
-		return &node{name: name, port: s.Port(), client: dial(t, s.Addr()), kill: s.Kill,
+		return &node{name: name, port: s.Port(), client: dialOn(t, x, s.Addr()), kill: s.Kill,
 			revive: func(t testing.TB) {
 				t.Helper()
 				// The role it had when it was killed comes back: a master, as a
@@ -134,23 +153,29 @@ func startRedistestSet(t testing.TB, r1, r2 replicaOpts) *dataSet {
 			},
 			drop: func(testing.TB, context.Context) { s.DropReplicationLink() }}
 	}
-	m := redistest.RunT(t)
+	base := redistest.Options{}
+	if x != nil {
+		base.TLS, base.ReplicationTLS = x.Server, x.Client
+	}
+	m := redistest.RunT(t, base)
 	replica := func(o replicaOpts) *redistest.Server {
-		return redistest.RunT(t, redistest.Options{ReplicaOf: m.Addr(), Config: o.config, RunID: o.runID})
+		opts := base
+		opts.ReplicaOf, opts.Config, opts.RunID = m.Addr(), o.config, o.runID
+		return redistest.RunT(t, opts)
 	}
 	d := &dataSet{master: wrap("master", m), r1: wrap("r1", replica(r1)), r2: wrap("r2", replica(r2))}
 	waitLinked(t, d)
 	return d
 }
 
-func startRedisSet(t testing.TB, r1, r2 replicaOpts) *dataSet {
+func startRedisSet(t testing.TB, x *tlsSetup, r1, r2 replicaOpts) *dataSet {
 	t.Helper()
 	wrap := func(name string, s *realredis.Server) *node {
-		return &node{name: name, port: s.Port, client: dial(t, s.Addr), kill: s.Stop,
+		return &node{name: name, port: s.Port, client: dialOn(t, x, s.Addr), kill: s.Stop,
 			revive: func(testing.TB) { s.Restart() }, // same arguments: no --replicaof
 			drop: func(t testing.TB, ctx context.Context) {
 				t.Helper()
-				if err := dial(t, s.Addr).Do(ctx, "CLIENT", "KILL", "TYPE", "master").Err(); err != nil {
+				if err := dialOn(t, x, s.Addr).Do(ctx, "CLIENT", "KILL", "TYPE", "master").Err(); err != nil {
 					t.Fatalf("CLIENT KILL TYPE master on %s: %v", s.Addr, err)
 				}
 			}}
@@ -158,13 +183,19 @@ func startRedisSet(t testing.TB, r1, r2 replicaOpts) *dataSet {
 	// Without the 5 s diskless-sync delay (Redis's own sentinel tests set it to 0 too) the
 	// restarted old master's full sync does not dominate the scenario's time.
 	base := []string{"--repl-diskless-sync-delay", "0"}
-	m := realredis.StartServer(t, 10*time.Second, base...)
+	startServer := func(args ...string) *realredis.Server {
+		if x != nil {
+			return realredis.StartServerTLS(t, 10*time.Second, x.redis, args...)
+		}
+		return realredis.StartServer(t, 10*time.Second, args...)
+	}
+	m := startServer(base...)
 	replica := func(o replicaOpts) *realredis.Server {
 		args := append(slices.Clone(base), "--replicaof", "127.0.0.1", strconv.Itoa(m.Port))
 		for _, k := range sortedKeys(o.config) {
 			args = append(args, "--"+k, o.config[k])
 		}
-		return realredis.StartServer(t, 10*time.Second, args...)
+		return startServer(args...)
 	}
 	d := &dataSet{master: wrap("master", m), r1: wrap("r1", replica(r1)), r2: wrap("r2", replica(r2))}
 	waitLinked(t, d)
@@ -205,17 +236,24 @@ func waitFollows(t testing.TB, n *node, masterPort int, within time.Duration) {
 type group struct {
 	procs []*proc
 	recs  []*recorder
-	ids   []string // SENTINEL MYID of each
+	ids   []string  // SENTINEL MYID of each
+	tls   *tlsSetup // how clients reach them; nil: plaintext
 }
 
 // startGroup starts one sentinel per kind on failoverConf(extra...), records their events
 // from the start, and dumps them all when the test fails.
 func startGroup(t testing.TB, kinds []string, masterPort int, extra ...string) *group {
 	t.Helper()
-	g := &group{}
+	return startGroupOn(t, nil, kinds, masterPort, extra...)
+}
+
+// startGroupOn is startGroup for sentinels that speak TLS on every link when x is set.
+func startGroupOn(t testing.TB, x *tlsSetup, kinds []string, masterPort int, extra ...string) *group {
+	t.Helper()
+	g := &group{tls: x}
 	for _, kind := range kinds {
 		port := realredis.FreePort(t)
-		p := startSentinel(t, kind, port, failoverConf(port, masterPort, extra...))
+		p := startSentinelOn(t, x, kind, port, failoverConfOn(x, port, masterPort, extra...))
 		g.procs = append(g.procs, p)
 		g.recs = append(g.recs, record(t, p))
 		g.ids = append(g.ids, p.myID(t))
@@ -384,7 +422,7 @@ func startWriter(t testing.TB, g *group) *writer {
 	// one dials whatever the sentinels then name.
 	w := &writer{fc: redis.NewFailoverClient(&redis.FailoverOptions{MasterName: masterName, SentinelAddrs: addrs,
 		DialTimeout: 300 * time.Millisecond, ReadTimeout: 300 * time.Millisecond, WriteTimeout: 300 * time.Millisecond,
-		MaxRetries: -1, DisableIdentity: true}),
+		MaxRetries: -1, DisableIdentity: true, TLSConfig: g.tls.clientConfig()}),
 		stop: make(chan struct{}), done: make(chan struct{})}
 	go w.run()
 	t.Cleanup(func() {
@@ -464,6 +502,12 @@ type failoverScenario struct {
 	run    runner
 	client bool // write through a FailoverClient all along
 	revive bool // restart the old master and wait until it follows the new one
+	// tls runs everything over TLS only (realredis.TLS): instances, sentinels, the links
+	// between them, the FailoverClient, and redis-cli asking each sentinel for the master.
+	tls bool
+	// election checks that every sentinel lists the others by run ID and address, and that
+	// the leader was elected by a majority's +vote-for-leader.
+	election bool
 }
 
 // runFailover kills the master under three sentinels and checks the failover's outcome.
@@ -471,9 +515,16 @@ func runFailover(t *testing.T, sc failoverScenario) {
 	for _, k := range sc.kinds {
 		binary(t, k)
 	}
-	d := sc.run.start(t, replicaOpts{}, replicaOpts{})
-	g := startGroup(t, sc.kinds, d.master.port)
+	var x *tlsSetup
+	if sc.tls {
+		x = newTLSSetup(t)
+	}
+	d := sc.run.withTLS(x).start(t, replicaOpts{}, replicaOpts{})
+	g := startGroupOn(t, x, sc.kinds, d.master.port)
 	waitDiscoveryOf(t, d.replicaPorts(), g.procs...)
+	if sc.election {
+		checkPeersListed(t, g.procs, g.ids)
+	}
 	var w *writer
 	if sc.client {
 		w = startWriter(t, g)
@@ -488,6 +539,15 @@ func runFailover(t *testing.T, sc failoverScenario) {
 		t.Fatalf("switched to :%d, which is neither replica (%v)", newPort, d.replicaPorts())
 	}
 	t.Logf("first +switch-master %v after the kill, to %s; who led:%s", switched.Sub(killed).Round(time.Millisecond), promoted, g.leaders())
+	if sc.tls {
+		// Each has published its +switch-master, so each names the new master.
+		want := fmt.Sprintf("127.0.0.1\n%d\n", newPort)
+		for i, p := range g.procs {
+			if got := x.cli(t, p.Port, "SENTINEL", "GET-MASTER-ADDR-BY-NAME", masterName); got != want {
+				t.Errorf("%s: redis-cli --tls SENTINEL GET-MASTER-ADDR-BY-NAME = %q, want %q", g.name(i), got, want)
+			}
+		}
+	}
 	waitFollows(t, other, newPort, followWithin)
 	if info := promoted.info("replication"); info["role"] != "master" {
 		t.Errorf("the promoted %s reports role %q", promoted, info["role"])
@@ -533,7 +593,40 @@ func runFailover(t *testing.T, sc failoverScenario) {
 		}
 	}
 	g.checkOneLeader(t)
+	if sc.election {
+		g.checkVotes(t, epoch)
+	}
 	t.Logf("all sentinels agree: master :%d, config-epoch %d", newPort, epoch)
+}
+
+// checkVotes checks the election behind the failover of epoch (the config-epoch the
+// leader gave the new master): a majority of the group, the leader included, published
+// +vote-for-leader for the leader in that epoch, and nobody voted twice in it.
+func (g *group) checkVotes(t testing.TB, epoch int) {
+	t.Helper()
+	leader := -1
+	for i := range g.procs {
+		if _, ok := g.recs[i].find("+promoted-slave", hasPrefix("slave ").f); ok {
+			leader = i
+		}
+	}
+	if leader < 0 {
+		return // checkOneLeader has said so
+	}
+	inEpoch := matcher{fmt.Sprintf("... %d", epoch), func(p string) bool { return strings.HasSuffix(p, " "+strconv.Itoa(epoch)) }}
+	var voters []string
+	for i := range g.procs {
+		if g.count(i, "+vote-for-leader", equals(fmt.Sprintf("%s %d", g.ids[leader], epoch))) == 1 {
+			voters = append(voters, g.name(i))
+		}
+		if n := g.count(i, "+vote-for-leader", inEpoch); n > 1 {
+			t.Errorf("%s voted %d times in epoch %d", g.name(i), n, epoch)
+		}
+	}
+	if len(voters) < len(g.procs)/2+1 || !slices.Contains(voters, g.name(leader)) {
+		t.Errorf("%s led epoch %d with the votes of %q: want a majority of %d, itself included", g.name(leader), epoch, voters, len(g.procs))
+	}
+	t.Logf("%s elected in epoch %d by %q", g.name(leader), epoch, voters)
 }
 
 // checkOneLeader checks who ran the failover, as redis-sentinel shows it: exactly one
@@ -959,4 +1052,33 @@ func isRealSentinel(bin string) bool {
 	a, err1 := os.Stat(bin)
 	b, err2 := os.Stat(realSentinelPath)
 	return err1 == nil && err2 == nil && os.SameFile(a, b)
+}
+
+// TestFailoverTLS is TestFailover with everything over TLS only: every instance and
+// sentinel has port 0 and a tls-port, tls-replication yes (replication and the sentinels'
+// links to instances and peers) and tls-auth-clients yes, and the FailoverClient and
+// redis-cli dial with the CA and a client certificate. Kind real checks the scenario.
+func TestFailoverTLS(t *testing.T) {
+	t.Parallel()
+	for _, kind := range []string{real, ours} {
+		for _, run := range []runner{onRedis, onRedistest} {
+			t.Run(kind+"/"+run.name, func(t *testing.T) {
+				t.Parallel()
+				runFailover(t, failoverScenario{kinds: []string{kind, kind, kind}, run: run, client: true, revive: true,
+					tls: true, election: true})
+			})
+		}
+	}
+}
+
+// TestFailoverMixedTLS is TestFailoverMixed over TLS: real and ours find each other (by
+// run ID, in SENTINEL SENTINELS), vote, and complete the failover whichever side leads.
+func TestFailoverMixedTLS(t *testing.T) {
+	t.Parallel()
+	for _, kinds := range [][]string{{real, real, ours}, {real, ours, ours}} {
+		t.Run(strings.Join(kinds, "+"), func(t *testing.T) {
+			t.Parallel()
+			runFailover(t, failoverScenario{kinds: kinds, run: onRedistest, client: true, tls: true, election: true})
+		})
+	}
 }

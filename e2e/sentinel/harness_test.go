@@ -3,9 +3,12 @@ package sentinel_test
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -16,6 +19,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/sentinel-go/sentinel/e2e/realredis"
 	"github.com/sentinel-go/sentinel/e2e/redistest"
+	"github.com/sentinel-go/sentinel/internal/tlstest"
 )
 
 const (
@@ -74,10 +78,73 @@ func waitFor(t testing.TB, within time.Duration, what string, cond func() bool) 
 // dial opens a go-redis client that the test closes at its end.
 func dial(t testing.TB, addr string) *redis.Client {
 	t.Helper()
-	c := redis.NewClient(&redis.Options{Addr: addr, Protocol: 2, DisableIdentity: true,
-		MaxRetries: -1, DialTimeout: 2 * time.Second, ReadTimeout: 5 * time.Second})
+	return dialOn(t, nil, addr)
+}
+
+// dialOn is dial over TLS when x is set.
+func dialOn(t testing.TB, x *tlsSetup, addr string) *redis.Client {
+	t.Helper()
+	retries := -1
+	if x != nil {
+		// go-redis checks a pooled connection before reuse only when it is a plain socket
+		// (internal/pool's connCheck), so a TLS connection the server closed (a promotion's
+		// CLIENT KILL TYPE normal) fails its next command. One retry, on a fresh
+		// connection, stands in for that check; a dead server still fails both.
+		retries = 1
+	}
+	c := redis.NewClient(&redis.Options{Addr: addr, Protocol: 2, DisableIdentity: true, TLSConfig: x.clientConfig(),
+		MaxRetries: retries, DialTimeout: 2 * time.Second, ReadTimeout: 5 * time.Second})
 	t.Cleanup(func() { c.Close() })
 	return c
+}
+
+// tlsSetup is what a TLS scenario shares: one CA and one pair that every instance and
+// sentinel presents, as server and as client, and the configs of its clients and redistest
+// instances. A nil *tlsSetup is plaintext, so the helpers take one either way.
+type tlsSetup struct {
+	*tlstest.Configs
+	redis realredis.TLS // the same files for redis-server and the sentinels
+}
+
+func newTLSSetup(t testing.TB) *tlsSetup {
+	t.Helper()
+	c := tlstest.NewT(t)
+	return &tlsSetup{Configs: c, redis: realredis.TLS{CertFile: c.Files.Cert, KeyFile: c.Files.Key, CAFile: c.Files.CA, Client: c.Client}}
+}
+
+// clientConfig is the go-redis TLSConfig: nil for plaintext.
+func (x *tlsSetup) clientConfig() *tls.Config {
+	if x == nil {
+		return nil
+	}
+	return x.Client
+}
+
+// listen is the config lines that make a sentinel listen on port: "port <port>", or with x
+// TLS only and on every link (realredis.TLS), for ours and redis-sentinel alike.
+func (x *tlsSetup) listen(port int) string {
+	if x == nil {
+		return fmt.Sprintf("port %d\n", port)
+	}
+	return x.redis.Lines(port)
+}
+
+// cli runs redis-cli against the sentinel or instance on port, over TLS when x is set, and
+// returns its output.
+func (x *tlsSetup) cli(t testing.TB, port int, args ...string) string {
+	t.Helper()
+	bin := realredis.Binary(t, "/usr/bin/redis-cli")
+	argv := []string{"-h", "127.0.0.1", "-p", strconv.Itoa(port)}
+	if x != nil {
+		argv = append(argv, "--tls", "--cacert", x.Files.CA, "--cert", x.Files.Cert, "--key", x.Files.Key)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, bin, append(argv, args...)...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("redis-cli %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
 }
 
 // topology is a redistest master with two replicas linked up.
@@ -133,6 +200,7 @@ type proc struct {
 	Conf   string // absolute path of its config file
 	Client *redis.Client
 	Proc   *realredis.Process
+	tls    *tlsSetup // nil: plaintext
 }
 
 // startSentinel writes body to sentinel.conf in a fresh directory, runs the sentinel of the
@@ -140,20 +208,34 @@ type proc struct {
 // body must contain "port <port>". t.Cleanup kills it by its PID.
 func startSentinel(t testing.TB, kind string, port int, body string) *proc {
 	t.Helper()
+	return startSentinelOn(t, nil, kind, port, body)
+}
+
+// startSentinelOn is startSentinel for a sentinel that speaks TLS when x is set: body
+// must then hold x.listen(port) instead of the port line.
+func startSentinelOn(t testing.TB, x *tlsSetup, kind string, port int, body string) *proc {
+	t.Helper()
 	bin := binary(t, kind)
 	dir := t.TempDir()
 	p := &proc{Kind: kind, Port: port, Addr: "127.0.0.1:" + strconv.Itoa(port), Dir: dir,
-		Conf: filepath.Join(dir, "sentinel.conf")}
+		Conf: filepath.Join(dir, "sentinel.conf"), tls: x}
 	if err := os.WriteFile(p.Conf, []byte(body), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	rp := realredis.Start(t, dir, bin, p.Conf)
-	p.Proc = rp
-	p.Client = dial(t, p.Addr)
-	if err := rp.WaitAnswering("tcp", p.Addr, 10*time.Second); err != nil {
+	p.Proc = realredis.Start(t, dir, bin, p.Conf)
+	p.Client = dialOn(t, x, p.Addr)
+	if err := p.waitAnswering(10 * time.Second); err != nil {
 		t.Fatalf("%s: %v", p, err)
 	}
 	return p
+}
+
+// waitAnswering waits until the sentinel answers PING, over TLS if it speaks TLS.
+func (p *proc) waitAnswering(within time.Duration) error {
+	if p.tls != nil {
+		return p.Proc.WaitAnsweringTLS(p.Addr, p.tls.Client, within)
+	}
+	return p.Proc.WaitAnswering("tcp", p.Addr, within)
 }
 
 func (p *proc) String() string { return fmt.Sprintf("%s sentinel :%d", p.Kind, p.Port) }
@@ -237,6 +319,28 @@ func (p *proc) discovered(replicaPorts []int, peers []*proc) bool {
 		}
 	}
 	return true
+}
+
+// checkPeersListed checks that each sentinel of group lists exactly the others in SENTINEL
+// SENTINELS, by run ID (ids, in group's order) and address.
+func checkPeersListed(t testing.TB, group []*proc, ids []string) {
+	t.Helper()
+	for i, s := range group {
+		var want, got []string
+		for j := range group {
+			if j != i {
+				want = append(want, ids[j]+" 127.0.0.1:"+strconv.Itoa(group[j].Port))
+			}
+		}
+		for _, e := range s.instances("SENTINELS") {
+			got = append(got, e["name"]+" "+e["ip"]+":"+e["port"])
+		}
+		slices.Sort(want)
+		slices.Sort(got)
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: SENTINEL SENTINELS lists %q, want %q", s, got, want)
+		}
+	}
 }
 
 // waitDiscovery waits until every sentinel in group sees the replicas and every other one.
@@ -417,8 +521,8 @@ func (p *proc) restart(t testing.TB) {
 	}
 	p.Proc.Stop()
 	p.Proc = realredis.Start(t, p.Dir, binary(t, p.Kind), p.Conf)
-	p.Client = dial(t, p.Addr)
-	if err := p.Proc.WaitAnswering("tcp", p.Addr, 10*time.Second); err != nil {
+	p.Client = dialOn(t, p.tls, p.Addr)
+	if err := p.waitAnswering(10 * time.Second); err != nil {
 		t.Fatalf("%s after restart: %v", p, err)
 	}
 }

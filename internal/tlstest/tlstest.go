@@ -1,12 +1,18 @@
 package tlstest
 
 import (
+	"bytes"
+	"crypto/aes"
+	"crypto/cipher"
 	"crypto/ecdsa"
 	"crypto/elliptic"
+	"crypto/pbkdf2"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/asn1"
 	"encoding/pem"
 	"fmt"
 	"math/big"
@@ -191,4 +197,85 @@ func (k *Kit) ClientConfig() (*tls.Config, error) {
 
 func pemBlock(typ string, der []byte) []byte {
 	return pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der})
+}
+
+// EncryptLegacy returns the pair's key as OpenSSL 1.x's traditional encrypted PEM
+// ("Proc-Type: 4,ENCRYPTED", AES-256-CBC), which `openssl ec -aes256` still writes.
+func (p *Pair) EncryptLegacy(pass string) ([]byte, error) {
+	key, err := x509.ParsePKCS8PrivateKey(pemBytes(p.KeyPEM))
+	if err != nil {
+		return nil, err
+	}
+	ec, ok := key.(*ecdsa.PrivateKey)
+	if !ok {
+		return nil, fmt.Errorf("tlstest: not an ECDSA key")
+	}
+	der, err := x509.MarshalECPrivateKey(ec)
+	if err != nil {
+		return nil, err
+	}
+	//lint:ignore SA1019 the test fixture is this very legacy format
+	b, err := x509.EncryptPEMBlock(rand.Reader, "EC PRIVATE KEY", der, []byte(pass), x509.PEMCipherAES256) //nolint:staticcheck
+	if err != nil {
+		return nil, err
+	}
+	return pem.EncodeToMemory(b), nil
+}
+
+// EncryptPKCS8 returns the pair's key as OpenSSL 3's default encrypted PKCS#8
+// ("ENCRYPTED PRIVATE KEY": PBES2, PBKDF2 with HMAC-SHA256, AES-256-CBC), what
+// `openssl pkcs8 -topk8` writes.
+func (p *Pair) EncryptPKCS8(pass string) ([]byte, error) {
+	plain := pemBytes(p.KeyPEM)
+	salt := make([]byte, 16)
+	iv := make([]byte, aes.BlockSize)
+	if _, err := rand.Read(salt); err != nil {
+		return nil, err
+	}
+	if _, err := rand.Read(iv); err != nil {
+		return nil, err
+	}
+	const iter = 2048
+	key, err := pbkdf2.Key(sha256.New, pass, salt, iter, 32)
+	if err != nil {
+		return nil, err
+	}
+	pad := aes.BlockSize - len(plain)%aes.BlockSize
+	data := append(append([]byte(nil), plain...), bytes.Repeat([]byte{byte(pad)}, pad)...)
+	block, _ := aes.NewCipher(key)
+	cipher.NewCBCEncrypter(block, iv).CryptBlocks(data, data)
+
+	type algo struct {
+		Algorithm  asn1.ObjectIdentifier
+		Parameters asn1.RawValue
+	}
+	raw := func(v any) asn1.RawValue {
+		b, err := asn1.Marshal(v)
+		if err != nil {
+			panic(err)
+		}
+		return asn1.RawValue{FullBytes: b}
+	}
+	kdf := algo{asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 5, 12}, raw(struct {
+		Salt []byte
+		Iter int
+		PRF  algo
+	}{salt, iter, algo{asn1.ObjectIdentifier{1, 2, 840, 113549, 2, 9}, asn1.NullRawValue}})}
+	enc := algo{asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 1, 42}, raw(iv)}
+	der, err := asn1.Marshal(struct {
+		Algo algo
+		Data []byte
+	}{algo{asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 5, 13}, raw(struct{ KDF, Enc algo }{kdf, enc})}, data})
+	if err != nil {
+		return nil, err
+	}
+	return pemBlock("ENCRYPTED PRIVATE KEY", der), nil
+}
+
+func pemBytes(b []byte) []byte {
+	blk, _ := pem.Decode(b)
+	if blk == nil {
+		return nil
+	}
+	return blk.Bytes
 }

@@ -2,6 +2,7 @@ package link
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -13,6 +14,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/redis/go-redis/v9/maintnotifications"
 
+	"github.com/sentinel-go/sentinel/internal/tlsconf"
 	"github.com/sentinel-go/sentinel/monitor"
 )
 
@@ -26,8 +28,13 @@ type Options struct {
 	Logger     hclog.Logger
 	// ReconnectPeriod is the least time between two connection attempts (1 s, as Redis).
 	ReconnectPeriod time.Duration
-	// DialTimeout bounds one connection attempt.
+	// DialTimeout bounds one connection attempt, the TLS handshake included.
 	DialTimeout time.Duration
+	// TLS, when set, makes every link (masters, replicas, peer sentinels) TLS, as
+	// redis-sentinel's instance links are when tls-replication is yes. It is cloned per
+	// connection by crypto/tls's rules; certificates it reads through callbacks may change
+	// between connections.
+	TLS *tls.Config
 }
 
 // Transport holds every link. It is safe for concurrent use.
@@ -216,7 +223,7 @@ func (c *connLoop) run(ctx context.Context) {
 			}
 		}
 		last = time.Now()
-		nc, err := c.t.dialer.DialContext(ctx, "tcp", c.spec.Addr)
+		nc, err := c.dial(ctx)
 		if err != nil {
 			if ctx.Err() != nil {
 				return
@@ -229,6 +236,23 @@ func (c *connLoop) run(ctx context.Context) {
 			return
 		}
 	}
+}
+
+// dial connects, and with TLS handshakes within the same timeout: a peer that accepts
+// TCP but stalls the handshake costs one attempt, not the link.
+func (c *connLoop) dial(ctx context.Context) (net.Conn, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.t.opts.DialTimeout)
+	defer cancel()
+	nc, err := c.t.dialer.DialContext(ctx, "tcp", c.spec.Addr)
+	if err != nil || c.t.opts.TLS == nil {
+		return nc, err
+	}
+	tc := tlsconf.Client(nc, c.t.opts.TLS) // its Close never waits on a peer that stopped reading
+	if err := tc.HandshakeContext(ctx); err != nil {
+		nc.Close()
+		return nil, fmt.Errorf("TLS handshake: %w", err)
+	}
+	return tc, nil
 }
 
 // serve runs one connection until it fails, is interrupted or the link closes.

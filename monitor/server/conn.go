@@ -118,6 +118,15 @@ func (s *Server) accept(nc net.Conn) {
 
 // socketFD is the connection's file descriptor, which CLIENT LIST reports.
 func socketFD(nc net.Conn) int {
+	// Under TLS, the socket beneath (*tls.Conn and wrappers have NetConn): CLIENT LIST
+	// shows its fd, as Redis does. Bounded: wrappers nest a few levels at most.
+	for range 4 {
+		u, ok := nc.(interface{ NetConn() net.Conn })
+		if !ok {
+			break
+		}
+		nc = u.NetConn()
+	}
 	sc, ok := nc.(syscall.Conn)
 	if !ok {
 		return -1

@@ -10,10 +10,17 @@
 //	ready
 //
 // and serves until SIGINT or SIGTERM. Logs go to stderr.
+//
+// With -tls-cert-file, -tls-key-file and -tls-ca-cert-file every instance speaks TLS only
+// on its port (a redis-server's port 0 with tls-port) and replicates over TLS (its
+// tls-replication yes, the only way a replica can reach a TLS-only master); the flags are
+// named after redis.conf's.
 package main
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"flag"
 	"fmt"
@@ -53,6 +60,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&t.RequirePass, "requirepass", "", "password of every instance (also set as masterauth)")
 	fs.Var(cfg, "config", "a `name=value` config parameter for every instance (repeatable)")
 	fs.DurationVar(&t.SyncTimeout, "sync-timeout", time.Minute, "how long to wait for the replicas' first sync before giving up")
+	var tf tlsFiles
+	fs.StringVar(&tf.Cert, "tls-cert-file", "", "`path` of the PEM certificate every instance presents, as server and as replica; turns TLS on")
+	fs.StringVar(&tf.Key, "tls-key-file", "", "`path` of the certificate's PEM private key")
+	fs.StringVar(&tf.CA, "tls-ca-cert-file", "", "`path` of the PEM CA certificates that verify clients and masters")
+	fs.StringVar(&tf.AuthClients, "tls-auth-clients", "yes", "yes: clients must present a certificate the CA signed; optional: verified if presented; no: not asked for")
 	quiet := fs.Bool("quiet", false, "log warnings and errors only")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -65,6 +77,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	t.Config = cfg
+	if tf != (tlsFiles{AuthClients: tf.AuthClients}) {
+		var err error
+		if t.TLS, t.ReplicationTLS, err = tf.configs(); err != nil {
+			fmt.Fprintf(stderr, "redistest: %v\n", err)
+			return 2
+		}
+	}
 	level := hclog.Info
 	if *quiet {
 		level = hclog.Warn
@@ -95,6 +114,8 @@ type topology struct {
 	Config      map[string]string
 	SyncTimeout time.Duration
 	Logger      hclog.Logger
+	// TLS and ReplicationTLS are every instance's redistest.Options of those names.
+	TLS, ReplicationTLS *tls.Config
 }
 
 // Start starts the instances, writes their lines and "ready" to w, and returns them in
@@ -131,10 +152,12 @@ func (t topology) Start(ctx context.Context, w io.Writer) ([]*redistest.Server, 
 			next++
 		}
 		s, err := redistest.Start(redistest.Options{
-			Addr:      net.JoinHostPort(t.Bind, strconv.Itoa(port)),
-			ReplicaOf: replicaOf,
-			Config:    cfg,
-			Logger:    t.Logger.Named(name),
+			Addr:           net.JoinHostPort(t.Bind, strconv.Itoa(port)),
+			ReplicaOf:      replicaOf,
+			Config:         cfg,
+			Logger:         t.Logger.Named(name),
+			TLS:            t.TLS,
+			ReplicationTLS: t.ReplicationTLS,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
@@ -243,4 +266,41 @@ func (c configFlag) Set(s string) error {
 	}
 	c[strings.ToLower(k)] = v
 	return nil
+}
+
+// tlsFiles are the TLS flags, with redis.conf's names and meanings.
+type tlsFiles struct {
+	Cert, Key, CA string
+	AuthClients   string // yes, optional or no
+}
+
+// configs loads the files into the server config of the instances' listeners and the
+// client config of their replication links. As redis-server does without
+// tls-client-cert-file, the one certificate serves both sides.
+func (f tlsFiles) configs() (server, client *tls.Config, err error) {
+	if f.Cert == "" || f.Key == "" || f.CA == "" {
+		return nil, nil, errors.New("TLS needs all of -tls-cert-file, -tls-key-file and -tls-ca-cert-file")
+	}
+	auth := map[string]tls.ClientAuthType{"yes": tls.RequireAndVerifyClientCert, "optional": tls.VerifyClientCertIfGiven,
+		"no": tls.NoClientCert}
+	clientAuth, ok := auth[strings.ToLower(f.AuthClients)]
+	if !ok {
+		return nil, nil, fmt.Errorf("-tls-auth-clients %q: want yes, optional or no", f.AuthClients)
+	}
+	cert, err := tls.LoadX509KeyPair(f.Cert, f.Key)
+	if err != nil {
+		return nil, nil, fmt.Errorf("TLS certificate: %w", err)
+	}
+	pem, err := os.ReadFile(f.CA)
+	if err != nil {
+		return nil, nil, fmt.Errorf("TLS CA: %w", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, nil, fmt.Errorf("TLS CA: no certificate in %s", f.CA)
+	}
+	certs := []tls.Certificate{cert}
+	server = &tls.Config{Certificates: certs, ClientCAs: pool, ClientAuth: clientAuth, MinVersion: tls.VersionTLS12}
+	client = &tls.Config{Certificates: certs, RootCAs: pool, MinVersion: tls.VersionTLS12}
+	return server, client, nil
 }

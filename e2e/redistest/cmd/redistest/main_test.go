@@ -11,7 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"go.uber.org/goleak"
+
+	"github.com/sentinel-go/sentinel/internal/tlstest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -89,14 +92,22 @@ func TestStartRejectsBadTopology(t *testing.T) {
 	}
 }
 
-// TestRunUntilStopped drives the program as a user does: flags in, lines out, then the
-// signal (here the context main derives from SIGINT and SIGTERM) ends it.
-func TestRunUntilStopped(t *testing.T) {
+// started is a run of the program that printed ready.
+type started struct {
+	lines []string // what it printed, ready last
+	stop  context.CancelFunc
+	done  chan int // its exit code
+}
+
+// runReady runs the program with args until it prints ready, and stops it and waits for it
+// when the test ends.
+func runReady(t *testing.T, args ...string) *started {
+	t.Helper()
 	ctx, stop := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
-	done := make(chan int, 1)
+	r := &started{stop: stop, done: make(chan int, 1)}
 	go func() {
-		done <- run(ctx, []string{"-masters", "2", "-replicas", "1", "-quiet", "-config", "repl-diskless-sync=no"}, pw, io.Discard)
+		r.done <- run(ctx, args, pw, io.Discard)
 		pw.Close()
 	}()
 	lines := make(chan string)
@@ -107,7 +118,6 @@ func TestRunUntilStopped(t *testing.T) {
 			lines <- sc.Text()
 		}
 	}()
-	var got []string
 	// Whatever happens below, stop the program and wait for it, so no instance outlives
 	// the test.
 	t.Cleanup(func() {
@@ -116,23 +126,31 @@ func TestRunUntilStopped(t *testing.T) {
 		}
 	})
 	timeout := time.After(30 * time.Second)
-	for len(got) == 0 || got[len(got)-1] != "ready" {
+	for len(r.lines) == 0 || r.lines[len(r.lines)-1] != "ready" {
 		select {
 		case l, ok := <-lines:
 			if !ok {
-				t.Fatalf("output ended before ready: %q (exit %d)", got, <-done)
+				t.Fatalf("output ended before ready: %q (exit %d)", r.lines, <-r.done)
 			}
-			got = append(got, l)
+			r.lines = append(r.lines, l)
 		case <-timeout:
-			t.Fatalf("no ready within 30s; got %q", got)
+			t.Fatalf("no ready within 30s; got %q", r.lines)
 		}
 	}
+	return r
+}
+
+// TestRunUntilStopped drives the program as a user does: flags in, lines out, then the
+// signal (here the context main derives from SIGINT and SIGTERM) ends it.
+func TestRunUntilStopped(t *testing.T) {
+	r := runReady(t, "-masters", "2", "-replicas", "1", "-quiet", "-config", "repl-diskless-sync=no")
+	got := r.lines
 	if len(got) != 5 {
 		t.Fatalf("got %q, want 4 instance lines and ready", got)
 	}
-	stop()
+	r.stop()
 	select {
-	case code := <-done:
+	case code := <-r.done:
 		if code != 0 {
 			t.Fatalf("exit code %d, want 0", code)
 		}
@@ -149,8 +167,38 @@ func TestRunUntilStopped(t *testing.T) {
 	}
 }
 
+// TestRunTLS runs the program with the TLS flags: every instance answers a client with the
+// CA's certificate over TLS, refuses plaintext, and the replica's link (over TLS) is up.
+func TestRunTLS(t *testing.T) {
+	k := tlstest.NewT(t)
+	cc := k.Client
+	got := runReady(t, "-replicas", "1", "-quiet", "-tls-cert-file", k.Files.Cert, "-tls-key-file", k.Files.Key,
+		"-tls-ca-cert-file", k.Files.CA).lines
+	if len(got) != 3 || masterLine.FindStringSubmatch(got[0]) == nil || replicaLine.FindStringSubmatch(got[1]) == nil {
+		t.Fatalf("got %q, want a master line, a replica line and ready", got)
+	}
+	for i, want := range []string{"role:master", "master_link_status:up"} {
+		addr := strings.Fields(got[i])[1]
+		c := redis.NewClient(&redis.Options{Addr: addr, TLSConfig: cc, DisableIdentity: true, MaxRetries: -1,
+			DialTimeout: 2 * time.Second, ReadTimeout: 5 * time.Second})
+		info, err := c.Info(context.Background(), "replication").Result()
+		c.Close()
+		if err != nil || !strings.Contains(info, want+"\r\n") {
+			t.Errorf("%s: INFO replication over TLS = %v; want it to contain %q:\n%s", addr, err, want, info)
+		}
+		p := redis.NewClient(&redis.Options{Addr: addr, DisableIdentity: true, MaxRetries: -1,
+			DialTimeout: 2 * time.Second, ReadTimeout: 2 * time.Second})
+		if err := p.Ping(context.Background()).Err(); err == nil {
+			t.Errorf("%s answered a plaintext PING", addr)
+		}
+		p.Close()
+	}
+}
+
 func TestRunBadFlags(t *testing.T) {
-	for _, args := range [][]string{{"-config", "novalue"}, {"-masters", "x"}, {"extra"}} {
+	for _, args := range [][]string{{"-config", "novalue"}, {"-masters", "x"}, {"extra"},
+		{"-tls-cert-file", "c.crt"}, {"-tls-cert-file", "c", "-tls-key-file", "k", "-tls-ca-cert-file", "ca", "-tls-auth-clients", "maybe"},
+		{"-tls-cert-file", "missing.crt", "-tls-key-file", "missing.key", "-tls-ca-cert-file", "missing-ca.crt"}} {
 		if code := run(context.Background(), args, io.Discard, io.Discard); code != 2 {
 			t.Errorf("%q: exit code %d, want 2", args, code)
 		}
