@@ -24,6 +24,7 @@ func (c *conn) authenticate(cmdName, name, pass string) bool {
 		return false
 	}
 	c.user, c.authed = u, true
+	c.syncAuthLocked()
 	return true
 }
 

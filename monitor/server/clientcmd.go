@@ -2,7 +2,6 @@ package server
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 	"time"
 
@@ -88,6 +87,9 @@ func (s *Server) describeLocked(c *conn) string {
 			flags += "B"
 		}
 	}
+	if c.kc.Unix() {
+		flags += "U"
+	}
 	if c.noEvict {
 		flags += "e"
 	}
@@ -110,7 +112,7 @@ func (s *Server) describeLocked(c *conn) string {
 	const rbs = 16384
 	return fmt.Sprintf("id=%d addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=0 sub=%d psub=%d ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=%d multi-mem=0 rbs=%d rbp=0 obl=0 oll=0 omem=%d tot-mem=%d events=%s cmd=%s user=%s redir=%d resp=%d",
 		c.id, c.addr, c.laddr, c.fd, c.name, int64(now.Sub(c.created)/time.Second), int64(now.Sub(c.lastCmd)/time.Second),
-		flags, len(c.subs), len(c.psubs), c.argvMem, rbs, omem, rbs+c.argvMem+omem, events, cmd, c.user.name, redir, c.proto)
+		flags, s.pubsub.NumOf(c, false), s.pubsub.NumOf(c, true), c.argvMem, rbs, omem, rbs+c.argvMem+omem, events, cmd, c.user.name, redir, c.proto)
 }
 
 // clientType is Redis's getClientType for our connections: there are no replicas or
@@ -123,11 +125,11 @@ func (c *conn) clientType() string {
 }
 
 func (s *Server) connsLocked() []*conn {
-	out := make([]*conn, 0, len(s.clients))
-	for _, c := range s.clients {
-		out = append(out, c)
+	kcs := s.k.Conns()
+	out := make([]*conn, 0, len(kcs))
+	for _, kc := range kcs {
+		out = append(out, kc.Value.(*conn))
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].id < out[j].id })
 	return out
 }
 
@@ -158,7 +160,7 @@ func clientList(c *conn, args [][]byte) {
 	s.mu.Lock()
 	if ids != nil {
 		for _, id := range ids {
-			if cl := s.clients[id]; cl != nil {
+			if cl := s.connLocked(id); cl != nil {
 				b.WriteString(s.describeLocked(cl) + "\n")
 			}
 		}

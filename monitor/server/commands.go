@@ -163,10 +163,10 @@ func (c *conn) waitPause(cmd *command) bool {
 		select {
 		case <-ch:
 		case <-t.C:
-		case <-c.dead:
+		case <-c.kc.Dead():
 			t.Stop()
 			return false
-		case <-s.done:
+		case <-s.k.Done():
 			t.Stop()
 			return false
 		}
