@@ -58,7 +58,7 @@ func cmdQuit(s *Server, c *client, args [][]byte) {
 
 func cmdReset(s *Server, c *client, args [][]byte) {
 	c.inMulti, c.multi, c.multiErr = false, nil, false
-	s.pubsub.unsubscribeAll(c)
+	s.pubsub.UnsubscribeAll(c)
 	c.db = 0
 	c.name = ""
 	c.w.Proto = 2

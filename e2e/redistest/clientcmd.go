@@ -2,7 +2,6 @@ package redistest
 
 import (
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -60,7 +59,7 @@ func cmdClient(s *Server, c *client, args [][]byte) {
 // clientInfo is one line of CLIENT LIST, with Redis 7.0's fields in its order.
 func (s *Server) clientInfo(c *client) string {
 	now := s.now()
-	flags := "N"
+	flags := ""
 	switch {
 	case c.replica != nil:
 		flags = "S"
@@ -68,6 +67,12 @@ func (s *Server) clientInfo(c *client) string {
 		flags = "x"
 	case c.subCount() > 0:
 		flags = "P"
+	}
+	if c.kc != nil && c.kc.Unix() {
+		flags += "U"
+	}
+	if flags == "" {
+		flags = "N"
 	}
 	multi := -1
 	if c.inMulti {
@@ -79,16 +84,7 @@ func (s *Server) clientInfo(c *client) string {
 	}
 	return fmt.Sprintf("id=%d addr=%s laddr=%s fd=8 name=%s age=%d idle=%d flags=%s db=%d sub=%d psub=%d ssub=0 multi=%d qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=1024 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=%s user=%s redir=-1 resp=%d",
 		c.id, c.addr, c.laddr, c.name, int64(now.Sub(c.created)/time.Second), int64(now.Sub(c.lastCmd)/time.Second),
-		flags, c.db, len(c.subs), len(c.psubs), multi, cmd, c.user, c.w.Proto)
-}
-
-func (s *Server) sortedClients() []*client {
-	out := make([]*client, 0, len(s.clients))
-	for _, c := range s.clients {
-		out = append(out, c)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].id < out[j].id })
-	return out
+		flags, c.db, s.pubsub.NumOf(c, false), s.pubsub.NumOf(c, true), multi, cmd, c.user, c.w.Proto)
 }
 
 func (s *Server) clientList(c *client, opts [][]byte) {
@@ -123,7 +119,7 @@ func (s *Server) clientList(c *client, opts [][]byte) {
 		}
 	}
 	var b strings.Builder
-	for _, cl := range s.sortedClients() {
+	for _, cl := range s.clients() {
 		if (typ != "" && cl.kind() != typ) || (ids != nil && !ids[cl.id]) {
 			continue
 		}
@@ -151,7 +147,7 @@ func (s *Server) clientKill(c *client, opts [][]byte) {
 			n++
 		}
 	}
-	for _, cl := range s.sortedClients() {
+	for _, cl := range s.clients() {
 		if f.Match(clientkill.Client{ID: cl.id, Type: cl.kind(), Addr: cl.addr, LAddr: cl.laddr, User: cl.user}, cl == c) {
 			s.kill(c, cl)
 			n++

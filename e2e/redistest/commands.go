@@ -84,7 +84,7 @@ func (s *Server) execute(c *client, cmd resp.Command) {
 		c.w.Error("LOADING Redis is loading the dataset in memory")
 		return
 	}
-	if c.w.Proto == 2 && (len(c.subs) > 0 || len(c.psubs) > 0) && def.flags&fPubsub == 0 {
+	if c.w.Proto == 2 && c.subCount() > 0 && def.flags&fPubsub == 0 {
 		c.w.Error(fmt.Sprintf("ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context", name))
 		return
 	}
@@ -120,7 +120,7 @@ func (s *Server) call(c *client, def *command, args [][]byte) {
 			// FAILOVER pauses writers until the target replica has caught up, as
 			// CLIENT PAUSE WRITE does in Redis; the clients wait, they are not refused.
 			s.writeGate.Wait()
-			if s.life == nil || c.dead {
+			if s.life == nil || c.dead() {
 				return
 			}
 		}

@@ -456,3 +456,7 @@ func (s *Server) closeIdle() {
 func idleFor(last, now time.Time, idle time.Duration) bool {
 	return now.Sub(last) > idle
 }
+
+// Stop stops accepting and closes every connection at once, without waiting for their
+// goroutines: what a process's death does to its sockets. Close waits for them.
+func (s *Server) Stop() { s.stop() }
