@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sentinel-go/sentinel/internal/respserver"
 	"github.com/sentinel-go/sentinel/pubsub"
 )
 
@@ -200,7 +201,7 @@ func cmdExec(s *Server, c *client, args [][]byte) {
 	// A read-only replica refuses the whole transaction if it holds a write, as Redis does.
 	if s.repl.isReplica() && s.cfg.replicaReadOnly && c != s.repl.masterClient {
 		for _, q := range queued {
-			if def := commands[strings.ToLower(string(q.Args[0]))]; def != nil && def.flags&fWrite != 0 {
+			if def := lookup(q.Args[0]); def != nil && def.flags&fWrite != 0 {
 				c.w.Error("EXECABORT Transaction discarded because of: READONLY You can't write against a read only replica.")
 				return
 			}
@@ -210,7 +211,7 @@ func cmdExec(s *Server, c *client, args [][]byte) {
 	r.inExec, r.multiSent = true, false
 	c.w.Array(len(queued))
 	for _, q := range queued {
-		s.call(c, commands[strings.ToLower(string(q.Args[0]))], q.Args)
+		s.call(c, lookup(q.Args[0]), q.Args)
 	}
 	if r.multiSent {
 		s.feedReplicas(respCommand("EXEC"))
@@ -276,7 +277,7 @@ func cmdDebug(s *Server, c *client, args [][]byte) {
 	case "SET-ACTIVE-EXPIRE", "QUICKLIST-PACKED-THRESHOLD":
 		c.w.Simple("OK")
 	default:
-		c.w.Error(unknownSubcommandError("debug", args[1]))
+		c.w.Error(respserver.UnknownSubcommand("debug", args[1]))
 	}
 }
 
@@ -292,7 +293,7 @@ func cmdScript(s *Server, c *client, args [][]byte) {
 	case "FLUSH":
 		c.w.Simple("OK")
 	default:
-		c.w.Error(unknownSubcommandError("script", args[1]))
+		c.w.Error(respserver.UnknownSubcommand("script", args[1]))
 	}
 }
 

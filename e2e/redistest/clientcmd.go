@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/sentinel-go/sentinel/clientkill"
+	"github.com/sentinel-go/sentinel/internal/respserver"
 )
 
 func init() {
@@ -52,7 +53,7 @@ func cmdClient(s *Server, c *client, args [][]byte) {
 	case sub == "ID" || sub == "SETNAME" || sub == "GETNAME" || sub == "INFO" || sub == "KILL":
 		c.w.Error(fmt.Sprintf("ERR wrong number of arguments for 'client|%s' command", strings.ToLower(sub)))
 	default:
-		c.w.Error(unknownSubcommandError("client", args[1]))
+		c.w.Error(respserver.UnknownSubcommand("client", args[1]))
 	}
 }
 
@@ -220,6 +221,6 @@ func cmdACL(s *Server, c *client, args [][]byte) {
 		}
 		c.w.Int(n)
 	default:
-		c.w.Error(unknownSubcommandError("acl", args[1]))
+		c.w.Error(respserver.UnknownSubcommand("acl", args[1]))
 	}
 }

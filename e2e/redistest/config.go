@@ -6,6 +6,8 @@ import (
 	"os"
 	"strconv"
 	"strings"
+
+	"github.com/sentinel-go/sentinel/internal/respserver"
 )
 
 // config holds the parameters CONFIG GET and CONFIG SET know, with Redis's names and defaults
@@ -299,7 +301,7 @@ func cmdConfig(s *Server, c *client, args [][]byte) {
 	case sub == "GET" || sub == "SET" || sub == "REWRITE" || sub == "RESETSTAT":
 		c.w.Error(fmt.Sprintf("ERR wrong number of arguments for 'config|%s' command", strings.ToLower(sub)))
 	default:
-		c.w.Error(unknownSubcommandError("config", args[1]))
+		c.w.Error(respserver.UnknownSubcommand("config", args[1]))
 	}
 }
 

@@ -3,6 +3,7 @@ package redistest
 import (
 	"strings"
 
+	"github.com/sentinel-go/sentinel/internal/respserver"
 	"github.com/sentinel-go/sentinel/pubsub"
 )
 
@@ -65,6 +66,6 @@ func cmdPubsub(s *Server, c *client, args [][]byte) {
 	case "NUMPAT":
 		c.w.Int(int64(s.pubsub.NumPat()))
 	default:
-		c.w.Error(unknownSubcommandError("pubsub", args[1]))
+		c.w.Error(respserver.UnknownSubcommand("pubsub", args[1]))
 	}
 }

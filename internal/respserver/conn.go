@@ -130,6 +130,9 @@ func (c *Conn) Server() *Server { return c.s }
 // step with its users (AUTH, a password set or removed).
 func (c *Conn) SetAuthRequired(on bool) { c.authRequired.Store(on) }
 
+// AuthRequired reports what SetAuthRequired last said.
+func (c *Conn) AuthRequired() bool { return c.authRequired.Load() }
+
 // CloseAfterReply ends the connection once the current batch's replies are written
 // (Redis's CLIENT_CLOSE_AFTER_REPLY): QUIT, CLIENT KILL of oneself. Only Handler.Exec may
 // call it.

@@ -74,7 +74,7 @@ type Server struct {
 	sentinel Sentinel
 	runID    string
 	started  time.Time
-	commands map[string]*command // by lowercase name, after rename-command
+	commands *respserver.Table[*command] // by lowercase name, after rename-command
 	k        *respserver.Server
 
 	mu     sync.Mutex
@@ -120,7 +120,7 @@ func New(o Options) *Server {
 		rand.Read(b)
 		s.runID = hex.EncodeToString(b)
 	}
-	s.commands = renamed(o.RenameCommands)
+	s.commands = kernelTable(renamed(o.RenameCommands))
 	s.acl = newACLState(o.RequirePass)
 	for _, line := range o.Users {
 		if err := s.acl.loadUser(line); err != nil {
@@ -168,6 +168,27 @@ func renamed(renames map[string]string) map[string]*command {
 		}
 	}
 	return m
+}
+
+// kernelTable registers the table's commands, under their names after rename-command, for
+// the kernel's checks (lookup, arity, authentication).
+func kernelTable(m map[string]*command) *respserver.Table[*command] {
+	t := respserver.NewTable[*command]()
+	for _, name := range sortedKeys(m) {
+		t.RegisterAs(name, kernelCommand(m[name]))
+	}
+	return t
+}
+
+func kernelCommand(cmd *command) *respserver.Command[*command] {
+	k := &respserver.Command[*command]{Name: cmd.name, Arity: cmd.arity, NoAuth: cmd.flags["no_auth"], Def: cmd}
+	if cmd.subs != nil {
+		k.Subs = make(map[string]*respserver.Command[*command], len(cmd.subs))
+		for name, sub := range cmd.subs {
+			k.Subs[name] = kernelCommand(sub)
+		}
+	}
+	return k
 }
 
 // SetRequirePass changes the default user's password at runtime ("" makes it nopass), as
