@@ -55,6 +55,9 @@ type Options struct {
 	// TCPKeepAlive is tcp-keepalive for accepted TCP connections. 0 means Redis's default
 	// (300 s); negative turns keepalive off, as tcp-keepalive 0 does.
 	TCPKeepAlive time.Duration
+	// TLSHandshakeTimeout bounds a TLS handshake on a tls.NewListener given to Serve; a
+	// client that stalls costs only its own connection meanwhile. 0 means 10 s.
+	TLSHandshakeTimeout time.Duration
 	// Port, ConfigFile, Executable and RunID are reported by INFO server. RunID defaults
 	// to 40 random hex characters, a new one per process as in Redis.
 	Port       int
@@ -128,13 +131,14 @@ func New(o Options) *Server {
 		}
 	}
 	s.k = respserver.New(respserver.Options{
-		Handler:      endpoint{s},
-		Logger:       s.log,
-		MaxClients:   o.MaxClients,
-		IdleTimeout:  o.IdleTimeout,
-		IdleExempt:   s.idleExempt,
-		TCPKeepAlive: o.TCPKeepAlive,
-		Now:          func() time.Time { return s.now() },
+		Handler:          endpoint{s},
+		Logger:           s.log,
+		MaxClients:       o.MaxClients,
+		IdleTimeout:      o.IdleTimeout,
+		IdleExempt:       s.idleExempt,
+		TCPKeepAlive:     o.TCPKeepAlive,
+		HandshakeTimeout: o.TLSHandshakeTimeout,
+		Now:              func() time.Time { return s.now() },
 	})
 	return s
 }
@@ -190,6 +194,13 @@ func kernelCommand(cmd *command) *respserver.Command[*command] {
 	}
 	return k
 }
+
+// SetMaxClients changes maxclients at runtime (CONFIG SET maxclients); clients already
+// above it stay.
+func (s *Server) SetMaxClients(n int) { s.k.SetMaxClients(n) }
+
+// SetIdleTimeout changes timeout at runtime; 0 disables it.
+func (s *Server) SetIdleTimeout(d time.Duration) { s.k.SetIdleTimeout(d) }
 
 // SetRequirePass changes the default user's password at runtime ("" makes it nopass), as
 // requirepass set by CONFIG SET would. Connections already authenticated stay so.
