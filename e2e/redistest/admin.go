@@ -123,8 +123,8 @@ func cmdHello(s *Server, c *client, args [][]byte) {
 			i += 2
 		case opt == "SETNAME" && i+1 < len(args):
 			name, hasName = string(args[i+1]), true
-			if strings.ContainsAny(name, " \n") {
-				c.w.Error("ERR Client names cannot contain spaces, newlines or special characters.")
+			if !respserver.ValidName(args[i+1]) {
+				c.w.Error(respserver.ErrBadName)
 				return
 			}
 			i++

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/sentinel-go/sentinel/clientkill"
 	"github.com/sentinel-go/sentinel/internal/respserver"
@@ -23,14 +22,11 @@ func cmdClient(s *Server, c *client, args [][]byte) {
 	case sub == "ID" && len(args) == 2:
 		c.w.Int(c.id)
 	case sub == "SETNAME" && len(args) == 3:
-		name := string(args[2])
-		for _, r := range name {
-			if r <= ' ' || r > '~' {
-				c.w.Error("ERR Client names cannot contain spaces, newlines or special characters.")
-				return
-			}
+		if !respserver.ValidName(args[2]) {
+			c.w.Error(respserver.ErrBadName)
+			return
 		}
-		c.name = name
+		c.name = string(args[2])
 		c.w.Simple("OK")
 	case sub == "GETNAME" && len(args) == 2:
 		if c.name == "" {
@@ -72,20 +68,17 @@ func (s *Server) clientInfo(c *client) string {
 	if c.kc != nil && c.kc.Unix() {
 		flags += "U"
 	}
-	if flags == "" {
-		flags = "N"
-	}
 	multi := -1
 	if c.inMulti {
 		multi = len(c.multi)
 	}
-	cmd := c.cmdName
-	if cmd == "" {
-		cmd = "NULL"
-	}
-	return fmt.Sprintf("id=%d addr=%s laddr=%s fd=8 name=%s age=%d idle=%d flags=%s db=%d sub=%d psub=%d ssub=0 multi=%d qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=1024 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=%s user=%s redir=-1 resp=%d",
-		c.id, c.addr, c.laddr, c.name, int64(now.Sub(c.created)/time.Second), int64(now.Sub(c.lastCmd)/time.Second),
-		flags, c.db, s.pubsub.NumOf(c, false), s.pubsub.NumOf(c, true), multi, cmd, c.user, c.w.Proto)
+	// Redis's buffers have no counterpart here: fd, rbs and the memory figures are fixed.
+	return respserver.ClientInfo{
+		ID: c.id, Addr: c.addr, LAddr: c.laddr, FD: 8, Name: c.name,
+		Age: now.Sub(c.created), Idle: now.Sub(c.lastCmd), Flags: flags, DB: c.db,
+		Sub: s.pubsub.NumOf(c, false), PSub: s.pubsub.NumOf(c, true), Multi: multi,
+		RBS: 1024, Events: "r", Cmd: c.cmdName, User: c.user, Redir: -1, Resp: c.w.Proto,
+	}.String()
 }
 
 func (s *Server) clientList(c *client, opts [][]byte) {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/sentinel-go/sentinel/internal/respserver"
 )
 
 const (
@@ -93,8 +95,8 @@ func cmdHello(c *conn, args [][]byte) {
 		return
 	}
 	if name != nil {
-		if !validName(name) {
-			c.w.Error(errBadName)
+		if !respserver.ValidName(name) {
+			c.w.Error(respserver.ErrBadName)
 			return
 		}
 		c.name = string(name)
