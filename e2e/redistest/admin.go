@@ -73,29 +73,30 @@ func cmdReset(s *Server, c *client, args [][]byte) {
 func (s *Server) authenticate(c *client, name, pass string) string {
 	u := s.cfg.users[name]
 	if u == nil || !u.enabled || (!u.nopass && u.password != pass) {
-		return "WRONGPASS invalid username-password pair or user is disabled."
+		return respserver.ErrWrongPass
 	}
 	c.user, c.authed = name, true
 	return ""
 }
 
 func cmdAuth(s *Server, c *client, args [][]byte) {
-	if len(args) > 3 {
-		c.w.Error(errSyntax)
-		return
-	}
-	name, pass := "default", string(args[1])
-	if len(args) == 3 {
-		name, pass = string(args[1]), string(args[2])
-	} else if !s.cfg.authRequired() {
-		c.w.Error("ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?")
-		return
-	}
-	if msg := s.authenticate(c, name, pass); msg != "" {
-		c.w.Error(msg)
-		return
-	}
-	c.w.Simple("OK")
+	respserver.AuthCommand(&c.w, args, authenticator{s, c})
+}
+
+// authenticator is the instance's users as the kernel's AUTH checks them. The caller
+// holds s.mu.
+type authenticator struct {
+	s *Server
+	c *client
+}
+
+func (a authenticator) DefaultNoPass() bool {
+	d := a.s.cfg.users["default"]
+	return d != nil && d.nopass
+}
+
+func (a authenticator) Authenticate(name, pass string) bool {
+	return a.s.authenticate(a.c, name, pass) == ""
 }
 
 func cmdHello(s *Server, c *client, args [][]byte) {

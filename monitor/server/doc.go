@@ -30,7 +30,8 @@
 //   - Users are copied on change and swapped whole, so a request checks its permissions
 //     against one consistent version of its user.
 //
-// Lock order: Server.mu, then conn.outMu; conn.writeMu, then conn.outMu.
+// Lock order: Server.mu, then the kernel's locks (internal/respserver); no lock is held
+// while a connection writes to its socket.
 //
 // A connection running a SENTINEL command waits for the Sentinel to return, so Shutdown
 // returns only after every Sentinel.Command in progress has: stop the core after the

@@ -224,6 +224,7 @@ func (s *Server) Serve(l net.Listener) error {
 // Shutdown stops accepting, closes every connection, and waits for every goroutine of
 // the Server to end, or for ctx.
 func (s *Server) Shutdown(ctx context.Context) error {
+	s.k.Stop() // closes every connection first, so no request held by CLIENT PAUSE runs
 	s.mu.Lock()
 	s.pause.wake()
 	s.mu.Unlock()
