@@ -1,9 +1,12 @@
 // Package respserver is the RESP server kernel that the sentinel's endpoint
 // (monitor/server) and the embedded test server (e2e/redistest) are built on: listeners and
-// their lifecycle, connections with their reading and writing goroutines, request batches,
-// output queues and their limits, the client table, Redis's connection limits, and the
-// Pub/Sub registry. What a request means is the embedder's: it registers a Handler, which
-// runs requests and writes replies, and owns every other piece of per-client state.
+// their lifecycle (Serve, Shutdown, ErrServerClosed, as net/http), connections with their
+// reading and writing goroutines, request batches, output queues and their limits, the
+// client table and CLIENT LIST's line (ClientInfo), Redis's connection limits, the command
+// table (Table: lookup, subcommands, arity, NOAUTH, with Redis's error texts), AUTH's shape
+// (AuthCommand over the embedder's Authenticator), and the Pub/Sub registry. What a
+// request means is the embedder's: it registers its commands and a Handler, which runs
+// them and writes replies, and owns every other piece of per-client state (Conn.Value).
 //
 // Invariants:
 //   - Every admitted connection has exactly two goroutines: the reader reads a batch,
