@@ -47,6 +47,9 @@ var (
 	errMbulkTooBig  = protocolError("too big mbulk count string")
 	errBulkTooBig   = protocolError("too big bulk count string")
 	errUnbalanced   = protocolError("unbalanced quotes in request")
+	// Redis 7.0 refuses these to a client that has not authenticated (CVE-2021-32675).
+	errUnauthMultibulk = protocolError("unauthenticated multibulk length")
+	errUnauthBulk      = protocolError("unauthenticated bulk length")
 )
 
 func protocolError(msg string) error { return fmt.Errorf("%w: %s", ErrProtocol, msg) }
@@ -98,11 +101,23 @@ type Reader struct {
 	// peak is the size of recent requests: the largest, decaying by a quarter with each
 	// request since.
 	peak int
+
+	// unauthArgs and unauthBulk, when positive, bound what a request may announce.
+	unauthArgs, unauthBulk int
 }
 
 // NewReader returns a Reader reading requests from r.
 func NewReader(r io.Reader) *Reader {
 	return &Reader{rd: r, bulkLen: -1}
+}
+
+// SetUnauthLimits bounds the multibulk count and the bulk lengths later headers may
+// announce, as Redis bounds them for a client that has not authenticated: a larger one is
+// a protocol error ("unauthenticated multibulk length", "unauthenticated bulk length")
+// found in the header, before any of the payload is buffered. Zero lifts a limit. A
+// server sets them before each request, from the client's state at that point.
+func (r *Reader) SetUnauthLimits(args, bulk int) {
+	r.unauthArgs, r.unauthBulk = args, bulk
 }
 
 // ReadCommand returns the next request, reading until a whole one has arrived. Requests
@@ -153,7 +168,7 @@ func (r *Reader) Buffered() bool {
 // poison keeps err for every later call, and lets go of the buffers: nothing more will be
 // read.
 func (r *Reader) poison(err error) {
-	*r = Reader{rd: r.rd, err: err}
+	*r = Reader{rd: r.rd, err: err, unauthArgs: r.unauthArgs, unauthBulk: r.unauthBulk}
 }
 
 // parse carries the request at buf[start:] on as far as the buffered bytes allow, skipping
@@ -187,6 +202,9 @@ func (r *Reader) parse() (bool, error) {
 			if !ok || count > maxArgs {
 				return false, errMultibulkLen
 			}
+			if r.unauthArgs > 0 && count > int64(r.unauthArgs) {
+				return false, errUnauthMultibulk
+			}
 			if count <= 0 {
 				r.start += n
 				continue
@@ -206,6 +224,9 @@ func (r *Reader) parse() (bool, error) {
 				size, ok := parseInt(line[1:])
 				if !ok || size < 0 || size > maxBulk {
 					return false, errBulkLen
+				}
+				if r.unauthBulk > 0 && size > int64(r.unauthBulk) {
+					return false, errUnauthBulk
 				}
 				r.parsed += n
 				r.bulkLen = int(size)

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sentinel-go/sentinel/internal/respserver"
 	"github.com/sentinel-go/sentinel/pubsub"
 )
 
@@ -58,7 +59,7 @@ func cmdQuit(s *Server, c *client, args [][]byte) {
 
 func cmdReset(s *Server, c *client, args [][]byte) {
 	c.inMulti, c.multi, c.multiErr = false, nil, false
-	s.pubsub.unsubscribeAll(c)
+	s.pubsub.UnsubscribeAll(c)
 	c.db = 0
 	c.name = ""
 	c.w.Proto = 2
@@ -72,29 +73,30 @@ func cmdReset(s *Server, c *client, args [][]byte) {
 func (s *Server) authenticate(c *client, name, pass string) string {
 	u := s.cfg.users[name]
 	if u == nil || !u.enabled || (!u.nopass && u.password != pass) {
-		return "WRONGPASS invalid username-password pair or user is disabled."
+		return respserver.ErrWrongPass
 	}
 	c.user, c.authed = name, true
 	return ""
 }
 
 func cmdAuth(s *Server, c *client, args [][]byte) {
-	if len(args) > 3 {
-		c.w.Error(errSyntax)
-		return
-	}
-	name, pass := "default", string(args[1])
-	if len(args) == 3 {
-		name, pass = string(args[1]), string(args[2])
-	} else if !s.cfg.authRequired() {
-		c.w.Error("ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?")
-		return
-	}
-	if msg := s.authenticate(c, name, pass); msg != "" {
-		c.w.Error(msg)
-		return
-	}
-	c.w.Simple("OK")
+	respserver.AuthCommand(&c.w, args, authenticator{s, c})
+}
+
+// authenticator is the instance's users as the kernel's AUTH checks them. The caller
+// holds s.mu.
+type authenticator struct {
+	s *Server
+	c *client
+}
+
+func (a authenticator) DefaultNoPass() bool {
+	d := a.s.cfg.users["default"]
+	return d != nil && d.nopass
+}
+
+func (a authenticator) Authenticate(name, pass string) bool {
+	return a.s.authenticate(a.c, name, pass) == ""
 }
 
 func cmdHello(s *Server, c *client, args [][]byte) {
@@ -122,8 +124,8 @@ func cmdHello(s *Server, c *client, args [][]byte) {
 			i += 2
 		case opt == "SETNAME" && i+1 < len(args):
 			name, hasName = string(args[i+1]), true
-			if strings.ContainsAny(name, " \n") {
-				c.w.Error("ERR Client names cannot contain spaces, newlines or special characters.")
+			if !respserver.ValidName(args[i+1]) {
+				c.w.Error(respserver.ErrBadName)
 				return
 			}
 			i++
@@ -200,7 +202,7 @@ func cmdExec(s *Server, c *client, args [][]byte) {
 	// A read-only replica refuses the whole transaction if it holds a write, as Redis does.
 	if s.repl.isReplica() && s.cfg.replicaReadOnly && c != s.repl.masterClient {
 		for _, q := range queued {
-			if def := commands[strings.ToLower(string(q.Args[0]))]; def != nil && def.flags&fWrite != 0 {
+			if def := lookup(q.Args[0]); def != nil && def.flags&fWrite != 0 {
 				c.w.Error("EXECABORT Transaction discarded because of: READONLY You can't write against a read only replica.")
 				return
 			}
@@ -210,7 +212,7 @@ func cmdExec(s *Server, c *client, args [][]byte) {
 	r.inExec, r.multiSent = true, false
 	c.w.Array(len(queued))
 	for _, q := range queued {
-		s.call(c, commands[strings.ToLower(string(q.Args[0]))], q.Args)
+		s.call(c, lookup(q.Args[0]), q.Args)
 	}
 	if r.multiSent {
 		s.feedReplicas(respCommand("EXEC"))
@@ -276,7 +278,7 @@ func cmdDebug(s *Server, c *client, args [][]byte) {
 	case "SET-ACTIVE-EXPIRE", "QUICKLIST-PACKED-THRESHOLD":
 		c.w.Simple("OK")
 	default:
-		c.w.Error(unknownSubcommandError("debug", args[1]))
+		c.w.Error(respserver.UnknownSubcommand("debug", args[1]))
 	}
 }
 
@@ -292,7 +294,7 @@ func cmdScript(s *Server, c *client, args [][]byte) {
 	case "FLUSH":
 		c.w.Simple("OK")
 	default:
-		c.w.Error(unknownSubcommandError("script", args[1]))
+		c.w.Error(respserver.UnknownSubcommand("script", args[1]))
 	}
 }
 

@@ -2,12 +2,11 @@ package redistest
 
 import (
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/sentinel-go/sentinel/clientkill"
+	"github.com/sentinel-go/sentinel/internal/respserver"
 )
 
 func init() {
@@ -23,14 +22,11 @@ func cmdClient(s *Server, c *client, args [][]byte) {
 	case sub == "ID" && len(args) == 2:
 		c.w.Int(c.id)
 	case sub == "SETNAME" && len(args) == 3:
-		name := string(args[2])
-		for _, r := range name {
-			if r <= ' ' || r > '~' {
-				c.w.Error("ERR Client names cannot contain spaces, newlines or special characters.")
-				return
-			}
+		if !respserver.ValidName(args[2]) {
+			c.w.Error(respserver.ErrBadName)
+			return
 		}
-		c.name = name
+		c.name = string(args[2])
 		c.w.Simple("OK")
 	case sub == "GETNAME" && len(args) == 2:
 		if c.name == "" {
@@ -53,14 +49,14 @@ func cmdClient(s *Server, c *client, args [][]byte) {
 	case sub == "ID" || sub == "SETNAME" || sub == "GETNAME" || sub == "INFO" || sub == "KILL":
 		c.w.Error(fmt.Sprintf("ERR wrong number of arguments for 'client|%s' command", strings.ToLower(sub)))
 	default:
-		c.w.Error(unknownSubcommandError("client", args[1]))
+		c.w.Error(respserver.UnknownSubcommand("client", args[1]))
 	}
 }
 
 // clientInfo is one line of CLIENT LIST, with Redis 7.0's fields in its order.
 func (s *Server) clientInfo(c *client) string {
 	now := s.now()
-	flags := "N"
+	flags := ""
 	switch {
 	case c.replica != nil:
 		flags = "S"
@@ -69,26 +65,20 @@ func (s *Server) clientInfo(c *client) string {
 	case c.subCount() > 0:
 		flags = "P"
 	}
+	if c.kc != nil && c.kc.Unix() {
+		flags += "U"
+	}
 	multi := -1
 	if c.inMulti {
 		multi = len(c.multi)
 	}
-	cmd := c.cmdName
-	if cmd == "" {
-		cmd = "NULL"
-	}
-	return fmt.Sprintf("id=%d addr=%s laddr=%s fd=8 name=%s age=%d idle=%d flags=%s db=%d sub=%d psub=%d ssub=0 multi=%d qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=1024 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=%s user=%s redir=-1 resp=%d",
-		c.id, c.addr, c.laddr, c.name, int64(now.Sub(c.created)/time.Second), int64(now.Sub(c.lastCmd)/time.Second),
-		flags, c.db, len(c.subs), len(c.psubs), multi, cmd, c.user, c.w.Proto)
-}
-
-func (s *Server) sortedClients() []*client {
-	out := make([]*client, 0, len(s.clients))
-	for _, c := range s.clients {
-		out = append(out, c)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].id < out[j].id })
-	return out
+	// Redis's buffers have no counterpart here: fd, rbs and the memory figures are fixed.
+	return respserver.ClientInfo{
+		ID: c.id, Addr: c.addr, LAddr: c.laddr, FD: 8, Name: c.name,
+		Age: now.Sub(c.created), Idle: now.Sub(c.lastCmd), Flags: flags, DB: c.db,
+		Sub: s.pubsub.NumOf(c, false), PSub: s.pubsub.NumOf(c, true), Multi: multi,
+		RBS: 1024, Events: "r", Cmd: c.cmdName, User: c.user, Redir: -1, Resp: c.w.Proto,
+	}.String()
 }
 
 func (s *Server) clientList(c *client, opts [][]byte) {
@@ -123,7 +113,7 @@ func (s *Server) clientList(c *client, opts [][]byte) {
 		}
 	}
 	var b strings.Builder
-	for _, cl := range s.sortedClients() {
+	for _, cl := range s.clients() {
 		if (typ != "" && cl.kind() != typ) || (ids != nil && !ids[cl.id]) {
 			continue
 		}
@@ -151,7 +141,7 @@ func (s *Server) clientKill(c *client, opts [][]byte) {
 			n++
 		}
 	}
-	for _, cl := range s.sortedClients() {
+	for _, cl := range s.clients() {
 		if f.Match(clientkill.Client{ID: cl.id, Type: cl.kind(), Addr: cl.addr, LAddr: cl.laddr, User: cl.user}, cl == c) {
 			s.kill(c, cl)
 			n++
@@ -224,6 +214,6 @@ func cmdACL(s *Server, c *client, args [][]byte) {
 		}
 		c.w.Int(n)
 	default:
-		c.w.Error(unknownSubcommandError("acl", args[1]))
+		c.w.Error(respserver.UnknownSubcommand("acl", args[1]))
 	}
 }

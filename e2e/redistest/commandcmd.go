@@ -1,8 +1,9 @@
 package redistest
 
 import (
-	"sort"
 	"strings"
+
+	"github.com/sentinel-go/sentinel/internal/respserver"
 )
 
 func init() {
@@ -13,29 +14,29 @@ func init() {
 // flags and key positions (what go-redis and redis-py read), COUNT, INFO, LIST and DOCS.
 func cmdCommand(s *Server, c *client, args [][]byte) {
 	if len(args) == 1 {
-		names := sortedCommandNames()
+		names := commands.Names()
 		c.w.Array(len(names))
 		for _, n := range names {
-			writeCommandInfo(c, commands[n])
+			writeCommandInfo(c, commands.Get(n).Def)
 		}
 		return
 	}
 	switch strings.ToUpper(string(args[1])) {
 	case "COUNT":
-		c.w.Int(int64(len(commands)))
+		c.w.Int(int64(commands.Len()))
 	case "LIST":
-		c.w.Strings(sortedCommandNames())
+		c.w.Strings(commands.Names())
 	case "INFO":
 		names := args[2:]
 		if len(names) == 0 {
-			all := sortedCommandNames()
+			all := commands.Names()
 			for _, n := range all {
 				names = append(names, []byte(n))
 			}
 		}
 		c.w.Array(len(names))
 		for _, n := range names {
-			if def := commands[strings.ToLower(string(n))]; def != nil {
+			if def := lookup(n); def != nil {
 				writeCommandInfo(c, def)
 			} else {
 				c.w.NullArray()
@@ -45,17 +46,8 @@ func cmdCommand(s *Server, c *client, args [][]byte) {
 		// Docs are optional for clients (redis-cli uses them for hints); none are kept.
 		c.w.Map(0)
 	default:
-		c.w.Error(unknownSubcommandError("command", args[1]))
+		c.w.Error(respserver.UnknownSubcommand("command", args[1]))
 	}
-}
-
-func sortedCommandNames() []string {
-	names := make([]string, 0, len(commands))
-	for n := range commands {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
 }
 
 func writeCommandInfo(c *client, def *command) {

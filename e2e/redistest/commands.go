@@ -2,8 +2,8 @@ package redistest
 
 import (
 	"fmt"
-	"strings"
 
+	"github.com/sentinel-go/sentinel/internal/respserver"
 	"github.com/sentinel-go/sentinel/resp"
 )
 
@@ -33,15 +33,21 @@ type command struct {
 	firstKey, lastKey, step int
 }
 
-var commands map[string]*command
+// commands is the instance's command table, as the kernel checks requests against it.
+var commands = respserver.NewTable[*command]()
 
 func register(cmds ...*command) {
-	if commands == nil {
-		commands = make(map[string]*command)
-	}
 	for _, c := range cmds {
-		commands[c.name] = c
+		commands.Register(&respserver.Command[*command]{Name: c.name, Arity: c.arity, NoAuth: c.flags&fNoAuth != 0, Def: c})
 	}
+}
+
+// lookup is the command named name, or nil.
+func lookup(name []byte) *command {
+	if k := commands.Get(string(name)); k != nil {
+		return k.Def
+	}
+	return nil
 }
 
 // execute runs one command for c. The caller holds s.mu.
@@ -50,32 +56,20 @@ func (s *Server) execute(c *client, cmd resp.Command) {
 	if len(args) == 0 {
 		return
 	}
-	name := strings.ToLower(string(args[0]))
 	c.lastCmd = s.now()
 	s.stats.commandsProcessed++
-	def := commands[name]
-	if def == nil {
+	k, reply := commands.Check(c.kc, args)
+	if k != nil {
+		c.cmdName = k.Name
+	}
+	if reply != "" {
 		if c.inMulti {
 			c.multiErr = true
 		}
-		c.w.Error(unknownCommandError(args))
+		c.w.Error(reply)
 		return
 	}
-	c.cmdName = name
-	if (def.arity > 0 && len(args) != def.arity) || (def.arity < 0 && len(args) < -def.arity) {
-		if c.inMulti {
-			c.multiErr = true
-		}
-		c.w.Error(fmt.Sprintf("ERR wrong number of arguments for '%s' command", name))
-		return
-	}
-	if !c.authed && def.flags&fNoAuth == 0 {
-		if c.inMulti {
-			c.multiErr = true
-		}
-		c.w.Error("NOAUTH Authentication required.")
-		return
-	}
+	def, name := k.Def, k.Name
 	if s.faults.busy && def.flags&fNoBusy == 0 {
 		c.w.Error("BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.")
 		return
@@ -84,7 +78,7 @@ func (s *Server) execute(c *client, cmd resp.Command) {
 		c.w.Error("LOADING Redis is loading the dataset in memory")
 		return
 	}
-	if c.w.Proto == 2 && (len(c.subs) > 0 || len(c.psubs) > 0) && def.flags&fPubsub == 0 {
+	if c.w.Proto == 2 && c.subCount() > 0 && def.flags&fPubsub == 0 {
 		c.w.Error(fmt.Sprintf("ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context", name))
 		return
 	}
@@ -120,7 +114,7 @@ func (s *Server) call(c *client, def *command, args [][]byte) {
 			// FAILOVER pauses writers until the target replica has caught up, as
 			// CLIENT PAUSE WRITE does in Redis; the clients wait, they are not refused.
 			s.writeGate.Wait()
-			if s.life == nil || c.dead {
+			if s.life == nil || c.dead() {
 				return
 			}
 		}
@@ -154,19 +148,6 @@ func (s *Server) rejection(c *client, def *command) string {
 		return "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'."
 	}
 	return ""
-}
-
-func unknownCommandError(args [][]byte) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "ERR unknown command '%.128s', with args beginning with: ", args[0])
-	for _, a := range args[1:] {
-		fmt.Fprintf(&b, "'%.128s' ", a)
-	}
-	return b.String()
-}
-
-func unknownSubcommandError(cmd string, sub []byte) string {
-	return fmt.Sprintf("ERR unknown subcommand '%.128s'. Try %s HELP.", sub, strings.ToUpper(cmd))
 }
 
 const (

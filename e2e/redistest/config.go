@@ -6,6 +6,8 @@ import (
 	"os"
 	"strconv"
 	"strings"
+
+	"github.com/sentinel-go/sentinel/internal/respserver"
 )
 
 // config holds the parameters CONFIG GET and CONFIG SET know, with Redis's names and defaults
@@ -29,6 +31,9 @@ type config struct {
 	backlogSize        int64
 	replTimeout        int
 	replPingPeriod     int
+	maxClients         int // maxclients
+	idleTimeout        int // timeout, in seconds
+	tcpKeepAlive       int // tcp-keepalive, in seconds
 	users              map[string]*user
 	// extra keeps parameters we accept and echo but do not act on (save, appendonly, ...),
 	// so clients that set them get Redis's answers.
@@ -53,10 +58,12 @@ func defaultConfig() config {
 		backlogSize:           1 << 20,
 		replTimeout:           60,
 		replPingPeriod:        10,
+		maxClients:            10000,
+		tcpKeepAlive:          300,
 		users:                 map[string]*user{"default": {name: "default", nopass: true, enabled: true}},
 		extra: map[string]string{
-			"save": "", "appendonly": "no", "maxmemory": "0", "maxclients": "10000",
-			"timeout": "0", "protected-mode": "no", "bind": "127.0.0.1", "databases": "16",
+			"save": "", "appendonly": "no", "maxmemory": "0",
+			"protected-mode": "no", "bind": "127.0.0.1", "databases": "16",
 			"repl-diskless-load": "disabled", "maxmemory-policy": "noeviction",
 			"lazyfree-lazy-expire": "no", "rdbcompression": "yes", "dir": "/tmp",
 			"dbfilename": "dump.rdb", "loglevel": "notice", "hz": "10",
@@ -114,6 +121,12 @@ var params = []param{
 		}},
 	{[]string{"repl-timeout"}, intGet(func(c *config) *int { return &c.replTimeout }),
 		intSet(func(c *config) *int { return &c.replTimeout }, 1, 1<<31-1)},
+	{[]string{"maxclients"}, intGet(func(c *config) *int { return &c.maxClients }),
+		intSet(func(c *config) *int { return &c.maxClients }, 1, 1<<32-1)},
+	{[]string{"timeout"}, intGet(func(c *config) *int { return &c.idleTimeout }),
+		intSet(func(c *config) *int { return &c.idleTimeout }, 0, 1<<31-1)},
+	{[]string{"tcp-keepalive"}, intGet(func(c *config) *int { return &c.tcpKeepAlive }),
+		intSet(func(c *config) *int { return &c.tcpKeepAlive }, 0, 1<<31-1)},
 	{[]string{"repl-ping-replica-period", "repl-ping-slave-period"}, intGet(func(c *config) *int { return &c.replPingPeriod }),
 		intSet(func(c *config) *int { return &c.replPingPeriod }, 1, 1<<31-1)},
 }
@@ -268,6 +281,7 @@ func cmdConfig(s *Server, c *client, args [][]byte) {
 			}
 		}
 		s.cfg = next
+		s.applyConnLimits()
 		c.w.Simple("OK")
 	case sub == "REWRITE" && len(args) == 2:
 		if err := s.rewriteConfig(); errors.Is(err, errNoConfigFile) {
@@ -287,7 +301,7 @@ func cmdConfig(s *Server, c *client, args [][]byte) {
 	case sub == "GET" || sub == "SET" || sub == "REWRITE" || sub == "RESETSTAT":
 		c.w.Error(fmt.Sprintf("ERR wrong number of arguments for 'config|%s' command", strings.ToLower(sub)))
 	default:
-		c.w.Error(unknownSubcommandError("config", args[1]))
+		c.w.Error(respserver.UnknownSubcommand("config", args[1]))
 	}
 }
 

@@ -24,14 +24,15 @@
 //   - WATCH is accepted but never aborts EXEC, and ACL rules other than passwords and on/off
 //     are accepted but not enforced.
 //   - No client output-buffer limits: a replica or subscriber that stops reading makes its
-//     queue grow until the test ends.
+//     queue grow until the test ends. A connection that ends drops what was still queued for
+//     it, as Redis's freeClient does.
 //   - CONFIG REWRITE writes only non-default parameters and the replication role, not a
 //     redis.conf merged with comments.
 //
 // Concurrency: one mutex per instance guards all of its state; a command runs whole under it,
-// as Redis runs commands one at a time. Every connection has a reader goroutine that executes
-// commands and sends their replies, and a writer goroutine that sends what others queue for
-// it (Pub/Sub messages, the replication stream), so a slow or paused peer never holds the
-// lock. Lock order: Server.mu before client.outMu, client.writeMu before client.outMu, and
-// writeMu is never taken while Server.mu is held.
+// as Redis runs commands one at a time. Connections are the RESP kernel's
+// (internal/respserver): each life of the instance is one kernel Server, whose reader
+// goroutine per connection runs a batch under Server.mu and writes its replies, and whose
+// writer goroutine sends what others queue (Pub/Sub messages, the replication stream), so a
+// slow or paused peer never holds the lock. Lock order: Server.mu before the kernel's locks.
 package redistest

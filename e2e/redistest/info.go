@@ -128,9 +128,9 @@ func (s *Server) infoServer(b *strings.Builder) {
 }
 
 func (s *Server) infoClients(b *strings.Builder) {
-	kv(b, "connected_clients", len(s.clients)-len(s.repl.replicas))
+	kv(b, "connected_clients", len(s.clients())-len(s.repl.replicas))
 	kv(b, "cluster_connections", 0)
-	kv(b, "maxclients", 10000)
+	kv(b, "maxclients", s.cfg.maxClients)
 	kv(b, "client_recent_max_input_buffer", 0)
 	kv(b, "client_recent_max_output_buffer", 0)
 	kv(b, "blocked_clients", 0)
@@ -200,8 +200,8 @@ func (s *Server) infoStats(b *strings.Builder) {
 	kv(b, "evicted_keys", 0)
 	kv(b, "keyspace_hits", st.keyspaceHits)
 	kv(b, "keyspace_misses", st.keyspaceMisses)
-	kv(b, "pubsub_channels", len(s.pubsub.channels))
-	kv(b, "pubsub_patterns", len(s.pubsub.patterns))
+	kv(b, "pubsub_channels", len(s.pubsub.Channels("")))
+	kv(b, "pubsub_patterns", s.pubsub.NumPat())
 }
 
 func (s *Server) infoCPU(b *strings.Builder) {

@@ -39,7 +39,7 @@ func (s *Server) startReplicaLink() {
 	s.repl.link = ml
 	s.repl.linkState = linkConnecting
 	if s.repl.masterClient == nil {
-		s.repl.masterClient = &client{s: s, id: -1, user: "default", authed: true, db: 0, wake: make(chan struct{}, 1)}
+		s.repl.masterClient = &client{s: s, id: -1, user: "default", authed: true, db: 0}
 	}
 	l.wg.Add(1)
 	go s.runMasterLink(l, ml)

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-hclog"
+	"github.com/sentinel-go/sentinel/internal/respserver"
 )
 
 // Version is the Redis version this server reports. Sentinels and clients read it from INFO
@@ -69,9 +70,7 @@ type Server struct {
 	started time.Time
 	cfg     config
 	dbs     [numDBs]*db
-	clients map[int64]*client
-	lastID  int64
-	pubsub  registry
+	pubsub  *respserver.Registry[*client]
 	// writeGate wakes writers that FAILOVER paused; it uses mu.
 	writeGate *sync.Cond
 	repl      replication
@@ -80,9 +79,10 @@ type Server struct {
 }
 
 // life is one run of the instance between a start and a kill. Everything it spawns is tied
-// to it, so Kill can wait for exactly those goroutines.
+// to it, so Kill can wait for exactly those goroutines: its connections are its own
+// kernel Server's.
 type life struct {
-	ln   net.Listener
+	k    *respserver.Server
 	done chan struct{}
 	wg   sync.WaitGroup
 }
@@ -165,18 +165,30 @@ func (s *Server) reset() {
 	for i := range s.dbs {
 		s.dbs[i] = newDB()
 	}
-	s.clients = make(map[int64]*client)
-	s.pubsub = newRegistry()
+	s.pubsub = respserver.NewRegistry[*client]()
 	s.repl.reset()
 }
 
 // begin starts a life on ln. The caller holds mu.
 func (s *Server) begin(ln net.Listener) {
-	l := &life{ln: ln, done: make(chan struct{})}
+	l := &life{done: make(chan struct{})}
+	h := conns{s, l}
+	l.k = respserver.New(respserver.Options{
+		Handler:      h,
+		Logger:       s.log,
+		MaxClients:   s.cfg.maxClients,
+		IdleTimeout:  time.Duration(s.cfg.idleTimeout) * time.Second,
+		IdleExempt:   h.idleExempt,
+		TCPKeepAlive: keepAlive(s.cfg.tcpKeepAlive),
+		WriteGate:    h.writeGate,
+	})
 	s.life, s.last = l, l
 	s.started = time.Now()
 	l.wg.Add(2)
-	go s.acceptLoop(l)
+	go func() {
+		defer l.wg.Done()
+		l.k.Serve(ln)
+	}()
 	go s.cron(l)
 	if s.repl.masterHost != "" {
 		s.startReplicaLink()
@@ -227,14 +239,12 @@ func (s *Server) Kill() {
 	}
 	s.life = nil
 	close(l.done)
-	l.ln.Close()
-	for _, c := range s.clients {
-		c.closeNow()
-	}
+	l.k.Stop() // the listener and every connection at once, as the process dies
 	s.stopReplicaLink()
 	s.faults.resume()
 	s.writeGate.Broadcast()
 	s.mu.Unlock()
+	l.k.Close()
 	l.wg.Wait()
 }
 
@@ -263,8 +273,7 @@ func (s *Server) Restart(o RestartOptions) error {
 	if !o.KeepData {
 		s.reset()
 	} else {
-		s.clients = make(map[int64]*client)
-		s.pubsub = newRegistry()
+		s.pubsub = respserver.NewRegistry[*client]()
 		s.repl.replicas = nil
 	}
 	s.faults.clear()
@@ -304,39 +313,41 @@ func (s *Server) listen(addr string) (net.Listener, error) {
 	return tls.NewListener(ln, s.opts.TLS), nil
 }
 
-func (s *Server) acceptLoop(l *life) {
-	defer l.wg.Done()
-	for {
-		nc, err := l.ln.Accept()
-		if err != nil {
-			select {
-			case <-l.done:
-				return
-			default:
-			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				continue
-			}
-			if errors.Is(err, net.ErrClosed) {
-				return
-			}
-			time.Sleep(10 * time.Millisecond)
-			continue
-		}
-		s.mu.Lock()
-		if s.life != l {
-			s.mu.Unlock()
-			nc.Close()
-			return
-		}
-		c := s.newClient(nc, l)
-		s.stats.connectionsReceived++
-		s.mu.Unlock()
-		l.wg.Add(2)
-		go c.readLoop(l)
-		go c.writeLoop(l)
+// clients are the connected clients, by id. The caller holds mu.
+func (s *Server) clients() []*client {
+	if s.life == nil {
+		return nil
 	}
+	kcs := s.life.k.Conns()
+	out := make([]*client, 0, len(kcs))
+	for _, kc := range kcs {
+		out = append(out, kc.Value.(*client))
+	}
+	return out
+}
+
+// applyConnLimits gives the running kernel the connection parameters CONFIG SET changed,
+// and every client the request limits its authentication now calls for. The caller holds
+// mu.
+func (s *Server) applyConnLimits() {
+	if s.life == nil {
+		return
+	}
+	k := s.life.k
+	k.SetMaxClients(s.cfg.maxClients)
+	k.SetIdleTimeout(time.Duration(s.cfg.idleTimeout) * time.Second)
+	k.SetTCPKeepAlive(keepAlive(s.cfg.tcpKeepAlive))
+	for _, c := range s.clients() {
+		c.syncAuth()
+	}
+}
+
+// keepAlive is tcp-keepalive in seconds as the kernel takes it: 0 turns it off.
+func keepAlive(secs int) time.Duration {
+	if secs == 0 {
+		return -1
+	}
+	return time.Duration(secs) * time.Second
 }
 
 // cron is Redis's serverCron and replicationCron in one: active expiry, pings and acks on

@@ -91,6 +91,7 @@ func (s *Server) retargetLocked(u *user) []*conn {
 			victims = append(victims, cl)
 		}
 	}
+	s.syncAuthLocked()
 	return victims
 }
 
@@ -108,12 +109,12 @@ func (u *user) mayKeep(c *conn) bool {
 		}
 		return false
 	}
-	for ch := range c.subs {
+	for _, ch := range c.s.pubsub.Names(c, false) {
 		if !allowed(ch, false) {
 			return false
 		}
 	}
-	for p := range c.psubs {
+	for _, p := range c.s.pubsub.Names(c, true) {
 		if !allowed(p, true) {
 			return false
 		}

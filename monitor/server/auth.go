@@ -4,12 +4,13 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/sentinel-go/sentinel/internal/respserver"
 )
 
 const (
-	errWrongPass    = "WRONGPASS invalid username-password pair or user is disabled."
-	errNoAuthNoPass = "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?"
-	errHelloNoAuth  = "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time"
+	errWrongPass   = respserver.ErrWrongPass
+	errHelloNoAuth = "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time"
 )
 
 // authenticate checks a user name and password, and on success makes the connection
@@ -24,31 +25,29 @@ func (c *conn) authenticate(cmdName, name, pass string) bool {
 		return false
 	}
 	c.user, c.authed = u, true
+	c.syncAuthLocked()
 	return true
 }
 
 func cmdAuth(c *conn, args [][]byte) {
-	if len(args) > 3 {
-		c.w.Error(errSyntax)
-		return
-	}
-	name, pass := "default", string(args[1])
-	if len(args) == 3 {
-		name, pass = string(args[1]), string(args[2])
-	} else {
-		c.s.mu.Lock()
-		nopass := c.s.acl.defaultUser().nopass
-		c.s.mu.Unlock()
-		if nopass {
-			c.w.Error(errNoAuthNoPass)
-			return
-		}
-	}
-	if !c.authenticate(string(args[0]), name, pass) {
-		c.w.Error(errWrongPass)
-		return
-	}
-	c.w.Simple("OK")
+	respserver.AuthCommand(&c.w, args, authenticator{c, string(args[0])})
+}
+
+// authenticator is the endpoint's users as the kernel's AUTH checks them; cmdName is the
+// command as the client typed it, for ACL LOG.
+type authenticator struct {
+	c       *conn
+	cmdName string
+}
+
+func (a authenticator) DefaultNoPass() bool {
+	a.c.s.mu.Lock()
+	defer a.c.s.mu.Unlock()
+	return a.c.s.acl.defaultUser().nopass
+}
+
+func (a authenticator) Authenticate(name, pass string) bool {
+	return a.c.authenticate(a.cmdName, name, pass)
 }
 
 func cmdHello(c *conn, args [][]byte) {
@@ -92,8 +91,8 @@ func cmdHello(c *conn, args [][]byte) {
 		return
 	}
 	if name != nil {
-		if !validName(name) {
-			c.w.Error(errBadName)
+		if !respserver.ValidName(name) {
+			c.w.Error(respserver.ErrBadName)
 			return
 		}
 		c.name = string(name)

@@ -2,11 +2,11 @@ package server
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 	"time"
 
 	"github.com/sentinel-go/sentinel/clientkill"
+	"github.com/sentinel-go/sentinel/internal/respserver"
 )
 
 var clientHandlers = map[string]handler{
@@ -28,22 +28,9 @@ var clientHandlers = map[string]handler{
 	"help":         func(c *conn, args [][]byte) { writeHelp(c, clientHelp) },
 }
 
-const errBadName = "ERR Client names cannot contain spaces, newlines or special characters."
-
-// validName is Redis's rule for client names: printable ASCII without spaces, so that
-// CLIENT LIST can be split on spaces.
-func validName(b []byte) bool {
-	for _, ch := range b {
-		if ch < '!' || ch > '~' {
-			return false
-		}
-	}
-	return true
-}
-
 func clientSetName(c *conn, args [][]byte) {
-	if !validName(args[2]) {
-		c.w.Error(errBadName)
+	if !respserver.ValidName(args[2]) {
+		c.w.Error(respserver.ErrBadName)
 		return
 	}
 	c.s.mu.Lock()
@@ -88,15 +75,11 @@ func (s *Server) describeLocked(c *conn) string {
 			flags += "B"
 		}
 	}
+	if c.kc.Unix() {
+		flags += "U"
+	}
 	if c.noEvict {
 		flags += "e"
-	}
-	if flags == "" {
-		flags = "N"
-	}
-	cmd := c.cmdName
-	if cmd == "" {
-		cmd = "NULL"
 	}
 	omem := c.queued()
 	events := "r"
@@ -108,9 +91,13 @@ func (s *Server) describeLocked(c *conn) string {
 		redir = c.tracking.redirect
 	}
 	const rbs = 16384
-	return fmt.Sprintf("id=%d addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=0 sub=%d psub=%d ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=%d multi-mem=0 rbs=%d rbp=0 obl=0 oll=0 omem=%d tot-mem=%d events=%s cmd=%s user=%s redir=%d resp=%d",
-		c.id, c.addr, c.laddr, c.fd, c.name, int64(now.Sub(c.created)/time.Second), int64(now.Sub(c.lastCmd)/time.Second),
-		flags, len(c.subs), len(c.psubs), c.argvMem, rbs, omem, rbs+c.argvMem+omem, events, cmd, c.user.name, redir, c.proto)
+	return respserver.ClientInfo{
+		ID: c.id, Addr: c.addr, LAddr: c.laddr, FD: c.fd, Name: c.name,
+		Age: now.Sub(c.created), Idle: now.Sub(c.lastCmd), Flags: flags,
+		Sub: s.pubsub.NumOf(c, false), PSub: s.pubsub.NumOf(c, true), Multi: -1,
+		ArgvMem: c.argvMem, RBS: rbs, OMem: omem, TotMem: rbs + c.argvMem + omem, Events: events,
+		Cmd: c.cmdName, User: c.user.name, Redir: redir, Resp: c.proto,
+	}.String()
 }
 
 // clientType is Redis's getClientType for our connections: there are no replicas or
@@ -123,11 +110,11 @@ func (c *conn) clientType() string {
 }
 
 func (s *Server) connsLocked() []*conn {
-	out := make([]*conn, 0, len(s.clients))
-	for _, c := range s.clients {
-		out = append(out, c)
+	kcs := s.k.Conns()
+	out := make([]*conn, 0, len(kcs))
+	for _, kc := range kcs {
+		out = append(out, kc.Value.(*conn))
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].id < out[j].id })
 	return out
 }
 
@@ -158,7 +145,7 @@ func clientList(c *conn, args [][]byte) {
 	s.mu.Lock()
 	if ids != nil {
 		for _, id := range ids {
-			if cl := s.clients[id]; cl != nil {
+			if cl := s.connLocked(id); cl != nil {
 				b.WriteString(s.describeLocked(cl) + "\n")
 			}
 		}

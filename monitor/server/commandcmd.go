@@ -7,7 +7,7 @@ import (
 )
 
 var commandHandlers = map[string]handler{
-	"count":           func(c *conn, args [][]byte) { c.w.Int(int64(len(c.s.commands))) },
+	"count":           func(c *conn, args [][]byte) { c.w.Int(int64(c.s.commands.Len())) },
 	"list":            commandList,
 	"info":            commandInfo,
 	"docs":            commandDocs,
@@ -19,9 +19,9 @@ var commandHandlers = map[string]handler{
 // topCommands lists the table's commands in a stable order. Redis lists them in
 // hash-table order, which changes with every start, so no client can rely on an order.
 func (s *Server) topCommands() []*command {
-	out := make([]*command, 0, len(s.commands))
-	for _, n := range sortedKeys(s.commands) {
-		out = append(out, s.commands[n])
+	out := make([]*command, 0, s.commands.Len())
+	for _, n := range s.commands.Names() {
+		out = append(out, s.commands.Get(n).Def)
 	}
 	return out
 }
@@ -32,11 +32,14 @@ func (s *Server) lookupArgs(args [][]byte) *command {
 	if len(args) == 0 {
 		return nil
 	}
-	cmd := s.commands[strings.ToLower(string(args[0]))]
-	if cmd == nil || cmd.subs == nil || len(args) == 1 {
+	k := s.commands.Get(string(args[0]))
+	if k == nil {
+		return nil
+	}
+	if cmd := k.Def; cmd.subs == nil || len(args) == 1 {
 		return cmd
 	}
-	return cmd.subs[strings.ToLower(string(args[1]))]
+	return k.Def.subs[strings.ToLower(string(args[1]))]
 }
 
 // lookupName finds "name" or "container|sub".

@@ -2,8 +2,9 @@ package server
 
 import (
 	"fmt"
-	"strings"
 	"time"
+
+	"github.com/sentinel-go/sentinel/internal/respserver"
 )
 
 // handlers maps full command names to their implementation. SENTINEL's subcommands have
@@ -66,34 +67,20 @@ func (c *conn) execute(args [][]byte) {
 // it: lookup, arity, authentication, ACL, the RESP2 subscribed context, CLIENT PAUSE.
 func (c *conn) dispatch(args [][]byte) *command {
 	s := c.s
-	cmd := s.commands[strings.ToLower(string(args[0]))]
-	if cmd != nil && cmd.subs != nil && len(args) >= 2 {
-		sub := cmd.subs[strings.ToLower(string(args[1]))]
-		if sub == nil {
-			c.setLastCommand(nil, args)
-			c.w.Error(fmt.Sprintf("ERR unknown subcommand '%.128s'. Try %s HELP.", args[1], strings.ToUpper(string(args[0]))))
-			return nil
-		}
-		cmd = sub
+	k, reply := s.commands.Check(c.kc, args)
+	var cmd *command
+	if k != nil {
+		cmd = k.Def
 	}
 	c.setLastCommand(cmd, args)
-	if cmd == nil {
-		c.w.Error(unknownCommand(args))
-		return nil
-	}
-	if !arityOK(cmd, len(args)) {
-		c.w.Error(fmt.Sprintf("ERR wrong number of arguments for '%s' command", cmd.name))
+	if reply != "" {
+		c.w.Error(reply)
 		return cmd
 	}
 	s.mu.Lock()
-	authRequired := !c.authed && s.acl.authRequired()
 	u := c.user
 	subscribed := c.proto == 2 && c.subCount() > 0
 	s.mu.Unlock()
-	if authRequired && !cmd.flags["no_auth"] {
-		c.w.Error("NOAUTH Authentication required.")
-		return cmd
-	}
 	if r, pos := u.check(cmd, args); r != aclOK {
 		c.denied(cmd, args, r, pos)
 		return cmd
@@ -114,9 +101,7 @@ func (c *conn) dispatch(args [][]byte) *command {
 	return cmd
 }
 
-func arityOK(cmd *command, n int) bool {
-	return cmd.arity > 0 && n == cmd.arity || cmd.arity < 0 && n >= -cmd.arity
-}
+func arityOK(cmd *command, n int) bool { return respserver.ArityOK(cmd.arity, n) }
 
 // setLastCommand records the command CLIENT LIST shows as cmd=, and the request's size.
 func (c *conn) setLastCommand(cmd *command, args [][]byte) {
@@ -132,19 +117,6 @@ func (c *conn) setLastCommand(cmd *command, args [][]byte) {
 	if cmd != nil {
 		c.cmdName = cmd.name
 	}
-}
-
-// unknownCommand is Redis's error for a command it does not have: arguments are quoted
-// until 128 bytes of them are shown.
-func unknownCommand(args [][]byte) string {
-	var b strings.Builder
-	for _, a := range args[1:] {
-		if b.Len() >= 128 {
-			break
-		}
-		fmt.Fprintf(&b, "'%.*s' ", 128-b.Len(), a)
-	}
-	return fmt.Sprintf("ERR unknown command '%.128s', with args beginning with: %s", args[0], b.String())
 }
 
 // waitPause holds the request back while CLIENT PAUSE applies to it, and reports false
@@ -163,10 +135,10 @@ func (c *conn) waitPause(cmd *command) bool {
 		select {
 		case <-ch:
 		case <-t.C:
-		case <-c.dead:
+		case <-c.kc.Dead():
 			t.Stop()
 			return false
-		case <-s.done:
+		case <-s.k.Done():
 			t.Stop()
 			return false
 		}

@@ -30,7 +30,8 @@
 //   - Users are copied on change and swapped whole, so a request checks its permissions
 //     against one consistent version of its user.
 //
-// Lock order: Server.mu, then conn.outMu; conn.writeMu, then conn.outMu.
+// Lock order: Server.mu, then the kernel's locks (internal/respserver); no lock is held
+// while a connection writes to its socket.
 //
 // A connection running a SENTINEL command waits for the Sentinel to return, so Shutdown
 // returns only after every Sentinel.Command in progress has: stop the core after the
@@ -56,5 +57,10 @@
 //     command blocks, and clients held by CLIENT PAUSE stay held).
 //   - ACL key patterns are kept and described but never checked (no sentinel command
 //     has keys); ACL LOAD and SAVE refuse as with no aclfile; acllog-max-len is 128.
-//   - maxclients is fixed at 10000; there are no Unix-socket or TLS listeners.
+//   - Connections are the RESP kernel's (internal/respserver), which carries Redis's
+//     connection limits: maxclients, timeout, tcp-keepalive, and the unauthenticated
+//     request limits; Serve takes TCP, unix (ListenUnix) and TLS listeners. A TLS
+//     handshake must finish within Options.TLSHandshakeTimeout (Redis has no bound of its
+//     own). maxclients is not lowered to fit RLIMIT_NOFILE here: the daemon does that at
+//     start, with Redis's log lines (respserver.FitOpenFiles).
 package server

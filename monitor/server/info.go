@@ -91,8 +91,9 @@ func (s *Server) infoServer(b []byte) []byte {
 
 func (s *Server) infoClients(b []byte) []byte {
 	s.mu.Lock()
-	clients, tracking := len(s.clients), 0
-	for _, c := range s.clients {
+	conns := s.connsLocked()
+	clients, tracking := len(conns), 0
+	for _, c := range conns {
 		if c.tracking.on {
 			tracking++
 		}
@@ -101,7 +102,7 @@ func (s *Server) infoClients(b []byte) []byte {
 	b = append(b, "# Clients\r\n"...)
 	b = field(b, "connected_clients", clients)
 	b = field(b, "cluster_connections", 0)
-	b = field(b, "maxclients", maxClients)
+	b = field(b, "maxclients", s.k.MaxClients())
 	b = field(b, "client_recent_max_input_buffer", 0)
 	b = field(b, "client_recent_max_output_buffer", 0)
 	b = field(b, "blocked_clients", 0) // clients held by CLIENT PAUSE are not counted, as in Redis
@@ -112,26 +113,26 @@ func (s *Server) infoClients(b []byte) []byte {
 
 func (s *Server) infoStats(b []byte) []byte {
 	s.mu.Lock()
-	channels, patterns := len(s.pubsub.channels), len(s.pubsub.patterns)
+	channels, patterns := len(s.pubsub.Channels("")), s.pubsub.NumPat()
 	s.mu.Unlock()
-	st := &s.st
+	st, kst := &s.st, s.k.Stats()
 	b = append(b, "# Stats\r\n"...)
 	for _, f := range []struct {
 		k string
 		v any
 	}{
-		{"total_connections_received", st.connections.Load()},
+		{"total_connections_received", kst.Connections.Load()},
 		{"total_commands_processed", st.commands.Load()},
 		{"instantaneous_ops_per_sec", 0},
-		{"total_net_input_bytes", st.netIn.Load()},
-		{"total_net_output_bytes", st.netOut.Load()},
+		{"total_net_input_bytes", kst.NetIn.Load()},
+		{"total_net_output_bytes", kst.NetOut.Load()},
 		{"total_net_repl_input_bytes", 0},
 		{"total_net_repl_output_bytes", 0},
 		{"instantaneous_input_kbps", "0.00"},
 		{"instantaneous_output_kbps", "0.00"},
 		{"instantaneous_input_repl_kbps", "0.00"},
 		{"instantaneous_output_repl_kbps", "0.00"},
-		{"rejected_connections", st.rejected.Load()},
+		{"rejected_connections", kst.Rejected.Load()},
 		{"sync_full", 0},
 		{"sync_partial_ok", 0},
 		{"sync_partial_err", 0},
@@ -164,8 +165,8 @@ func (s *Server) infoStats(b []byte) []byte {
 		{"unexpected_error_replies", 0},
 		{"total_error_replies", st.errorReplies.Load()},
 		{"dump_payload_sanitizations", 0},
-		{"total_reads_processed", st.reads.Load()},
-		{"total_writes_processed", st.writes.Load()},
+		{"total_reads_processed", kst.Reads.Load()},
+		{"total_writes_processed", kst.Writes.Load()},
 		{"io_threaded_reads_processed", 0},
 		{"io_threaded_writes_processed", 0},
 		{"reply_buffer_shrinks", 0},

@@ -4,9 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"strconv"
 	"strings"
 	"syscall"
+
+	"github.com/sentinel-go/sentinel/internal/respserver"
 )
 
 // DefaultBind is a sentinel's default bind list: every IPv4 address, and every IPv6
@@ -60,6 +63,17 @@ func Listen(bind []string, port int) ([]net.Listener, error) {
 		return nil, errors.New("server: configured to not listen anywhere")
 	}
 	return ls, nil
+}
+
+// ListenUnix listens on a unix socket as unixsocket and unixsocketperm do: a stale socket
+// file is removed first, and perm (0 for the umask's) applied. Clients on it show the
+// socket's path as addr and laddr, with port 0, as in Redis.
+func ListenUnix(path string, perm os.FileMode) (net.Listener, error) {
+	l, err := respserver.ListenUnix(path, perm)
+	if err != nil {
+		return nil, fmt.Errorf("server: %w", err)
+	}
+	return l, nil
 }
 
 // skippable reports errors that mean the host lacks the address or its family.

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-hclog"
+	"github.com/sentinel-go/sentinel/internal/respserver"
 )
 
 // Version is the Redis version the endpoint reports in HELLO and INFO: the release whose
@@ -23,7 +24,6 @@ var ErrServerClosed = errors.New("server: closed")
 
 // Redis's defaults for what a sentinel does not let one configure.
 const (
-	maxClients = 10000 // maxclients
 	// client-output-buffer-limit pubsub 32mb 8mb 60
 	pubsubHardLimit = 32 << 20
 	pubsubSoftLimit = 8 << 20
@@ -46,6 +46,18 @@ type Options struct {
 	// RenameCommands renames top-level commands (rename-command): old name to new name,
 	// "" to disable the command.
 	RenameCommands map[string]string
+	// MaxClients is maxclients: the client beyond it is refused with "-ERR max number of
+	// clients reached". 0 means Redis's default, 10000.
+	MaxClients int
+	// IdleTimeout is timeout: a client with no traffic for longer is closed, except
+	// Pub/Sub clients and those CLIENT PAUSE holds. 0, Redis's default, never closes one.
+	IdleTimeout time.Duration
+	// TCPKeepAlive is tcp-keepalive for accepted TCP connections. 0 means Redis's default
+	// (300 s); negative turns keepalive off, as tcp-keepalive 0 does.
+	TCPKeepAlive time.Duration
+	// TLSHandshakeTimeout bounds a TLS handshake on a tls.NewListener given to Serve; a
+	// client that stalls costs only its own connection meanwhile. 0 means 10 s.
+	TLSHandshakeTimeout time.Duration
 	// Port, ConfigFile, Executable and RunID are reported by INFO server. RunID defaults
 	// to 40 random hex characters, a new one per process as in Redis.
 	Port       int
@@ -65,20 +77,15 @@ type Server struct {
 	sentinel Sentinel
 	runID    string
 	started  time.Time
-	commands map[string]*command // by lowercase name, after rename-command
+	commands *respserver.Table[*command] // by lowercase name, after rename-command
+	k        *respserver.Server
 
-	mu        sync.Mutex
-	closed    bool
-	listeners map[net.Listener]struct{}
-	clients   map[int64]*conn
-	lastID    int64
-	acl       *aclState
-	pubsub    registry
-	pause     pauseState
+	mu     sync.Mutex
+	acl    *aclState
+	pubsub *respserver.Registry[*conn]
+	pause  pauseState
 
-	done chan struct{} // closed by Shutdown and Close
-	wg   sync.WaitGroup
-	st   stats
+	st stats
 
 	// Test hooks.
 	isLocal                func(net.Addr) bool
@@ -87,10 +94,9 @@ type Server struct {
 	now                    func() time.Time
 }
 
-// stats are INFO's counters.
+// stats are INFO's counters beyond the kernel's.
 type stats struct {
-	connections, rejected, commands, errorReplies atomic.Int64
-	netIn, netOut, reads, writes                  atomic.Int64
+	commands, errorReplies atomic.Int64
 }
 
 // New returns a Server. Invalid Users lines are logged and skipped; use ValidateUsers to
@@ -102,10 +108,7 @@ func New(o Options) *Server {
 		sentinel:       o.Sentinel,
 		runID:          o.RunID,
 		started:        time.Now(),
-		listeners:      map[net.Listener]struct{}{},
-		clients:        map[int64]*conn{},
-		pubsub:         newRegistry(),
-		done:           make(chan struct{}),
+		pubsub:         respserver.NewRegistry[*conn](),
 		isLocal:        isLoopback,
 		pubsubHard:     pubsubHardLimit,
 		pubsubSoft:     pubsubSoftLimit,
@@ -120,13 +123,23 @@ func New(o Options) *Server {
 		rand.Read(b)
 		s.runID = hex.EncodeToString(b)
 	}
-	s.commands = renamed(o.RenameCommands)
+	s.commands = kernelTable(renamed(o.RenameCommands))
 	s.acl = newACLState(o.RequirePass)
 	for _, line := range o.Users {
 		if err := s.acl.loadUser(line); err != nil {
 			s.log.Error("invalid ACL user", "user", strings.Join(line, " "), "error", err)
 		}
 	}
+	s.k = respserver.New(respserver.Options{
+		Handler:          endpoint{s},
+		Logger:           s.log,
+		MaxClients:       o.MaxClients,
+		IdleTimeout:      o.IdleTimeout,
+		IdleExempt:       s.idleExempt,
+		TCPKeepAlive:     o.TCPKeepAlive,
+		HandshakeTimeout: o.TLSHandshakeTimeout,
+		Now:              func() time.Time { return s.now() },
+	})
 	return s
 }
 
@@ -161,6 +174,34 @@ func renamed(renames map[string]string) map[string]*command {
 	return m
 }
 
+// kernelTable registers the table's commands, under their names after rename-command, for
+// the kernel's checks (lookup, arity, authentication).
+func kernelTable(m map[string]*command) *respserver.Table[*command] {
+	t := respserver.NewTable[*command]()
+	for _, name := range sortedKeys(m) {
+		t.RegisterAs(name, kernelCommand(m[name]))
+	}
+	return t
+}
+
+func kernelCommand(cmd *command) *respserver.Command[*command] {
+	k := &respserver.Command[*command]{Name: cmd.name, Arity: cmd.arity, NoAuth: cmd.flags["no_auth"], Def: cmd}
+	if cmd.subs != nil {
+		k.Subs = make(map[string]*respserver.Command[*command], len(cmd.subs))
+		for name, sub := range cmd.subs {
+			k.Subs[name] = kernelCommand(sub)
+		}
+	}
+	return k
+}
+
+// SetMaxClients changes maxclients at runtime (CONFIG SET maxclients); clients already
+// above it stay.
+func (s *Server) SetMaxClients(n int) { s.k.SetMaxClients(n) }
+
+// SetIdleTimeout changes timeout at runtime; 0 disables it.
+func (s *Server) SetIdleTimeout(d time.Duration) { s.k.SetIdleTimeout(d) }
+
 // SetRequirePass changes the default user's password at runtime ("" makes it nopass), as
 // requirepass set by CONFIG SET would. Connections already authenticated stay so.
 func (s *Server) SetRequirePass(p string) {
@@ -171,102 +212,28 @@ func (s *Server) SetRequirePass(p string) {
 }
 
 // Serve accepts connections on l until Shutdown or Close, and always returns a non-nil
-// error: ErrServerClosed after those, or the listener's error. It closes l.
+// error: ErrServerClosed after those, or the listener's error. It closes l. l may be a
+// TCP or unix listener (respserver.ListenUnix), or a tls.NewListener over one.
 func (s *Server) Serve(l net.Listener) error {
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		l.Close()
-		return ErrServerClosed
+	if err := s.k.Serve(l); !errors.Is(err, respserver.ErrServerClosed) {
+		return err
 	}
-	s.listeners[l] = struct{}{}
-	s.wg.Add(1)
-	s.mu.Unlock()
-	defer s.wg.Done()
-	defer func() {
-		s.mu.Lock()
-		delete(s.listeners, l)
-		s.mu.Unlock()
-		l.Close()
-	}()
-	var backoff time.Duration
-	for {
-		nc, err := l.Accept()
-		if err != nil {
-			if s.isClosed() {
-				return ErrServerClosed
-			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() || isTemporary(err) {
-				// Out of file descriptors, say: wait and retry, as net/http does, rather
-				// than spin or give up on the port.
-				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
-				s.log.Debug("accept failed; retrying", "error", err, "delay", backoff)
-				select {
-				case <-time.After(backoff):
-				case <-s.done:
-					return ErrServerClosed
-				}
-				continue
-			}
-			return err
-		}
-		backoff = 0
-		s.accept(nc)
-	}
-}
-
-func isTemporary(err error) bool {
-	var t interface{ Temporary() bool }
-	return errors.As(err, &t) && t.Temporary()
-}
-
-func (s *Server) isClosed() bool {
-	select {
-	case <-s.done:
-		return true
-	default:
-		return false
-	}
+	return ErrServerClosed
 }
 
 // Shutdown stops accepting, closes every connection, and waits for every goroutine of
 // the Server to end, or for ctx.
 func (s *Server) Shutdown(ctx context.Context) error {
-	s.stop()
-	waited := make(chan struct{})
-	go func() {
-		s.wg.Wait()
-		close(waited)
-	}()
-	select {
-	case <-waited:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	s.k.Stop() // closes every connection first, so no request held by CLIENT PAUSE runs
+	s.mu.Lock()
+	s.pause.wake()
+	s.mu.Unlock()
+	return s.k.Shutdown(ctx)
 }
 
 // Close is Shutdown without a deadline.
 func (s *Server) Close() error {
 	return s.Shutdown(context.Background())
-}
-
-func (s *Server) stop() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return
-	}
-	s.closed = true
-	close(s.done)
-	for l := range s.listeners {
-		l.Close()
-	}
-	for _, c := range s.clients {
-		c.closeNow()
-	}
-	s.pause.wake()
 }
 
 // isLoopback is Redis's connIsLocal for TCP: the peer is 127.x.x.x or ::1.

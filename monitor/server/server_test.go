@@ -22,7 +22,7 @@ func connOf(t *testing.T, s *Server, id string) *conn {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c := s.clients[n]
+	c := s.connLocked(n)
 	if c == nil {
 		t.Fatalf("no client %d", n)
 	}
@@ -30,9 +30,7 @@ func connOf(t *testing.T, s *Server, id string) *conn {
 }
 
 func clientCount(s *Server) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.clients)
+	return s.k.Len()
 }
 
 // The error texts clients see, spot-checked without the real binary (the differential
@@ -211,14 +209,14 @@ func TestSlowSubscriber(t *testing.T) {
 	hard := dialRaw(t, addr)
 	hc := connOf(t, s, hard.do("CLIENT ID"))
 	hard.do("SUBSCRIBE ev")
-	hc.writeMu.Lock() // the writer is stuck as if the socket were full
+	release := hc.kc.HoldWrites() // the writer is stuck as if the socket were full
 	for i := 0; hc.queued() > 0 || i == 0; i++ {
 		if i > 100 {
 			t.Fatal("the subscriber was never disconnected")
 		}
 		s.Publish("ev", msg)
 	}
-	hc.writeMu.Unlock()
+	release()
 	if !hard.closed() {
 		t.Fatal("connection still open")
 	}
@@ -226,7 +224,7 @@ func TestSlowSubscriber(t *testing.T) {
 	soft := dialRaw(t, addr)
 	sc := connOf(t, s, soft.do("CLIENT ID"))
 	soft.do("SUBSCRIBE ev")
-	sc.writeMu.Lock()
+	release = sc.kc.HoldWrites()
 	for sc.queued() <= 16<<10 {
 		s.Publish("ev", msg)
 	}
@@ -238,7 +236,7 @@ func TestSlowSubscriber(t *testing.T) {
 	now = now.Add(time.Minute + time.Second)
 	mu.Unlock()
 	s.Publish("ev", msg)
-	sc.writeMu.Unlock()
+	release()
 	if !soft.closed() {
 		t.Fatal("connection still open after the soft limit's time")
 	}
@@ -248,7 +246,7 @@ func TestSlowSubscriber(t *testing.T) {
 func TestPipelining(t *testing.T) {
 	s, addr := startServer(t, Options{})
 	c := dialRaw(t, addr)
-	reads, writes := s.st.reads.Load(), s.st.writes.Load()
+	reads, writes := s.k.Stats().Reads.Load(), s.k.Stats().Writes.Load()
 	c.send(strings.Repeat("PING\r\n", 100) + strings.Repeat("*2\r\n$4\r\nPING\r\n$1\r\nx\r\n", 100))
 	for i := range 200 {
 		want := "+PONG\r\n"
@@ -260,7 +258,7 @@ func TestPipelining(t *testing.T) {
 		}
 	}
 	// A batch is answered in one write: never more writes than reads.
-	if dr, dw := s.st.reads.Load()-reads, s.st.writes.Load()-writes; dw > dr {
+	if dr, dw := s.k.Stats().Reads.Load()-reads, s.k.Stats().Writes.Load()-writes; dw > dr {
 		t.Errorf("%d writes for %d reads", dw, dr)
 	}
 }
@@ -292,7 +290,7 @@ func TestProtectedMode(t *testing.T) {
 	if !c.closed() {
 		t.Fatal("still open")
 	}
-	if got := s.st.rejected.Load(); got != 1 {
+	if got := s.k.Stats().Rejected.Load(); got != 1 {
 		t.Errorf("rejected_connections = %d", got)
 	}
 	// With a password, or from loopback, clients are let in.
@@ -468,7 +466,7 @@ func TestClientPause(t *testing.T) {
 
 func connOfLocked(s *Server, id string) *conn {
 	n, _ := strconv.ParseInt(id, 10, 64)
-	return s.clients[n]
+	return s.connLocked(n)
 }
 
 func TestClientKill(t *testing.T) {

@@ -40,7 +40,7 @@ func clientTracking(c *conn, args [][]byte) {
 				return
 			}
 			s.mu.Lock()
-			_, exists := s.clients[id]
+			exists := s.connLocked(id) != nil
 			s.mu.Unlock()
 			if !exists {
 				c.w.Error("ERR The client ID you want redirect to does not exist")
