@@ -43,6 +43,9 @@ type Options struct {
 	RequirePass string
 	// Users are ACL user lines: a name, then rules as ACL SETUSER takes them.
 	Users [][]string
+	// ACLFile is the aclfile: its users replace the initial ones at New, and ACL LOAD and
+	// ACL SAVE read and write it. It excludes Users, as in Redis. "" for none.
+	ACLFile string
 	// RenameCommands renames top-level commands (rename-command): old name to new name,
 	// "" to disable the command.
 	RenameCommands map[string]string
@@ -73,6 +76,7 @@ type Server struct {
 	clients   map[int64]*conn
 	lastID    int64
 	acl       *aclState
+	aclErr    error // see ACLError
 	pubsub    registry
 	pause     pauseState
 
@@ -93,8 +97,7 @@ type stats struct {
 	netIn, netOut, reads, writes                  atomic.Int64
 }
 
-// New returns a Server. Invalid Users lines are logged and skipped; use ValidateUsers to
-// refuse them earlier.
+// New returns a Server. If the ACL users do not load, ACLError says why.
 func New(o Options) *Server {
 	s := &Server{
 		o:              o,
@@ -121,24 +124,8 @@ func New(o Options) *Server {
 		s.runID = hex.EncodeToString(b)
 	}
 	s.commands = renamed(o.RenameCommands)
-	s.acl = newACLState(o.RequirePass)
-	for _, line := range o.Users {
-		if err := s.acl.loadUser(line); err != nil {
-			s.log.Error("invalid ACL user", "user", strings.Join(line, " "), "error", err)
-		}
-	}
+	s.acl, s.aclErr = loadACL(o)
 	return s
-}
-
-// ValidateUsers checks ACL user lines as New would load them.
-func ValidateUsers(users [][]string) error {
-	a := newACLState("")
-	for _, line := range users {
-		if err := a.loadUser(line); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // renamed applies rename-command to the table. Like Redis, it renames only the lookup

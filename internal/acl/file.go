@@ -1,0 +1,130 @@
+package acl
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// FileError is ACLLoadFromFile's error: every problem found, in Redis's words, on one line.
+type FileError string
+
+func (e FileError) Error() string { return string(e) }
+
+// ParseFile is ACLLoadFromFile on the text of the file named name: a new table, or every
+// problem found. Each line is blank or `user <name> <rules...>`, split on single spaces
+// (not sdssplitargs); a file without a default user gets Redis's initial one.
+func ParseFile(cmds Commands, name, text string) (*Users, error) {
+	t := &Users{cmds: cmds, users: map[string]*User{}}
+	var errs strings.Builder
+	for i, line := range strings.Split(text, "\n") {
+		num := i + 1
+		line = strings.Trim(line, " \t\r\n")
+		if line == "" {
+			continue
+		}
+		argv := strings.Split(line, " ")
+		if argv[0] != "user" || len(argv) < 2 {
+			fmt.Fprintf(&errs, "%s:%d should start with user keyword followed by the username. ", name, num)
+			continue
+		}
+		if !ValidName(argv[1]) {
+			// The leading quote is Redis's.
+			fmt.Fprintf(&errs, "'%s:%d: username '%s' contains invalid characters. ", name, num, argv[1])
+			continue
+		}
+		if t.users[argv[1]] != nil {
+			fmt.Fprintf(&errs, "WARNING: Duplicate user '%s' found on line %d. ", argv[1], num)
+			continue
+		}
+		u := NewUser(argv[1], cmds)
+		t.users[argv[1]] = u
+		rules, open := MergeSelectors(argv[2:])
+		if open >= 0 {
+			fmt.Fprintf(&errs, "%s:%d: Unmatched parenthesis in selector definition.", name, num)
+			continue
+		}
+		// Unknown names are all reported; of the other errors only the first, since it
+		// may cause the next ones.
+		syntaxErr := false
+		for _, r := range rules {
+			r = strings.Trim(r, "\t\r\n")
+			err := u.Set(r)
+			switch {
+			case err == nil:
+			case err == ErrUnknown:
+				fmt.Fprintf(&errs, "%s:%d: Error in applying operation '%s': %s. ", name, num, r, err)
+			case !syntaxErr:
+				fmt.Fprintf(&errs, "%s:%d: %s. ", name, num, err)
+				syntaxErr = true
+			}
+		}
+	}
+	if errs.Len() > 0 {
+		errs.WriteString("WARNING: ACL errors detected, no change to the previously active ACL rules was performed")
+		return nil, FileError(errs.String())
+	}
+	if t.users["default"] == nil {
+		t.users["default"] = NewDefaultUser(cmds)
+	}
+	return t, nil
+}
+
+// ReadFile reads and parses an aclfile.
+func ReadFile(cmds Commands, path string) (*Users, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, FileError(fmt.Sprintf("Error loading ACLs, opening file '%s': %s", path, strerror(err)))
+	}
+	return ParseFile(cmds, path, string(b))
+}
+
+// strerror is the C library's text for an open error, as Redis prints it.
+func strerror(err error) string {
+	var pe *os.PathError
+	if e, ok := err.(*os.PathError); ok {
+		pe = e
+		err = pe.Err
+	}
+	s := err.Error()
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// WriteFile is ACLSaveToFile: the lines to a temporary file beside path, synced, renamed
+// over path, the directory synced, so a crash leaves the old file or the new one.
+func WriteFile(path string, lines []string) error {
+	var b strings.Builder
+	for _, l := range lines {
+		b.WriteString(l + "\n")
+	}
+	tmp := fmt.Sprintf("%s.tmp-%d", path, os.Getpid())
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp) // fails harmlessly after the rename
+	if _, err := f.WriteString(b.String()); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return err
+	}
+	d, err := os.Open(filepath.Dir(path))
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
