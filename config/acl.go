@@ -50,7 +50,9 @@ func (c *Config) ACLFile() string { return first(c.Options["aclfile"]) }
 // sorted by name as Redis's user table is.
 func (c *Config) userLines() []string {
 	if c.LiveUsers != nil {
-		return c.LiveUsers()
+		if lines := c.LiveUsers(); lines != nil {
+			return lines
+		}
 	}
 	def := acl.NewDefaultUser(nil)
 	if c.RequirePass != "" {

@@ -52,10 +52,6 @@ func runSentinel(ctx context.Context, path string, extra []string, stdout, stder
 		fmt.Fprintln(stderr, strings.TrimPrefix(err.Error(), config.ErrNotWritable.Error()+": ")+". Exiting...")
 		return 1
 	}
-	if err := server.ValidateUsers(cfg.Users); err != nil {
-		fmt.Fprintf(stderr, "Error in user declaration: %v\n", err)
-		return 1
-	}
 	if cfg.Daemonize && cfg.Supervised != "systemd" {
 		child, err := daemonize()
 		if err != nil {
@@ -82,11 +78,16 @@ func runSentinel(ctx context.Context, path string, extra []string, stdout, stder
 		if errors.Is(err, monitor.ErrSimulatedCrash) {
 			return 99 // redis-sentinel's exit code for SENTINEL SIMULATE-FAILURE
 		}
-		logger.Error(err.Error())
+		if !errors.Is(err, errLogged) {
+			logger.Error(err.Error())
+		}
 		return 1
 	}
 	return 0
 }
+
+// errLogged is a fatal error already logged.
+var errLogged = errors.New("sentinel: fatal error logged")
 
 // early is the logger for what happens before the config is loaded: Redis's format on
 // stdout, as redis-sentinel logs before it knows its logfile.
@@ -175,6 +176,14 @@ func (d *daemon) run(ctx context.Context) error {
 		}
 		d.event(monitor.Event{Level: level, Type: e.Type, Message: e.Message})
 	}})
+	// Rewrites write the endpoint's live users, as redis-sentinel does; until it exists,
+	// the file's.
+	cfg.LiveUsers = func() []string {
+		if d.srv == nil {
+			return nil
+		}
+		return d.srv.UserLines()
+	}
 	var err error
 	driver, err = monitor.NewDriver(monitor.DriverOptions{
 		Config:    cfg,
@@ -201,6 +210,7 @@ func (d *daemon) run(ctx context.Context) error {
 		ProtectedMode:  cfg.ProtectedMode,
 		RequirePass:    cfg.RequirePass,
 		Users:          cfg.Users,
+		ACLFile:        cfg.ACLFile(),
 		RenameCommands: cfg.RenameCommands,
 		Port:           cfg.Port,
 		ConfigFile:     cfg.Path,
@@ -227,6 +237,13 @@ func (d *daemon) run(ctx context.Context) error {
 	}
 
 	log.Info(fmt.Sprintf("Running mode=sentinel, port=%d.", cfg.Port))
+	if err := d.srv.ACLError(); err != nil {
+		// ACLLoadUsersAtStartup's lines, then exit 1.
+		for _, line := range strings.Split(err.Error(), "\n") {
+			log.Warn(line)
+		}
+		return errLogged
+	}
 	var wg sync.WaitGroup
 	for _, l := range listeners {
 		wg.Add(1)

@@ -140,8 +140,14 @@ type proc struct {
 // body must contain "port <port>". t.Cleanup kills it by its PID.
 func startSentinel(t testing.TB, kind string, port int, body string) *proc {
 	t.Helper()
+	return startSentinelIn(t, kind, t.TempDir(), port, body)
+}
+
+// startSentinelIn is startSentinel in the given directory, where the test may have put
+// other files the config names (an aclfile, say).
+func startSentinelIn(t testing.TB, kind, dir string, port int, body string) *proc {
+	t.Helper()
 	bin := binary(t, kind)
-	dir := t.TempDir()
 	p := &proc{Kind: kind, Port: port, Addr: "127.0.0.1:" + strconv.Itoa(port), Dir: dir,
 		Conf: filepath.Join(dir, "sentinel.conf")}
 	if err := os.WriteFile(p.Conf, []byte(body), 0o644); err != nil {
