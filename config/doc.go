@@ -69,12 +69,14 @@
 //     its name in the file (redis-sentinel writes the address it resolved at start-up).
 //     Without resolve-hostnames, numeric addresses are normalized as Redis does (1.2.3 is
 //     1.2.0.3, 010.0.0.1 is 8.0.0.1).
-//   - ACL command rules are written as given after the last +@all/-@all, the last rule for
-//     each command kept; redis-sentinel recomputes them from its command bitmap and writes
-//     the categories that fit best (`+sentinel -sentinel|myid` comes back as `+@admin
-//     -acl|getuser ...`). The permissions are the same. Unknown command and category names
-//     in user lines are not checked here (redis-sentinel checks them after the file, when
-//     it builds the ACL; the server package must).
+//   - User lines are checked and canonicalised by internal/acl without a command table:
+//     unknown command and category names pass here, as in redis-sentinel's loader (the
+//     endpoint refuses them at start-up, as redis-sentinel does after the file). The
+//     daemon's rewrites write the endpoint's live users (Config.LiveUsers), as
+//     redis-sentinel does; a Config rewritten without them writes its own user lines with
+//     the command rules as given after the last +@all/-@all, the last rule for each
+//     command kept, where redis-sentinel writes the categories that fit best. The
+//     permissions are the same.
 //   - loadmodule lines are kept but no module is loaded; options of modules (name.option)
 //     are accepted and, as redis-sentinel does, dropped from rewrites.
 //   - A bare "{title}" proc-title-template is accepted; redis-sentinel's template check

@@ -55,6 +55,8 @@
 //     are no keys); CLIENT UNBLOCK validates its arguments and unblocks nothing (no
 //     command blocks, and clients held by CLIENT PAUSE stay held).
 //   - ACL key patterns are kept and described but never checked (no sentinel command
-//     has keys); ACL LOAD and SAVE refuse as with no aclfile; acllog-max-len is 128.
+//     has keys); acllog-max-len is 128. The ACL engine is internal/acl, whose doc.go
+//     lists its own differences; an aclfile (Options.ACLFile) is loaded at New, and by
+//     ACL LOAD, all or nothing, as ACLLoadFromFile does.
 //   - maxclients is fixed at 10000; there are no Unix-socket or TLS listeners.
 package server
