@@ -45,6 +45,11 @@ func buildACLUser(args []string, seen map[string]bool) (*acl.User, int, string) 
 // ACLFile is the aclfile directive's path, "" without one.
 func (c *Config) ACLFile() string { return first(c.Options["aclfile"]) }
 
+// ACLPubsubAll reports acl-pubsub-default allchannels.
+func (c *Config) ACLPubsubAll() bool {
+	return first(c.Options["acl-pubsub-default"]) == "allchannels"
+}
+
 // userLines are the `user` lines a rewrite writes: the live ones when the daemon hands
 // them over (LiveUsers), else the users rebuilt from requirepass and the user lines,
 // sorted by name as Redis's user table is.

@@ -76,7 +76,8 @@
 //     redis-sentinel does; a Config rewritten without them writes its own user lines with
 //     the command rules as given after the last +@all/-@all, the last rule for each
 //     command kept, where redis-sentinel writes the categories that fit best. The
-//     permissions are the same.
+//     permissions are the same. Checking user lines ignores acl-pubsub-default (so
+//     `&chan` after it is not refused here; the endpoint applies it).
 //   - loadmodule lines are kept but no module is loaded; options of modules (name.option)
 //     are accepted and, as redis-sentinel does, dropped from rewrites.
 //   - A bare "{title}" proc-title-template is accepted; redis-sentinel's template check

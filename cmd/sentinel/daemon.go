@@ -211,6 +211,7 @@ func (d *daemon) run(ctx context.Context) error {
 		RequirePass:    cfg.RequirePass,
 		Users:          cfg.Users,
 		ACLFile:        cfg.ACLFile(),
+		ACLPubsubAll:   cfg.ACLPubsubAll(),
 		RenameCommands: cfg.RenameCommands,
 		Port:           cfg.Port,
 		ConfigFile:     cfg.Path,

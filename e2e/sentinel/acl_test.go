@@ -293,3 +293,15 @@ func fromRunning(log string) string {
 	}
 	return ""
 }
+
+// TestACLPubsubDefault: acl-pubsub-default allchannels gives new users and selectors, and
+// a reset, every channel.
+func TestACLPubsubDefault(t *testing.T) {
+	t.Parallel()
+	p := startACLPair(t, nil, "acl-pubsub-default allchannels", "user bob on")
+	s := p.session(t)
+	s.expect(t, "+OK\r\n", "ACL", "SETUSER", "x", "on", "(+ping)")
+	s.expect(t, "+OK\r\n", "ACL", "SETUSER", "y", "reset")
+	s.expect(t, bulks("user bob on &* -@all", "user default on nopass ~* &* +@all",
+		"user x on &* -@all (&* -@all +ping)", "user y off sanitize-payload &* -@all"), "ACL", "LIST")
+}

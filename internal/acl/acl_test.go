@@ -184,7 +184,7 @@ func TestUsersTable(t *testing.T) {
 }
 
 func TestParseFile(t *testing.T) {
-	tab, err := ParseFile(table, "u.acl", "user alice on >pw +ping\r\n\n   \n\t user zed\n")
+	tab, err := NewUsers(table).ParseFile("u.acl", "user alice on >pw +ping\r\n\n   \n\t user zed\n")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -198,10 +198,10 @@ func TestParseFile(t *testing.T) {
 	}
 	// Words are split on single spaces, as Redis does: "user  zed" is the user "" with
 	// the rule "zed".
-	if _, err := ParseFile(table, "u.acl", "user  zed\n"); err == nil || !strings.HasPrefix(err.Error(), "u.acl:1: Syntax error. ") {
+	if _, err := NewUsers(table).ParseFile("u.acl", "user  zed\n"); err == nil || !strings.HasPrefix(err.Error(), "u.acl:1: Syntax error. ") {
 		t.Errorf("double space: %v", err)
 	}
-	_, err = ParseFile(table, "u.acl", "junk\nuser a on +nosuch ~a #x\nuser a\nuser b on (+ping\n")
+	_, err = NewUsers(table).ParseFile("u.acl", "junk\nuser a on +nosuch ~a #x\nuser a\nuser b on (+ping\n")
 	const msg = "u.acl:1 should start with user keyword followed by the username. " +
 		"u.acl:2: Error in applying operation '+nosuch': Unknown command or category name in ACL. " +
 		"u.acl:2: The password hash must be exactly 64 characters and contain only lowercase hexadecimal characters. " +
@@ -211,7 +211,7 @@ func TestParseFile(t *testing.T) {
 	if err == nil || err.Error() != msg {
 		t.Errorf("errors:\n%v\nwant:\n%s", err, msg)
 	}
-	if _, err := ReadFile(table, filepath.Join(t.TempDir(), "missing.acl")); err == nil || !strings.HasSuffix(err.Error(), "missing.acl': No such file or directory") {
+	if _, err := NewUsers(table).ReadFile(filepath.Join(t.TempDir(), "missing.acl")); err == nil || !strings.HasSuffix(err.Error(), "missing.acl': No such file or directory") {
 		t.Errorf("missing file: %v", err)
 	}
 }
@@ -236,8 +236,30 @@ func TestWriteFile(t *testing.T) {
 	if len(left) > 0 {
 		t.Errorf("left %v", left)
 	}
-	back, err := ReadFile(table, p)
+	back, err := NewUsers(table).ReadFile(p)
 	if err != nil || strings.Join(back.Lines(), "\n") != strings.Join(tab.Lines(), "\n") {
 		t.Errorf("read back: %v %q", err, back.Lines())
+	}
+}
+
+func TestPubsubDefault(t *testing.T) {
+	tab := NewUsers(table)
+	tab.SetPubsubDefault(true)
+	if _, _, err := tab.Set("x", []string{"on", "(+ping)"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := tab.Set("default", []string{"(+ping)"}); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"user default on nopass ~* &* +@all (&* -@all +ping)", "user x on &* -@all (&* -@all +ping)"}
+	if got := tab.Lines(); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("lines %q, want %q", got, want)
+	}
+	f, err := tab.ParseFile("f", "user y reset\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := f.Get("y").Describe(); got != "off sanitize-payload &* -@all" {
+		t.Errorf("reset under allchannels: %q", got)
 	}
 }

@@ -100,7 +100,7 @@ func (s *Selector) describeCommands(cmds Commands) string {
 	all := cmds.All()
 	additive := !s.all
 	rules := []string{base}
-	fake := newSelector(cmds)
+	fake := Selector{allowed: make([]bool, len(all))}
 	if !additive {
 		fake.setAll(true)
 	}

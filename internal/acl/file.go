@@ -1,6 +1,7 @@
 package acl
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -12,11 +13,13 @@ type FileError string
 
 func (e FileError) Error() string { return string(e) }
 
-// ParseFile is ACLLoadFromFile on the text of the file named name: a new table, or every
-// problem found. Each line is blank or `user <name> <rules...>`, split on single spaces
-// (not sdssplitargs); a file without a default user gets Redis's initial one.
-func ParseFile(cmds Commands, name, text string) (*Users, error) {
-	t := &Users{cmds: cmds, users: map[string]*User{}}
+// ParseFile is ACLLoadFromFile on the text of the file named name: a new table, with t's
+// commands and acl-pubsub-default, or every problem found. Each line is blank or
+// `user <name> <rules...>`, split on single spaces (not sdssplitargs); a file without a
+// default user gets Redis's initial one.
+func (t *Users) ParseFile(name, text string) (*Users, error) {
+	cmds := t.cmds
+	t = &Users{cmds: cmds, pubsubAll: t.pubsubAll, users: map[string]*User{}}
 	var errs strings.Builder
 	for i, line := range strings.Split(text, "\n") {
 		num := i + 1
@@ -38,7 +41,7 @@ func ParseFile(cmds Commands, name, text string) (*Users, error) {
 			fmt.Fprintf(&errs, "WARNING: Duplicate user '%s' found on line %d. ", argv[1], num)
 			continue
 		}
-		u := NewUser(argv[1], cmds)
+		u := t.newUser(argv[1])
 		t.users[argv[1]] = u
 		rules, open := MergeSelectors(argv[2:])
 		if open >= 0 {
@@ -71,20 +74,20 @@ func ParseFile(cmds Commands, name, text string) (*Users, error) {
 	return t, nil
 }
 
-// ReadFile reads and parses an aclfile.
-func ReadFile(cmds Commands, path string) (*Users, error) {
+// ReadFile reads and parses an aclfile, as ParseFile.
+func (t *Users) ReadFile(path string) (*Users, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, FileError(fmt.Sprintf("Error loading ACLs, opening file '%s': %s", path, strerror(err)))
 	}
-	return ParseFile(cmds, path, string(b))
+	return t.ParseFile(path, string(b))
 }
 
-// strerror is the C library's text for an open error, as Redis prints it.
+// strerror is the C library's text for an open error, as Redis prints it: Go's errno
+// texts are strerror's with a lower-case first letter.
 func strerror(err error) string {
 	var pe *os.PathError
-	if e, ok := err.(*os.PathError); ok {
-		pe = e
+	if errors.As(err, &pe) {
 		err = pe.Err
 	}
 	s := err.Error()

@@ -74,7 +74,7 @@ func FuzzParseFile(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, text string) {
-		tab, err := ParseFile(table, "f.acl", text)
+		tab, err := NewUsers(table).ParseFile("f.acl", text)
 		if err != nil {
 			if !strings.HasSuffix(err.Error(), "WARNING: ACL errors detected, no change to the previously active ACL rules was performed") {
 				t.Fatalf("error without Redis's ending: %v", err)
@@ -85,7 +85,7 @@ func FuzzParseFile(f *testing.F) {
 			t.Fatal("no default user")
 		}
 		saved := strings.Join(tab.Lines(), "\n")
-		back, err := ParseFile(table, "f.acl", saved)
+		back, err := NewUsers(table).ParseFile("f.acl", saved)
 		if err != nil {
 			// Bare names and patterns with white space or parentheses do not read back,
 			// in Redis either.

@@ -8,8 +8,11 @@ import (
 
 // User is an ACL user. Once in a Users table it is never changed (see doc.go).
 type User struct {
-	name      string
-	cmds      Commands // nil: rules over commands are kept as text
+	name string
+	cmds Commands // nil: rules over commands are kept as text
+	// pubsubAll is acl-pubsub-default allchannels, from the table that made the user:
+	// its new selectors, and a reset, allow every channel.
+	pubsubAll bool
 	enabled   bool
 	nopass    bool
 	sanitize  string   // "", "sanitize-payload" or "skip-sanitize-payload"
@@ -42,7 +45,9 @@ type keyPattern struct {
 
 // NewUser is ACLCreateUser: off, no password, no permissions, no channels.
 func NewUser(name string, cmds Commands) *User {
-	return &User{name: name, cmds: cmds, root: newSelector(cmds)}
+	u := &User{name: name, cmds: cmds}
+	u.root = u.newSelector()
+	return u
 }
 
 // NewDefaultUser is ACLCreateDefaultUser: on, nopass, every key, channel and command.
@@ -56,11 +61,13 @@ func NewDefaultUser(cmds Commands) *User {
 	return u
 }
 
-func newSelector(cmds Commands) Selector {
-	if cmds == nil {
-		return Selector{}
+// newSelector is ACLCreateSelector: no keys, no commands, channels as acl-pubsub-default.
+func (u *User) newSelector() Selector {
+	s := Selector{allChannels: u.pubsubAll}
+	if u.cmds != nil {
+		s.allowed = make([]bool, len(u.cmds.All()))
 	}
-	return Selector{allowed: make([]bool, len(cmds.All()))}
+	return s
 }
 
 func (s Selector) clone() Selector {
@@ -203,7 +210,7 @@ func (u *User) Set(op string) error {
 		}
 		return u.removePassword(op[1:])
 	case len(op) >= 2 && op[0] == '(' && op[len(op)-1] == ')':
-		sel := newSelector(u.cmds)
+		sel := u.newSelector()
 		for _, rule := range strings.FieldsFunc(op[1:len(op)-1], isSpace) {
 			if err := sel.set(u.cmds, rule); err != nil {
 				return err
@@ -214,7 +221,7 @@ func (u *User) Set(op string) error {
 		u.selectors = nil
 	case lower == "reset":
 		u.nopass, u.passwords = false, nil
-		u.root = newSelector(u.cmds)
+		u.root = u.newSelector()
 		u.enabled = false
 		u.sanitize = "sanitize-payload"
 		u.selectors = nil

@@ -9,13 +9,25 @@ import (
 // Users is a user table: the default user and any others, by name. It is not safe for
 // concurrent use; the *User values it hands out are (they never change).
 type Users struct {
-	cmds  Commands
-	users map[string]*User
+	cmds      Commands
+	pubsubAll bool // see SetPubsubDefault
+	users     map[string]*User
 }
 
 // NewUsers is a table holding only the default user, as Redis starts.
 func NewUsers(cmds Commands) *Users {
 	return &Users{cmds: cmds, users: map[string]*User{"default": NewDefaultUser(cmds)}}
+}
+
+// SetPubsubDefault is acl-pubsub-default: with allChannels, the users and selectors made
+// from now on (by Set, LoadConfigured, ParseFile) start with every channel allowed.
+func (t *Users) SetPubsubDefault(allChannels bool) { t.pubsubAll = allChannels }
+
+// newUser is NewUser under the table's acl-pubsub-default.
+func (t *Users) newUser(name string) *User {
+	u := &User{name: name, cmds: t.cmds, pubsubAll: t.pubsubAll}
+	u.root = u.newSelector()
+	return u
 }
 
 // Get returns the named user, or nil.
@@ -94,8 +106,12 @@ func (t *Users) Set(name string, rules []string) (*User, string, error) {
 		return nil, "", ErrBadName
 	}
 	u := t.users[name]
-	if u == nil {
-		u = NewUser(name, t.cmds)
+	switch {
+	case u == nil:
+		u = t.newUser(name)
+	case u.pubsubAll != t.pubsubAll:
+		u = u.Clone()
+		u.pubsubAll = t.pubsubAll
 	}
 	n, bad, err := Apply(u, rules)
 	if err != nil {
@@ -142,9 +158,10 @@ func (t *Users) LoadConfigured(lines [][]string) error {
 			// The config loader refuses this line before; keep the message of the rule.
 			return fmt.Errorf("Error loading ACL rule '%s' for the user named '%s': %s", line[1+open], name, ErrSyntax)
 		}
-		u := NewUser(name, t.cmds)
+		u := t.newUser(name)
 		if name == "default" {
 			u = t.Default().Clone()
+			u.pubsubAll = t.pubsubAll
 			u.Set("reset")
 		}
 		for _, r := range rules {

@@ -104,6 +104,7 @@ var (
 func loadACL(o Options) (*aclState, error) {
 	a := newACLState(o.RequirePass)
 	a.file = o.ACLFile
+	a.table.SetPubsubDefault(o.ACLPubsubAll)
 	if a.file != "" && len(o.Users) > 0 {
 		return a, errACLBoth
 	}
@@ -111,7 +112,7 @@ func loadACL(o Options) (*aclState, error) {
 		return a, errors.New(err.Error() + "\nCritical error while loading ACLs. Exiting.")
 	}
 	if a.file != "" {
-		t, err := acl.ReadFile(table, a.file)
+		t, err := a.table.ReadFile(a.file)
 		if err != nil {
 			return a, errors.New("Aborting Redis startup because of ACL errors: " + err.Error())
 		}

@@ -240,13 +240,13 @@ const errNoACLFile = "ERR This Redis instance is not configured to use an ACL fi
 func aclLoad(c *conn, args [][]byte) {
 	s := c.s
 	s.mu.Lock()
-	file := s.acl.file
+	file, tab := s.acl.file, s.acl.table
 	s.mu.Unlock()
 	if file == "" {
 		c.w.Error(errNoACLFile)
 		return
 	}
-	t, err := acl.ReadFile(table, file)
+	t, err := tab.ReadFile(file) // no lock held while reading a file
 	if err != nil {
 		c.w.Error("ERR " + err.Error())
 		return

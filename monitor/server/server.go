@@ -46,6 +46,9 @@ type Options struct {
 	// ACLFile is the aclfile: its users replace the initial ones at New, and ACL LOAD and
 	// ACL SAVE read and write it. It excludes Users, as in Redis. "" for none.
 	ACLFile string
+	// ACLPubsubAll is acl-pubsub-default allchannels: new users and selectors
+	// start with every channel allowed (Redis 7.0's default is resetchannels).
+	ACLPubsubAll bool
 	// RenameCommands renames top-level commands (rename-command): old name to new name,
 	// "" to disable the command.
 	RenameCommands map[string]string
