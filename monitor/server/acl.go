@@ -100,26 +100,37 @@ var (
 )
 
 // loadACL is ACLLoadUsersAtStartup: the config's user lines, or the aclfile, never both.
-// The error is the lines redis-sentinel logs before it exits 1.
+// The error is the lines redis-sentinel logs before it exits 1. On error the table fails
+// closed: the default user is reset (off, no permissions), so a server whose caller went on
+// regardless lets nobody in.
 func loadACL(o Options) (*aclState, error) {
 	a := newACLState(o.RequirePass)
 	a.file = o.ACLFile
 	a.table.SetPubsubDefault(o.ACLPubsubAll)
-	if a.file != "" && len(o.Users) > 0 {
-		return a, errACLBoth
+	err := a.load(o.Users)
+	if err != nil {
+		a.table = acl.NewUsers(table)
+		a.table.Set("default", []string{"reset"})
 	}
-	if err := a.table.LoadConfigured(o.Users); err != nil {
-		return a, errors.New(err.Error() + "\nCritical error while loading ACLs. Exiting.")
+	a.sync()
+	return a, err
+}
+
+func (a *aclState) load(users [][]string) error {
+	if a.file != "" && len(users) > 0 {
+		return errACLBoth
+	}
+	if err := a.table.LoadConfigured(users); err != nil {
+		return errors.New(err.Error() + "\nCritical error while loading ACLs. Exiting.")
 	}
 	if a.file != "" {
 		t, err := a.table.ReadFile(a.file)
 		if err != nil {
-			return a, errors.New("Aborting Redis startup because of ACL errors: " + err.Error())
+			return errors.New("Aborting Redis startup because of ACL errors: " + err.Error())
 		}
 		a.table.Replace(t)
 	}
-	a.sync()
-	return a, nil
+	return nil
 }
 
 // sync rebuilds users from the table, keeping the *user of every user that did not change,
@@ -166,14 +177,9 @@ func (a *aclState) setUser(name string, rules []string) (*user, string, error) {
 // lines are the users' `user` lines, sorted by name.
 func (a *aclState) lines() []string { return a.table.Lines() }
 
-// ValidateUsers checks ACL user lines as New loads them.
-func ValidateUsers(users [][]string) error {
-	return acl.NewUsers(table).LoadConfigured(users)
-}
-
 // ACLError is why New could not load the ACL users (the config's user lines or the
-// aclfile): the lines redis-sentinel logs before it exits 1, or nil. New then serves with
-// the users it had before the failure.
+// aclfile): the lines redis-sentinel logs before it exits 1, or nil. After a failure the
+// server lets nobody in (see loadACL).
 func (s *Server) ACLError() error { return s.aclErr }
 
 // UserLines are the live ACL users as `user` lines (ACL LIST's), which a config rewrite

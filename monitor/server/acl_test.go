@@ -79,9 +79,14 @@ func TestACLLoadErrors(t *testing.T) {
 		{Options{Users: [][]string{{"b b", "on"}}}, "Spaces not allowed in ACL usernames\nCritical error while loading ACLs. Exiting."},
 		{Options{ACLFile: "/nonexistent/x.acl"}, "Aborting Redis startup because of ACL errors: Error loading ACLs, opening file '/nonexistent/x.acl': No such file or directory"},
 	} {
-		err := New(tc.o).ACLError()
-		if err == nil || err.Error() != tc.want {
+		tc.o.Sentinel = &fakeSentinel{}
+		s, addr := startServer(t, tc.o)
+		if err := s.ACLError(); err == nil || err.Error() != tc.want {
 			t.Errorf("%+v: %v\nwant %s", tc.o, err, tc.want)
+		}
+		// It fails closed.
+		if got := dialRaw(t, addr).do("PING"); got != "-NOAUTH Authentication required.\r\n" {
+			t.Errorf("%+v: PING = %q", tc.o, got)
 		}
 	}
 	s := New(Options{})

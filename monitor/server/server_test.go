@@ -353,8 +353,8 @@ func TestAuth(t *testing.T) {
 	if got := c.do("PING"); got != "+PONG\r\n" {
 		t.Errorf("authenticated connection: %q", got)
 	}
-	if err := ValidateUsers([][]string{{"x", "bogus"}}); err == nil {
-		t.Error("ValidateUsers accepted a bad rule")
+	if err := New(Options{Users: [][]string{{"x", "bogus"}}}).ACLError(); err == nil {
+		t.Error("New accepted a bad rule")
 	}
 }
 
