@@ -193,6 +193,23 @@ func TestACLFile(t *testing.T) {
 	admin.expect(t, "-ERR wrong number of arguments for 'acl|load' command\r\n", "ACL", "LOAD", "x")
 	admin.expect(t, "-ERR wrong number of arguments for 'acl|save' command\r\n", "ACL", "SAVE", "x")
 
+	// A save that cannot replace the file fails, and leaves no temporary file.
+	for _, s := range p.both() {
+		acl := filepath.Join(s.Dir, "users.acl")
+		if err := os.Remove(acl); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Mkdir(acl, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	admin.expect(t, "-ERR There was an error trying to save the ACLs. Please check the server logs for more information\r\n", "ACL", "SAVE")
+	for _, s := range p.both() {
+		if left, _ := filepath.Glob(filepath.Join(s.Dir, "users.acl.tmp*")); len(left) > 0 {
+			t.Errorf("%s: a failed ACL SAVE left %v", s, left)
+		}
+	}
+
 	// With an aclfile, a config rewrite writes no users.
 	admin.expect(t, "+OK\r\n", "SENTINEL", "FLUSHCONFIG")
 	for _, s := range p.both() {

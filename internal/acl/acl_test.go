@@ -236,6 +236,13 @@ func TestWriteFile(t *testing.T) {
 	if len(left) > 0 {
 		t.Errorf("left %v", left)
 	}
+	dir := filepath.Join(filepath.Dir(p), "d")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteFile(dir, nil); err == nil || err.Error() != "Renaming ACL file for ACL SAVE: Is a directory" {
+		t.Errorf("saving over a directory: %v", err)
+	}
 	back, err := NewUsers(table).ReadFile(p)
 	if err != nil || strings.Join(back.Lines(), "\n") != strings.Join(tab.Lines(), "\n") {
 		t.Errorf("read back: %v %q", err, back.Lines())

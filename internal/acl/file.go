@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 )
 
 // FileError is ACLLoadFromFile's error: every problem found, in Redis's words, on one line.
@@ -87,8 +88,12 @@ func (t *Users) ReadFile(path string) (*Users, error) {
 // texts are strerror's with a lower-case first letter.
 func strerror(err error) string {
 	var pe *os.PathError
-	if errors.As(err, &pe) {
+	var le *os.LinkError
+	switch {
+	case errors.As(err, &pe):
 		err = pe.Err
+	case errors.As(err, &le):
+		err = le.Err
 	}
 	s := err.Error()
 	if s == "" {
@@ -98,36 +103,45 @@ func strerror(err error) string {
 }
 
 // WriteFile is ACLSaveToFile: the lines to a temporary file beside path, synced, renamed
-// over path, the directory synced, so a crash leaves the old file or the new one.
+// over path, the directory synced, so a crash leaves the old file or the new one. The
+// error is the line Redis logs for the step that failed.
 func WriteFile(path string, lines []string) error {
 	var b strings.Builder
 	for _, l := range lines {
 		b.WriteString(l + "\n")
 	}
+	step := func(what string, err error) error {
+		return fmt.Errorf("%s for ACL SAVE: %s", what, strerror(err))
+	}
 	tmp := fmt.Sprintf("%s.tmp-%d", path, os.Getpid())
 	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
-		return err
+		return step("Opening temp ACL file", err)
 	}
 	defer os.Remove(tmp) // fails harmlessly after the rename
 	if _, err := f.WriteString(b.String()); err != nil {
 		f.Close()
-		return err
+		return step("Writing ACL file", err)
 	}
 	if err := f.Sync(); err != nil {
 		f.Close()
-		return err
+		return step("Syncing ACL file", err)
 	}
 	if err := f.Close(); err != nil {
-		return err
+		return step("Writing ACL file", err)
 	}
-	if err := os.Rename(tmp, path); err != nil {
-		return err
+	// rename(2) itself: os.Rename refuses a directory target before asking the kernel,
+	// with another errno than Redis reports.
+	if err := syscall.Rename(tmp, path); err != nil {
+		return step("Renaming ACL file", err)
 	}
 	d, err := os.Open(filepath.Dir(path))
-	if err != nil {
-		return err
+	if err == nil {
+		err = d.Sync()
+		d.Close()
 	}
-	defer d.Close()
-	return d.Sync()
+	if err != nil {
+		return step("Syncing ACL directory", err)
+	}
+	return nil
 }

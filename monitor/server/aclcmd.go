@@ -278,7 +278,7 @@ func aclSave(c *conn, args [][]byte) {
 		return
 	}
 	if err := acl.WriteFile(file, lines); err != nil {
-		s.log.Warn("Saving the ACL file for ACL SAVE: " + err.Error())
+		s.log.Warn(err.Error())
 		c.w.Error("ERR There was an error trying to save the ACLs. Please check the server logs for more information")
 		return
 	}
