@@ -120,8 +120,10 @@ func (a *aclState) load(users [][]string) error {
 	if a.file != "" && len(users) > 0 {
 		return errACLBoth
 	}
-	if err := a.table.LoadConfigured(users); err != nil {
-		return errors.New(err.Error() + "\nCritical error while loading ACLs. Exiting.")
+	for _, line := range users {
+		if err := a.loadUser(line); err != nil {
+			return errors.New(err.Error() + "\nCritical error while loading ACLs. Exiting.")
+		}
 	}
 	if a.file != "" {
 		t, err := a.table.ReadFile(a.file)
@@ -130,6 +132,16 @@ func (a *aclState) load(users [][]string) error {
 		}
 		a.table.Replace(t)
 	}
+	return nil
+}
+
+// loadUser applies one config user line (name, then rules) as ACLLoadConfiguredUsers
+// does; the error is Redis's log line.
+func (a *aclState) loadUser(line []string) error {
+	if err := a.table.LoadConfigured([][]string{line}); err != nil {
+		return err
+	}
+	a.sync()
 	return nil
 }
 
