@@ -157,6 +157,14 @@ func TestACLFile(t *testing.T) {
 
 	// ACL SAVE writes the live users, sorted by name, to the aclfile.
 	admin.expect(t, "+OK\r\n", carolRules...)
+	admin.same(t, "ACL", "GETUSER", "alice")
+	admin.same(t, "ACL", "GETUSER", "carol")
+	admin.same(t, "ACL", "DRYRUN", "carol", "SENTINEL", "MASTERS")
+	admin.same(t, "ACL", "DRYRUN", "carol", "SENTINEL", "MYID")
+	carol := p.session(t)
+	carol.expect(t, "+OK\r\n", "AUTH", "carol", "c")
+	carol.expect(t, "+PONG\r\n", "PING") // by the selector
+	carol.expect(t, "-NOPERM this user has no permissions to run the 'publish' command\r\n", "PUBLISH", "ch", "m")
 	admin.expect(t, "+OK\r\n", "ACL", "SAVE")
 	want := aliceLine + "\n" + carolLine + "\n" + "user default on #" + topsecretHash + " ~* &* +@all\n"
 	for _, s := range p.both() {
