@@ -47,7 +47,7 @@ func (u *User) Check(id int, args [][]byte, channels []Channel) (Result, int) {
 	return worst, pos
 }
 
-func (s *Selector) check(cmds Commands, id int, args [][]byte, channels []Channel) (Result, int) {
+func (s *selector) check(cmds Commands, id int, args [][]byte, channels []Channel) (Result, int) {
 	if !s.allowed[id] {
 		// A first argument counts after the subcommand's name for a subcommand.
 		argIdx := 1
@@ -89,7 +89,7 @@ func (u *User) ChannelAllowed(ch string, pattern bool) bool {
 }
 
 // channelAllowed is ACLCheckChannelAgainstList.
-func (s *Selector) channelAllowed(ch string, isPattern bool) bool {
+func (s *selector) channelAllowed(ch string, isPattern bool) bool {
 	if s.allChannels {
 		return true
 	}

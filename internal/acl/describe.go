@@ -32,14 +32,14 @@ type SelectorView struct{ Commands, Keys, Channels string }
 // Views are u's selectors as ACL GETUSER shows them, the root one first.
 func (u *User) Views() []SelectorView {
 	out := make([]SelectorView, 0, 1+len(u.selectors))
-	for _, s := range append([]Selector{u.root}, u.selectors...) {
+	for _, s := range append([]selector{u.root}, u.selectors...) {
 		out = append(out, SelectorView{Commands: s.describeCommands(u.cmds),
 			Keys: s.describeKeys(), Channels: s.describeChannels()})
 	}
 	return out
 }
 
-func (s *Selector) describe(cmds Commands) string {
+func (s *selector) describe(cmds Commands) string {
 	var b strings.Builder
 	if k := s.describeKeys(); k != "" {
 		b.WriteString(k + " ")
@@ -56,7 +56,7 @@ func (s *Selector) describe(cmds Commands) string {
 	return b.String()
 }
 
-func (s *Selector) describeKeys() string {
+func (s *selector) describeKeys() string {
 	if s.allKeys {
 		return "~*"
 	}
@@ -74,7 +74,7 @@ func (s *Selector) describeKeys() string {
 	return strings.Join(parts, " ")
 }
 
-func (s *Selector) describeChannels() string {
+func (s *selector) describeChannels() string {
 	if s.allChannels {
 		return "&*"
 	}
@@ -89,7 +89,7 @@ func (s *Selector) describeChannels() string {
 // (ACLDescribeSelectorCommandRules): start from +@all or -@all, greedily add (or remove)
 // the category that best covers what is left, then fix single commands. Without a table
 // the rules are as written.
-func (s *Selector) describeCommands(cmds Commands) string {
+func (s *selector) describeCommands(cmds Commands) string {
 	base := "-@all"
 	if s.all {
 		base = "+@all"
@@ -100,7 +100,7 @@ func (s *Selector) describeCommands(cmds Commands) string {
 	all := cmds.All()
 	additive := !s.all
 	rules := []string{base}
-	fake := Selector{allowed: make([]bool, len(all))}
+	fake := selector{allowed: make([]bool, len(all))}
 	if !additive {
 		fake.setAll(true)
 	}

@@ -17,12 +17,12 @@ type User struct {
 	nopass    bool
 	sanitize  string   // "", "sanitize-payload" or "skip-sanitize-payload"
 	passwords []string // SHA-256 hex digests, in the order added
-	root      Selector
-	selectors []Selector
+	root      selector
+	selectors []selector
 }
 
-// Selector is one set of permissions: a user's root one, or a "(...)" selector.
-type Selector struct {
+// selector is one set of permissions: a user's root one, or a "(...)" selector.
+type selector struct {
 	allKeys     bool
 	keys        []keyPattern
 	allChannels bool
@@ -62,15 +62,15 @@ func NewDefaultUser(cmds Commands) *User {
 }
 
 // newSelector is ACLCreateSelector: no keys, no commands, channels as acl-pubsub-default.
-func (u *User) newSelector() Selector {
-	s := Selector{allChannels: u.pubsubAll}
+func (u *User) newSelector() selector {
+	s := selector{allChannels: u.pubsubAll}
 	if u.cmds != nil {
 		s.allowed = make([]bool, len(u.cmds.All()))
 	}
 	return s
 }
 
-func (s Selector) clone() Selector {
+func (s selector) clone() selector {
 	n := s
 	n.keys = append([]keyPattern(nil), s.keys...)
 	n.channels = append([]string(nil), s.channels...)
@@ -90,7 +90,7 @@ func (u *User) Clone() *User {
 	n := *u
 	n.passwords = append([]string(nil), u.passwords...)
 	n.root = u.root.clone()
-	n.selectors = make([]Selector, len(u.selectors))
+	n.selectors = make([]selector, len(u.selectors))
 	for i, s := range u.selectors {
 		n.selectors[i] = s.clone()
 	}
@@ -237,7 +237,7 @@ func isSpace(r rune) bool {
 }
 
 // set applies one selector rule (ACLSetSelector): keys, channels, commands, categories.
-func (s *Selector) set(cmds Commands, op string) error {
+func (s *selector) set(cmds Commands, op string) error {
 	switch lower := strings.ToLower(op); {
 	case lower == "allkeys" || op == "~*":
 		s.allKeys, s.keys = true, nil
@@ -271,7 +271,7 @@ func (s *Selector) set(cmds Commands, op string) error {
 	return nil
 }
 
-func (s *Selector) addKeyPattern(op string) error {
+func (s *selector) addKeyPattern(op string) error {
 	if s.allKeys {
 		return ErrKeyAfterAll
 	}
@@ -315,7 +315,7 @@ func (s *Selector) addKeyPattern(op string) error {
 	return nil
 }
 
-func (s *Selector) setAll(on bool) {
+func (s *selector) setAll(on bool) {
 	for i := range s.allowed {
 		s.allowed[i] = on
 	}
@@ -325,7 +325,7 @@ func (s *Selector) setAll(on bool) {
 }
 
 // setCommand applies "+name", "-name", "+@category" or "-@category".
-func (s *Selector) setCommand(cmds Commands, allow bool, name string) error {
+func (s *selector) setCommand(cmds Commands, allow bool, name string) error {
 	if strings.HasPrefix(name, "@") {
 		bit, ok := CategoryBit(name[1:])
 		if !ok {
@@ -381,7 +381,7 @@ func (s *Selector) setCommand(cmds Commands, allow bool, name string) error {
 
 // change sets a command's bit, and a container's subcommands' with it, dropping any
 // first-argument exceptions (ACLChangeSelectorPerm).
-func (s *Selector) change(cmd Command, on bool) {
+func (s *selector) change(cmd Command, on bool) {
 	s.allowed[cmd.ID] = on
 	delete(s.firstArgs, cmd.ID)
 	for _, id := range cmd.Subs {
@@ -391,7 +391,7 @@ func (s *Selector) change(cmd Command, on bool) {
 
 // setCommandText is setCommand without a table: what Redis would refuse whatever the
 // table holds is refused, the rest is kept as written.
-func (s *Selector) setCommandText(allow bool, name string) error {
+func (s *selector) setCommandText(allow bool, name string) error {
 	switch {
 	case name == "":
 		return ErrUnknown
@@ -405,7 +405,7 @@ func (s *Selector) setCommandText(allow bool, name string) error {
 // addRule keeps the last rule given for each command (and drops the rules of its
 // subcommands), and leaves out rules that cannot change anything: -cmd over a bare -@all,
 // +cmd over a bare +@all.
-func (s *Selector) addRule(allow bool, name string) {
+func (s *selector) addRule(allow bool, name string) {
 	kept := s.rules[:0:0]
 	hasCategory := false
 	for _, r := range s.rules {

@@ -94,10 +94,8 @@ func newACLState(requirePass string) *aclState {
 	return a
 }
 
-// Errors of ACL loading at start-up, in redis-sentinel's words (ACLLoadUsersAtStartup).
-var (
-	errACLBoth = errors.New("Configuring Redis with users defined in redis.conf and at the same setting an ACL file path is invalid. This setup is very likely to lead to configuration errors and security holes, please define either an ACL file or declare users directly in your redis.conf, but not both.") //lint:ignore ST1005 Redis's text
-)
+// errACLBoth is ACLLoadUsersAtStartup's refusal of user lines beside an aclfile.
+var errACLBoth = errors.New("Configuring Redis with users defined in redis.conf and at the same setting an ACL file path is invalid. This setup is very likely to lead to configuration errors and security holes, please define either an ACL file or declare users directly in your redis.conf, but not both.") //lint:ignore ST1005 Redis's text
 
 // loadACL is ACLLoadUsersAtStartup: the config's user lines, or the aclfile, never both.
 // The error is the lines redis-sentinel logs before it exits 1. On error the table fails
