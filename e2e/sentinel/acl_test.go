@@ -201,6 +201,23 @@ func TestACLFile(t *testing.T) {
 	admin.expect(t, "-ERR wrong number of arguments for 'acl|load' command\r\n", "ACL", "LOAD", "x")
 	admin.expect(t, "-ERR wrong number of arguments for 'acl|save' command\r\n", "ACL", "SAVE", "x")
 
+	// With an aclfile, a config rewrite writes no users.
+	admin.expect(t, "+OK\r\n", "SENTINEL", "FLUSHCONFIG")
+	for _, s := range p.both() {
+		if u := userLines(t, s.Conf); len(u) > 0 {
+			t.Errorf("%s: the rewrite wrote %q with an aclfile", s, u)
+		}
+	}
+
+	// A restart reads the rewritten config (aclfile "users.acl") and the file again.
+	for _, sp := range p.both() {
+		sp.terminate(t, downAfter)
+		sp.restart(t)
+	}
+	admin = p.session(t)
+	admin.expect(t, "+OK\r\n", "AUTH", "topsecret")
+	admin.expect(t, bulks("user default on #"+topsecretHash+" ~* &* +@all", "user zed off resetchannels -@all"), "ACL", "LIST")
+
 	// A save that cannot replace the file fails, and leaves no temporary file.
 	for _, s := range p.both() {
 		acl := filepath.Join(s.Dir, "users.acl")
@@ -215,14 +232,6 @@ func TestACLFile(t *testing.T) {
 	for _, s := range p.both() {
 		if left, _ := filepath.Glob(filepath.Join(s.Dir, "users.acl.tmp*")); len(left) > 0 {
 			t.Errorf("%s: a failed ACL SAVE left %v", s, left)
-		}
-	}
-
-	// With an aclfile, a config rewrite writes no users.
-	admin.expect(t, "+OK\r\n", "SENTINEL", "FLUSHCONFIG")
-	for _, s := range p.both() {
-		if u := userLines(t, s.Conf); len(u) > 0 {
-			t.Errorf("%s: the rewrite wrote %q with an aclfile", s, u)
 		}
 	}
 }
