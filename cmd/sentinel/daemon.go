@@ -243,6 +243,9 @@ func (d *daemon) run(ctx context.Context) error {
 		for _, line := range strings.Split(err.Error(), "\n") {
 			log.Warn(line)
 		}
+		for _, l := range listeners {
+			l.Close()
+		}
 		return errLogged
 	}
 	var wg sync.WaitGroup
