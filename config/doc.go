@@ -77,7 +77,9 @@
 //     the command rules as given after the last +@all/-@all, the last rule for each
 //     command kept, where redis-sentinel writes the categories that fit best. The
 //     permissions are the same. Checking user lines ignores acl-pubsub-default (so
-//     `&chan` after it is not refused here; the endpoint applies it).
+//     `&chan` after it is not refused here; the endpoint applies it). With a state file
+//     the main file is never rewritten, so users changed at runtime are not kept there:
+//     keep them in an aclfile (ACL SAVE).
 //   - loadmodule lines are kept but no module is loaded; options of modules (name.option)
 //     are accepted and, as redis-sentinel does, dropped from rewrites.
 //   - A bare "{title}" proc-title-template is accepted; redis-sentinel's template check
