@@ -290,6 +290,10 @@ func aclFatalCases(port int) []aclFatalCase {
 		{fatalCase{name: "aclfile errors", conf: conf + "aclfile users.acl\n", files: map[string]string{
 			"users.acl": "user default on >x\nfoo bar\nuser a on +nosuch\nuser a\n\nuser c on #abc\n" +
 				"user d on +@nosuch -nosuch2 ~a ~* ~b\nuser e xyz\n   \nuser\n\"user\" x\nuser f on >a\tb\n"}}, ""},
+		// A NUL ends what Redis's fgets loop keeps of the line, newline included.
+		{fatalCase{name: "aclfile with a NUL", conf: conf + "aclfile users.acl\n",
+			files: map[string]string{"users.acl": "user default on >x\x00junk\nuser b on\n"}},
+			"# Aborting Redis startup because of ACL errors: users.acl:1: Syntax error. WARNING: ACL errors detected, no change to the previously active ACL rules was performed\n"},
 		{fatalCase{name: "aclfile errors cut at 1023 bytes", conf: conf + "aclfile users.acl\n",
 			files: map[string]string{"users.acl": many.String()}}, ""},
 		{fatalCase{name: "users and aclfile", conf: conf + "aclfile users.acl\nuser bob on\n", files: map[string]string{"users.acl": ""}},

@@ -216,6 +216,26 @@ func TestParseFile(t *testing.T) {
 	}
 }
 
+func TestCText(t *testing.T) {
+	long := strings.Repeat("a", 1030)
+	for _, tc := range []struct{ in, want string }{
+		// The NUL drops the rest of the piece, newline included: the lines join.
+		{"user a\x00junk\nuser b\n", "user auser b\n"},
+		{long + "\x00b\n", long}, // the NUL is in the second fgets piece
+		{"x" + long[:1022] + "\x00", "x" + long[:1022]},
+		{"no newline", "no newline"},
+	} {
+		if got := cText([]byte(tc.in)); got != tc.want {
+			t.Errorf("cText(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+	// A directory opens, and reads as an empty file.
+	tab, err := NewUsers(table).ReadFile(t.TempDir())
+	if err != nil || strings.Join(tab.Names(), ",") != "default" {
+		t.Errorf("directory: %v", err)
+	}
+}
+
 func TestWriteFile(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "users.acl")
 	if err := os.WriteFile(p, []byte("old\n"), 0o600); err != nil {

@@ -1,8 +1,10 @@
 package acl
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -75,13 +77,36 @@ func (t *Users) ParseFile(name, text string) (*Users, error) {
 	return t, nil
 }
 
-// ReadFile reads and parses an aclfile, as ParseFile.
+// ReadFile reads and parses an aclfile, as ParseFile. Only opening can fail: like
+// Redis's fgets loop, a read error ends the text (a directory reads as empty).
 func (t *Users) ReadFile(path string) (*Users, error) {
-	b, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, FileError(fmt.Sprintf("Error loading ACLs, opening file '%s': %s", path, strerror(err)))
 	}
-	return t.ParseFile(path, string(b))
+	defer f.Close()
+	b, _ := io.ReadAll(f)
+	return t.ParseFile(path, cText(b))
+}
+
+// cText is the file as Redis holds it after reading it with fgets into a 1024-byte buffer
+// and appending each piece with sdscat: every piece (a line, or 1023 bytes of a longer
+// one) ends at its first NUL.
+func cText(b []byte) string {
+	var out strings.Builder
+	for len(b) > 0 {
+		n := bytes.IndexByte(b, '\n') + 1
+		if n == 0 || n > 1023 {
+			n = min(len(b), 1023)
+		}
+		piece := b[:n]
+		if i := bytes.IndexByte(piece, 0); i >= 0 {
+			piece = piece[:i]
+		}
+		out.Write(piece)
+		b = b[n:]
+	}
+	return out.String()
 }
 
 // strerror is the C library's text for an open error, as Redis prints it: Go's errno
