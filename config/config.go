@@ -41,6 +41,11 @@ type Config struct {
 	// `default` user line replaces the default user (from a reset) and wins over
 	// requirepass, as in Redis.
 	Users [][]string
+	// LiveUsers, when set, returns the running ACL users as `user` lines (ACL LIST's
+	// form); a rewrite writes them instead of Users, as redis-sentinel writes its live
+	// users (rewriteConfigUserOption). The daemon sets it to the endpoint's table; nil
+	// from it (no endpoint yet) writes Users. Clone copies it; it is not part of the file.
+	LiveUsers func() []string
 	// RenameCommands renames the sentinel's own commands (top-level rename-command);
 	// an empty new name disables the command. Keys are lower case.
 	RenameCommands map[string]string

@@ -92,6 +92,17 @@
 //   - loadmodule lines are kept at rewrite; redis-sentinel drops them. Neither loads the
 //     module (sentinel mode never does). Options of modules (name.option) are accepted
 //     and, as redis-sentinel does, commented out by a rewrite.
+//   - User lines are checked and canonicalised by internal/acl without a command table:
+//     unknown command and category names pass here, as in redis-sentinel's loader (the
+//     endpoint refuses them at start-up, as redis-sentinel does after the file). The
+//     daemon's rewrites write the endpoint's live users (Config.LiveUsers), as
+//     redis-sentinel does; a Config rewritten without them writes its own user lines with
+//     the command rules as given after the last +@all/-@all, the last rule for each
+//     command kept, where redis-sentinel writes the categories that fit best. The
+//     permissions are the same. Checking user lines ignores acl-pubsub-default (so
+//     `&chan` after it is not refused here; the endpoint applies it). With a state file
+//     the main file is never rewritten, so users changed at runtime are not kept there:
+//     keep them in an aclfile (ACL SAVE).
 //   - A bare "{title}" proc-title-template is accepted; redis-sentinel's template check
 //     refuses it. An include cycle is an error instead of a crash.
 //   - logformat and sentinel state-config-file are ours: redis-sentinel refuses a file

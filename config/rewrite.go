@@ -289,37 +289,11 @@ func (c *Config) rewriteSpecial(st *rewriteState, o *option, v []string) {
 	}
 }
 
-// aclUsers rebuilds the ACL users from requirepass and the user lines, sorted by name as
-// Redis's user table is.
-func (c *Config) aclUsers() []*aclUser {
-	def := defaultACLUser()
-	if c.RequirePass != "" {
-		def.nopass = false
-		def.passwords = []string{sha256Hex(c.RequirePass)}
-	}
-	users := map[string]*aclUser{"default": def}
-	seen := map[string]bool{}
-	for _, line := range c.Users {
-		if len(line) == 0 {
-			continue
-		}
-		if u, _, reason := buildACLUser(line, seen); reason == "" {
-			users[u.name] = u
-			seen[u.name] = true
-		}
-	}
-	out := make([]*aclUser, 0, len(users))
-	for _, u := range users {
-		out = append(out, u)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
-	return out
-}
-
 func (c *Config) rewriteUsers(st *rewriteState) {
-	if first(c.Options["aclfile"]) == "" {
-		for _, u := range c.aclUsers() {
-			st.rewriteLine("user", "user "+token(u.name)+" "+u.describe(), true)
+	// With an aclfile the users live there, and redis-sentinel writes none here.
+	if c.ACLFile() == "" {
+		for _, l := range c.userLines() {
+			st.rewriteLine("user", l, true)
 		}
 	}
 	st.markProcessed("user")

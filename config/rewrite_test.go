@@ -14,14 +14,13 @@ import (
 func normalize(c *Config) *Config {
 	n := c.Clone()
 	var users [][]string
-	for _, u := range n.aclUsers() {
+	for _, l := range n.userLines() {
 		// Like redis-sentinel, a reload of the default user's rewritten line starts
 		// from a reset, which adds sanitize-payload.
-		d := u.describe()
-		if u.name == "default" {
-			d = strings.Replace(d, " sanitize-payload", "", 1)
+		if strings.HasPrefix(l, "user default ") {
+			l = strings.Replace(l, " sanitize-payload", "", 1)
 		}
-		users = append(users, []string{u.name, d})
+		users = append(users, []string{l})
 	}
 	n.Users = users
 	n.Path = ""
@@ -70,7 +69,7 @@ sentinel announce-hostnames yes
 sentinel monitor h some.host 1 1
 requirepass ""
 requirepass "x y"
-user "al ice" on ">p w" "~a b"
+user alice on ">p w" "~a*"
 bind "" 
 pidfile "/tmp/a b"
 client-output-buffer-limit replica 1k 2k 3

@@ -145,7 +145,7 @@ var directiveClasses = map[string]classified{
 	"proto-max-bulk-len":        refused("the longest bulk a request may carry; resp's limit is the default (512mb)"),
 	"maxmemory-clients":         refused("redis-sentinel evicts clients above it"),
 	"acllog-max-len":            refused("length of ACL LOG; only the default (128) is implemented"),
-	"acl-pubsub-default":        refused("channel permissions of new ACL users; only the default (resetchannels) is implemented"),
+	"acl-pubsub-default":        carried("channel permissions of new ACL users and selectors"),
 
 	// What redis-sentinel accepts and does nothing with.
 	"loadmodule":                            inert("main() calls moduleLoadFromQueue only outside sentinel mode: no module is loaded"),

@@ -22,7 +22,8 @@
 //     derived from the same New, so lines never interleave.
 //   - The level is shared the same way: SetLevel on any of them changes all, as hclog's
 //     default is.
-//   - The message is written as given, as Redis writes it; key/value pairs, which Redis
+//   - The message is written as given, as Redis writes it, cut after 1023 bytes as
+//     serverLog cuts it; key/value pairs, which Redis
 //     never has, follow it as " key=value", the value quoted (Go syntax) when it is empty or
 //     holds a space, a quote, a control or a non-printable character, so they stay on the line.
 package redislog

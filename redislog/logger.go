@@ -100,6 +100,10 @@ func redisLevel(level hclog.Level) int {
 	return 3
 }
 
+// maxMsg is the longest message Redis writes: serverLog formats into a LOG_MAX_LEN (1024)
+// buffer, and the ACL errors of a bad aclfile, say, are cut there.
+const maxMsg = 1023
+
 // levelMarks are serverLogRaw's marks, by Redis level.
 const levelMarks = ".-*#"
 
@@ -118,7 +122,7 @@ func (l *logger) Log(level hclog.Level, msg string, args ...any) {
 		b = append(b, l.name...)
 		b = append(b, ": "...)
 	}
-	b = append(b, msg...)
+	b = append(b, msg[:min(len(msg), maxMsg)]...)
 	b = appendPairs(b, l.implied)
 	b = appendPairs(b, args)
 	b = append(b, '\n')

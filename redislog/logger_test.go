@@ -243,3 +243,14 @@ func BenchmarkLog(b *testing.B) {
 type discard struct{}
 
 func (discard) Write(p []byte) (int, error) { return len(p), nil }
+
+// serverLog cuts a message at 1023 bytes (its LOG_MAX_LEN buffer): redis-sentinel's log of
+// a long list of aclfile errors ends mid-word.
+func TestLongMessageCut(t *testing.T) {
+	l, buf := newTest(Options{Level: hclog.Info})
+	l.Warn(strings.Repeat("x", 1022) + "yz")
+	want := "9982:X 26 Nov 2026 18:33:01.834 # " + strings.Repeat("x", 1022) + "y\n"
+	if buf.String() != want {
+		t.Errorf("got %q", buf.String())
+	}
+}

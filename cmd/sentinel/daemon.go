@@ -52,10 +52,6 @@ func runSentinel(ctx context.Context, path string, extra []string, stdout, stder
 		fmt.Fprintln(stderr, strings.TrimPrefix(err.Error(), config.ErrNotWritable.Error()+": ")+". Exiting...")
 		return 1
 	}
-	if err := server.ValidateUsers(cfg.Users); err != nil {
-		fmt.Fprintf(stderr, "Error in user declaration: %v\n", err)
-		return 1
-	}
 	if cfg.Daemonize && cfg.Supervised != "systemd" {
 		child, err := daemonize()
 		if err != nil {
@@ -85,11 +81,16 @@ func runSentinel(ctx context.Context, path string, extra []string, stdout, stder
 		if errors.Is(err, monitor.ErrSimulatedCrash) {
 			return 99 // redis-sentinel's exit code for SENTINEL SIMULATE-FAILURE
 		}
-		logger.Error(err.Error())
+		if !errors.Is(err, errLogged) {
+			logger.Error(err.Error())
+		}
 		return 1
 	}
 	return 0
 }
+
+// errLogged is a fatal error already logged.
+var errLogged = errors.New("sentinel: fatal error logged")
 
 // early is the logger for what happens before the config is loaded: Redis's format on
 // stdout, as redis-sentinel logs before it knows its logfile.
@@ -199,6 +200,14 @@ func (d *daemon) run(ctx context.Context) error {
 		}
 		d.event(monitor.Event{Level: level, Type: e.Type, Message: e.Message})
 	}})
+	// Rewrites write the endpoint's live users, as redis-sentinel does; until it exists,
+	// the file's.
+	cfg.LiveUsers = func() []string {
+		if d.srv == nil {
+			return nil
+		}
+		return d.srv.UserLines()
+	}
 	driver, err = monitor.NewDriver(monitor.DriverOptions{
 		Config:    cfg,
 		Store:     fileStore{log: log},
@@ -226,13 +235,34 @@ func (d *daemon) run(ctx context.Context) error {
 	}
 	listeners = append(listeners, tlsListeners...)
 	defer tlsd.watch(ctx, log)()
+	limits, err := limitsOf(cfg, log)
+	if err != nil {
+		return err
+	}
+	unix, err := listenUnix(cfg)
+	if err != nil {
+		// initListeners: "Failed opening Unix socket: ...", then exit 1.
+		log.Warn("Failed opening Unix socket: " + err.Error())
+		for _, l := range listeners {
+			l.Close()
+		}
+		return errLogged
+	}
+	if unix != nil {
+		listeners = append(listeners, unix)
+	}
 	exe, _ := os.Executable()
 	d.srv = server.New(server.Options{
+		MaxClients:     limits.maxClients,
+		IdleTimeout:    limits.idle,
+		TCPKeepAlive:   limits.keepAlive,
 		Sentinel:       monitor.Endpoint{D: driver},
 		Logger:         log.Named("server"),
 		ProtectedMode:  cfg.ProtectedMode,
 		RequirePass:    cfg.RequirePass,
 		Users:          cfg.Users,
+		ACLFile:        cfg.ACLFile(),
+		ACLPubsubAll:   cfg.ACLPubsubAll(),
 		RenameCommands: cfg.RenameCommands,
 		Port:           tlsd.runningPort(cfg),
 		ConfigFile:     cfg.Path,
@@ -259,6 +289,16 @@ func (d *daemon) run(ctx context.Context) error {
 	}
 
 	log.Info(fmt.Sprintf("Running mode=sentinel, port=%d.", tlsd.runningPort(cfg)))
+	if err := d.srv.ACLError(); err != nil {
+		// ACLLoadUsersAtStartup's lines, then exit 1.
+		for _, line := range strings.Split(err.Error(), "\n") {
+			log.Warn(line)
+		}
+		for _, l := range listeners {
+			l.Close()
+		}
+		return errLogged
+	}
 	var wg sync.WaitGroup
 	for _, l := range listeners {
 		wg.Add(1)

@@ -181,3 +181,48 @@ func sentinelMyID(c *redis.SentinelClient) (string, error) {
 	err := c.Process(context.Background(), cmd)
 	return cmd.Val(), err
 }
+
+// TestDaemonACL: the daemon hands the aclfile to the endpoint, exits 1 on its errors, and
+// without one writes the endpoint's live users at the next save.
+func TestDaemonACL(t *testing.T) {
+	dir := t.TempDir()
+	port := realredis.FreePort(t)
+	acl := filepath.Join(dir, "users.acl")
+	if err := os.WriteFile(acl, []byte("user default on nosuchrule\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	conf := filepath.Join(dir, "sentinel.conf")
+	base := fmt.Sprintf("port %d\nbind 127.0.0.1\nsentinel monitor m 127.0.0.1 1 1\n", port)
+	if err := os.WriteFile(conf, []byte(base+"aclfile "+acl+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d := startDaemon(t, port, conf)
+	<-d.finished
+	if want := "# Aborting Redis startup because of ACL errors: " + acl + ":1: Syntax error. WARNING: ACL errors detected, no change to the previously active ACL rules was performed\n"; d.code != 1 || !strings.HasSuffix(d.stdout.String(), want) {
+		t.Fatalf("exit %d, log:\n%s\nwant it to end with %q", d.code, d.stdout.String(), want)
+	}
+
+	if err := os.WriteFile(conf, []byte(base), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d = startDaemon(t, port, conf)
+	c := redis.NewClient(&redis.Options{Addr: fmt.Sprintf("127.0.0.1:%d", port)})
+	t.Cleanup(func() { c.Close() })
+	ctx := context.Background()
+	waitFor(t, 10*time.Second, "the daemon to answer", func() bool { return c.Ping(ctx).Err() == nil })
+	if err := c.Do(ctx, "ACL", "SETUSER", "carol", "on", ">c", "+ping").Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Do(ctx, "SENTINEL", "FLUSHCONFIG").Err(); err != nil {
+		t.Fatal(err)
+	}
+	d.stopOK(t)
+	saved, err := os.ReadFile(conf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "\nuser carol on #2e7d2c03a9507ae265ecf5b5356885a53393a2029d241394997265a1a25aefc6 resetchannels -@all +ping\n"
+	if !strings.Contains(string(saved), want) {
+		t.Errorf("saved config lacks %q:\n%s", want, saved)
+	}
+}

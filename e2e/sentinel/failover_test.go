@@ -253,7 +253,7 @@ func startGroupOn(t testing.TB, x *tlsSetup, kinds []string, masterPort int, ext
 	g := &group{tls: x}
 	for _, kind := range kinds {
 		port := realredis.FreePort(t)
-		p := startSentinelOn(t, x, kind, port, failoverConfOn(x, port, masterPort, extra...))
+		p := startSentinelOn(t, x, kind, t.TempDir(), port, failoverConfOn(x, port, masterPort, extra...))
 		g.procs = append(g.procs, p)
 		g.recs = append(g.recs, record(t, p))
 		g.ids = append(g.ids, p.myID(t))

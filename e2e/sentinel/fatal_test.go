@@ -15,13 +15,7 @@ import (
 // fatalCases are configs that both binaries must refuse at startup, with the same bytes on
 // stderr and exit code 1. Each starts with "port 0" (no listener), so a binary that wrongly
 // accepts one binds nothing before the test kills it.
-var fatalCases = []struct {
-	name   string
-	conf   string
-	args   []string // after the config path
-	noConf bool     // run without any argument
-	noFile bool     // name a config file that does not exist
-}{
+var fatalCases = []fatalCase{
 	{name: "unknown directive", conf: "port 0\nfoo bar\n"},
 	{name: "monitor quorum 0", conf: "port 0\nsentinel monitor m 127.0.0.1 6379 0\n"},
 	{name: "monitor quorum not a number", conf: "port 0\nsentinel monitor m 127.0.0.1 6379 abc\n"},
@@ -59,6 +53,15 @@ var fatalCases = []struct {
 	{name: "no config file", noConf: true},
 }
 
+type fatalCase struct {
+	name   string
+	conf   string
+	args   []string          // after the config path
+	noConf bool              // run without any argument
+	noFile bool              // name a config file that does not exist
+	files  map[string]string // more files to write beside the config, by name
+}
+
 // logPrefix is a log line's "<pid>:X <date time> " prefix; the level mark and text remain.
 var logPrefix = regexp.MustCompile(`(?m)^\d+:X \d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2}\.\d{3} `)
 
@@ -69,20 +72,25 @@ type runResult struct {
 
 // runToExit runs bin with the case's config in a fresh directory and waits for it to exit;
 // a process still running after 5 s has accepted the config, and is killed.
-func runToExit(t *testing.T, bin, conf string, args []string, noConf, noFile bool) runResult {
+func runToExit(t *testing.T, bin string, c fatalCase) runResult {
 	t.Helper()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "sentinel.conf")
-	var argv []string
-	switch {
-	case noConf:
-	case noFile:
-		argv = []string{filepath.Join(dir, "missing.conf")}
-	default:
-		if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
+	for name, text := range c.files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		argv = append([]string{path}, args...)
+	}
+	var argv []string
+	switch {
+	case c.noConf:
+	case c.noFile:
+		argv = []string{filepath.Join(dir, "missing.conf")}
+	default:
+		if err := os.WriteFile(path, []byte(c.conf), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		argv = append([]string{path}, c.args...)
 	}
 	var stdout, stderr bytes.Buffer
 	cmd := exec.Command(bin, argv...)
@@ -113,6 +121,24 @@ func runToExit(t *testing.T, bin, conf string, args []string, noConf, noFile boo
 	return runResult{code: code, stdout: norm(stdout.String()), stderr: norm(stderr.String())}
 }
 
+// bothExit1 runs the case through both binaries and checks that both exit 1 with the same
+// stderr; the caller compares the logs.
+func bothExit1(t *testing.T, realBin, ourBin string, c fatalCase) (r, o runResult) {
+	t.Helper()
+	r = runToExit(t, realBin, c)
+	o = runToExit(t, ourBin, c)
+	if r.code != 1 {
+		t.Fatalf("the real redis-sentinel exited %d, so this case tests nothing\nstdout: %q\nstderr: %q", r.code, r.stdout, r.stderr)
+	}
+	if o.code != 1 {
+		t.Errorf("exit code %d, want 1", o.code)
+	}
+	if o.stderr != r.stderr {
+		t.Errorf("stderr differs\nreal: %q\nours: %q", r.stderr, o.stderr)
+	}
+	return r, o
+}
+
 // TestFatalConfig runs broken configs through both binaries: the same stderr byte for byte,
 // the same log lines (without pid and time), exit code 1.
 func TestFatalConfig(t *testing.T) {
@@ -122,17 +148,7 @@ func TestFatalConfig(t *testing.T) {
 	for _, c := range fatalCases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			r := runToExit(t, realBin, c.conf, c.args, c.noConf, c.noFile)
-			o := runToExit(t, ourBin, c.conf, c.args, c.noConf, c.noFile)
-			if r.code != 1 {
-				t.Fatalf("the real redis-sentinel exited %d, so this case tests nothing\nstderr: %q", r.code, r.stderr)
-			}
-			if o.code != 1 {
-				t.Errorf("exit code %d, want 1", o.code)
-			}
-			if o.stderr != r.stderr {
-				t.Errorf("stderr differs\nreal: %q\nours: %q", r.stderr, o.stderr)
-			}
+			r, o := bothExit1(t, realBin, ourBin, c)
 			if o.stdout != r.stdout {
 				t.Errorf("log (stdout, without pid and time) differs\nreal: %q\nours: %q", r.stdout, o.stdout)
 			}

@@ -208,15 +208,21 @@ type proc struct {
 // body must contain "port <port>". t.Cleanup kills it by its PID.
 func startSentinel(t testing.TB, kind string, port int, body string) *proc {
 	t.Helper()
-	return startSentinelOn(t, nil, kind, port, body)
+	return startSentinelOn(t, nil, kind, t.TempDir(), port, body)
 }
 
-// startSentinelOn is startSentinel for a sentinel that speaks TLS when x is set: body
+// startSentinelIn is startSentinel in the given directory, where the test may have put
+// other files the config names (an aclfile, say).
+func startSentinelIn(t testing.TB, kind, dir string, port int, body string) *proc {
+	t.Helper()
+	return startSentinelOn(t, nil, kind, dir, port, body)
+}
+
+// startSentinelOn is startSentinelIn for a sentinel that speaks TLS when x is set: body
 // must then hold x.listen(port) instead of the port line.
-func startSentinelOn(t testing.TB, x *tlsSetup, kind string, port int, body string) *proc {
+func startSentinelOn(t testing.TB, x *tlsSetup, kind, dir string, port int, body string) *proc {
 	t.Helper()
 	bin := binary(t, kind)
-	dir := t.TempDir()
 	p := &proc{Kind: kind, Port: port, Addr: "127.0.0.1:" + strconv.Itoa(port), Dir: dir,
 		Conf: filepath.Join(dir, "sentinel.conf"), tls: x}
 	if err := os.WriteFile(p.Conf, []byte(body), 0o644); err != nil {

@@ -24,7 +24,7 @@ func TestRefusedDirective(t *testing.T) {
 			if tc.args != "" {
 				args = []string{tc.args, "4"}
 			}
-			r := runToExit(t, ours, tc.conf, args, false, false)
+			r := runToExit(t, ours, fatalCase{conf: tc.conf, args: args})
 			if r.code != 1 || r.stderr != tc.stderr || r.stdout != "" {
 				t.Errorf("exit %d\nstderr %q\nwant   %q\nstdout %q", r.code, r.stderr, tc.stderr, r.stdout)
 			}

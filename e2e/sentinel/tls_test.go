@@ -110,8 +110,8 @@ func TestTLSFatalConfig(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			r := runToExit(t, realBin, c.conf, nil, false, false)
-			o := runToExit(t, ourBin, c.conf, nil, false, false)
+			r := runToExit(t, realBin, fatalCase{conf: c.conf})
+			o := runToExit(t, ourBin, fatalCase{conf: c.conf})
 			if r.code != 1 {
 				t.Fatalf("the real redis-sentinel exited %d, so this case tests nothing\nstdout: %q", r.code, r.stdout)
 			}

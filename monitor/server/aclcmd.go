@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/sentinel-go/sentinel/internal/acl"
 )
 
 var aclHandlers = map[string]handler{
@@ -20,8 +22,8 @@ var aclHandlers = map[string]handler{
 	"genpass": aclGenPass,
 	"log":     aclLog,
 	"dryrun":  aclDryRun,
-	"load":    aclNoFile,
-	"save":    aclNoFile,
+	"load":    aclLoad,
+	"save":    aclSave,
 	"help":    func(c *conn, args [][]byte) { writeHelp(c, aclHelp) },
 }
 
@@ -41,10 +43,7 @@ func aclUsers(c *conn, args [][]byte) {
 
 func aclList(c *conn, args [][]byte) {
 	c.s.mu.Lock()
-	var lines []string
-	for _, n := range sortedKeys(c.s.acl.users) {
-		lines = append(lines, "user "+n+" "+c.s.acl.users[n].describe())
-	}
+	lines := c.s.acl.lines()
 	c.s.mu.Unlock()
 	c.w.Strings(lines)
 }
@@ -55,9 +54,9 @@ func aclSetUser(c *conn, args [][]byte) {
 	for _, a := range args[3:] {
 		rules = append(rules, string(a))
 	}
-	rules, open := mergeSelectors(rules)
-	if open != "" {
-		c.w.Error(fmt.Sprintf("ERR Unmatched parenthesis in acl selector starting at '%s'.", open))
+	rules, open := acl.MergeSelectors(rules)
+	if open >= 0 {
+		c.w.Error(fmt.Sprintf("ERR Unmatched parenthesis in acl selector starting at '%s'.", args[3+open]))
 		return
 	}
 	s.mu.Lock()
@@ -67,7 +66,7 @@ func aclSetUser(c *conn, args [][]byte) {
 	}
 	s.mu.Unlock()
 	if err != nil {
-		if errors.Is(err, errACLBadName) {
+		if errors.Is(err, acl.ErrBadName) {
 			c.w.Error("ERR " + err.Error())
 		} else {
 			c.w.Error(fmt.Sprintf("ERR Error in ACL SETUSER modifier '%.128s': %s", bad, err))
@@ -97,25 +96,13 @@ func (s *Server) retargetLocked(u *user) []*conn {
 
 // mayKeep reports whether every subscription of c is still allowed to u.
 func (u *user) mayKeep(c *conn) bool {
-	allowed := func(ch string, pattern bool) bool {
-		for i := -1; i < len(u.selectors); i++ {
-			sel := &u.root
-			if i >= 0 {
-				sel = &u.selectors[i]
-			}
-			if sel.channelAllowed(ch, pattern) {
-				return true
-			}
-		}
-		return false
-	}
 	for _, ch := range c.s.pubsub.Names(c, false) {
-		if !allowed(ch, false) {
+		if !u.a.ChannelAllowed(ch, false) {
 			return false
 		}
 	}
 	for _, p := range c.s.pubsub.Names(c, true) {
-		if !allowed(p, true) {
+		if !u.a.ChannelAllowed(p, true) {
 			return false
 		}
 	}
@@ -146,10 +133,10 @@ func aclDelUser(c *conn, args [][]byte) {
 	s.mu.Lock()
 	for _, a := range args[2:] {
 		name := string(a)
-		if s.acl.users[name] == nil {
+		if !s.acl.table.Delete(name) {
 			continue
 		}
-		delete(s.acl.users, name)
+		s.acl.sync()
 		n++
 		// Redis disconnects the deleted user's connections, and makes them the default
 		// user, unauthenticated, in case anything still runs for them.
@@ -172,18 +159,8 @@ func aclGetUser(c *conn, args [][]byte) {
 		c.w.Null()
 		return
 	}
-	var flags []string
-	if u.enabled {
-		flags = append(flags, "on")
-	} else {
-		flags = append(flags, "off")
-	}
-	if u.nopass {
-		flags = append(flags, "nopass")
-	}
-	if u.sanitize != "" {
-		flags = append(flags, u.sanitize)
-	}
+	flags := u.a.Flags()
+	views := u.a.Views()
 	c.w.Map(6)
 	c.w.BulkString("flags")
 	c.w.Set(len(flags))
@@ -191,21 +168,21 @@ func aclGetUser(c *conn, args [][]byte) {
 		c.w.BulkString(f)
 	}
 	c.w.BulkString("passwords")
-	c.w.Strings(u.passwords)
-	writeSelector := func(s *selector) {
+	c.w.Strings(u.a.Passwords())
+	writeSelector := func(v acl.SelectorView) {
 		c.w.BulkString("commands")
-		c.w.BulkString(s.describeCommands())
+		c.w.BulkString(v.Commands)
 		c.w.BulkString("keys")
-		c.w.BulkString(s.describeKeys())
+		c.w.BulkString(v.Keys)
 		c.w.BulkString("channels")
-		c.w.BulkString(s.describeChannels())
+		c.w.BulkString(v.Channels)
 	}
-	writeSelector(&u.root)
+	writeSelector(views[0])
 	c.w.BulkString("selectors")
-	c.w.Array(len(u.selectors))
-	for i := range u.selectors {
+	c.w.Array(len(views) - 1)
+	for _, v := range views[1:] {
 		c.w.Map(3)
-		writeSelector(&u.selectors[i])
+		writeSelector(v)
 	}
 }
 
@@ -215,10 +192,10 @@ func aclCat(c *conn, args [][]byte) {
 		return
 	}
 	if len(args) == 2 {
-		c.w.Strings(aclCategories)
+		c.w.Strings(acl.Categories)
 		return
 	}
-	bit, ok := categoryBit(string(args[2]))
+	bit, ok := acl.CategoryBit(string(args[2]))
 	if !ok {
 		c.w.Error(fmt.Sprintf("ERR Unknown category '%.128s'", args[2]))
 		return
@@ -256,8 +233,57 @@ func aclGenPass(c *conn, args [][]byte) {
 	c.w.BulkString(hex.EncodeToString(b)[:chars])
 }
 
-func aclNoFile(c *conn, args [][]byte) {
-	c.w.Error("ERR This Redis instance is not configured to use an ACL file. You may want to specify users via the ACL SETUSER command and then issue a CONFIG REWRITE (assuming you have a Redis configuration file set) in order to store users in the Redis configuration.")
+const errNoACLFile = "ERR This Redis instance is not configured to use an ACL file. You may want to specify users via the ACL SETUSER command and then issue a CONFIG REWRITE (assuming you have a Redis configuration file set) in order to store users in the Redis configuration."
+
+// aclLoad is ACL LOAD: the aclfile's users replace every user, or, if the file has any
+// error, nothing changes. As in Redis (ACLLoadFromFile frees the old users), connections
+// of every user but the default one are closed; the default user's see its new rules.
+func aclLoad(c *conn, args [][]byte) {
+	s := c.s
+	s.mu.Lock()
+	file, tab := s.acl.file, s.acl.table
+	s.mu.Unlock()
+	if file == "" {
+		c.w.Error(errNoACLFile)
+		return
+	}
+	t, err := tab.ReadFile(file) // no lock held while reading a file
+	if err != nil {
+		c.w.Error("ERR " + err.Error())
+		return
+	}
+	s.mu.Lock()
+	s.acl.table.Replace(t)
+	s.acl.sync()
+	def := s.acl.defaultUser()
+	for _, cl := range s.connsLocked() {
+		if cl.user.name == "default" {
+			cl.user = def
+			continue
+		}
+		cl.user, cl.authed = def, false
+		c.killLocked([]*conn{cl})
+	}
+	s.mu.Unlock()
+	c.w.Simple("OK")
+}
+
+// aclSave is ACL SAVE: the users to the aclfile, atomically.
+func aclSave(c *conn, args [][]byte) {
+	s := c.s
+	s.mu.Lock()
+	file, lines := s.acl.file, s.acl.lines()
+	s.mu.Unlock()
+	if file == "" {
+		c.w.Error(errNoACLFile)
+		return
+	}
+	if err := acl.WriteFile(file, lines); err != nil {
+		s.log.Warn(err.Error())
+		c.w.Error("ERR There was an error trying to save the ACLs. Please check the server logs for more information")
+		return
+	}
+	c.w.Simple("OK")
 }
 
 func aclDryRun(c *conn, args [][]byte) {

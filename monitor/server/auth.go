@@ -20,7 +20,7 @@ func (c *conn) authenticate(cmdName, name, pass string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	u := s.acl.users[name]
-	if u == nil || !u.enabled || !u.checkPassword(pass) {
+	if u == nil || !u.a.Enabled() || !u.a.CheckPassword(pass) {
 		s.aclLogLocked(c, "auth", cmdName, name)
 		return false
 	}

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/sentinel-go/sentinel/glob"
+	"github.com/sentinel-go/sentinel/internal/acl"
 )
 
 var commandHandlers = map[string]handler{
@@ -79,7 +80,7 @@ func commandList(c *conn, args [][]byte) {
 		case "module":
 			match = func(*command) bool { return false } // there are no modules
 		case "aclcat":
-			bit, _ := categoryBit(arg)
+			bit, _ := acl.CategoryBit(arg)
 			match = func(cmd *command) bool { return cmd.categories&bit != 0 }
 		case "pattern":
 			match = func(cmd *command) bool { return glob.MatchFold(arg, cmd.name) }

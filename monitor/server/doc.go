@@ -56,7 +56,9 @@
 //     are no keys); CLIENT UNBLOCK validates its arguments and unblocks nothing (no
 //     command blocks, and clients held by CLIENT PAUSE stay held).
 //   - ACL key patterns are kept and described but never checked (no sentinel command
-//     has keys); ACL LOAD and SAVE refuse as with no aclfile; acllog-max-len is 128.
+//     has keys); acllog-max-len is 128. The ACL engine is internal/acl, whose doc.go
+//     lists its own differences; an aclfile (Options.ACLFile) is loaded at New, and by
+//     ACL LOAD, all or nothing, as ACLLoadFromFile does.
 //   - Connections are the RESP kernel's (internal/respserver), which carries Redis's
 //     connection limits: maxclients, timeout, tcp-keepalive, and the unauthenticated
 //     request limits; Serve takes TCP, unix (ListenUnix) and TLS listeners. A TLS

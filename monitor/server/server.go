@@ -43,6 +43,12 @@ type Options struct {
 	RequirePass string
 	// Users are ACL user lines: a name, then rules as ACL SETUSER takes them.
 	Users [][]string
+	// ACLFile is the aclfile: its users replace the initial ones at New, and ACL LOAD and
+	// ACL SAVE read and write it. It excludes Users, as in Redis. "" for none.
+	ACLFile string
+	// ACLPubsubAll is acl-pubsub-default allchannels: new users and selectors
+	// start with every channel allowed (Redis 7.0's default is resetchannels).
+	ACLPubsubAll bool
 	// RenameCommands renames top-level commands (rename-command): old name to new name,
 	// "" to disable the command.
 	RenameCommands map[string]string
@@ -82,6 +88,7 @@ type Server struct {
 
 	mu     sync.Mutex
 	acl    *aclState
+	aclErr error // see ACLError
 	pubsub *respserver.Registry[*conn]
 	pause  pauseState
 
@@ -99,8 +106,7 @@ type stats struct {
 	commands, errorReplies atomic.Int64
 }
 
-// New returns a Server. Invalid Users lines are logged and skipped; use ValidateUsers to
-// refuse them earlier.
+// New returns a Server. If the ACL users do not load, ACLError says why.
 func New(o Options) *Server {
 	s := &Server{
 		o:              o,
@@ -124,12 +130,7 @@ func New(o Options) *Server {
 		s.runID = hex.EncodeToString(b)
 	}
 	s.commands = kernelTable(renamed(o.RenameCommands))
-	s.acl = newACLState(o.RequirePass)
-	for _, line := range o.Users {
-		if err := s.acl.loadUser(line); err != nil {
-			s.log.Error("invalid ACL user", "user", strings.Join(line, " "), "error", err)
-		}
-	}
+	s.acl, s.aclErr = loadACL(o)
 	s.k = respserver.New(respserver.Options{
 		Handler:          endpoint{s},
 		Logger:           s.log,
@@ -141,17 +142,6 @@ func New(o Options) *Server {
 		Now:              func() time.Time { return s.now() },
 	})
 	return s
-}
-
-// ValidateUsers checks ACL user lines as New would load them.
-func ValidateUsers(users [][]string) error {
-	a := newACLState("")
-	for _, line := range users {
-		if err := a.loadUser(line); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // renamed applies rename-command to the table. Like Redis, it renames only the lookup

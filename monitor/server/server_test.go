@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/sentinel-go/sentinel/e2e/realredis"
+	"github.com/sentinel-go/sentinel/internal/acl"
 )
 
 // connOf returns the server side of the client whose CLIENT ID is id.
@@ -350,8 +351,8 @@ func TestAuth(t *testing.T) {
 	if got := c.do("PING"); got != "+PONG\r\n" {
 		t.Errorf("authenticated connection: %q", got)
 	}
-	if err := ValidateUsers([][]string{{"x", "bogus"}}); err == nil {
-		t.Error("ValidateUsers accepted a bad rule")
+	if err := New(Options{Users: [][]string{{"x", "bogus"}}}).ACLError(); err == nil {
+		t.Error("New accepted a bad rule")
 	}
 }
 
@@ -359,7 +360,7 @@ func TestACLDescribe(t *testing.T) {
 	a := newACLState("")
 	for _, tc := range []struct{ rules, want string }{
 		{"on nopass -@all +ping +auth +hello &news", "on nopass resetchannels &news -@all +@fast -publish -role"},
-		{"on >p1 ~* &* +@all", "on #" + hashPassword("p1") + " ~* &* +@all"},
+		{"on >p1 ~* &* +@all", "on #" + acl.HashPassword("p1") + " ~* &* +@all"},
 		{"+@pubsub -ping +client|id ~k* %R~r* resetkeys ~z &ch", "off ~z resetchannels &ch -@all +@pubsub +client|id"},
 		{"allcommands -ping", "off resetchannels +@all -ping"},
 		{"reset", "off sanitize-payload resetchannels -@all"},
@@ -368,13 +369,13 @@ func TestACLDescribe(t *testing.T) {
 	} {
 		u, _, err := a.setUser("u"+strconv.Itoa(len(tc.rules)), strings.Fields(strings.NewReplacer("(+ping ~x)", "(+ping~x)").Replace(tc.rules)))
 		if strings.Contains(tc.rules, "(") {
-			rules, _ := mergeSelectors(strings.Fields(tc.rules))
+			rules, _ := acl.MergeSelectors(strings.Fields(tc.rules))
 			u, _, err = a.setUser("sel", rules)
 		}
 		if err != nil {
 			t.Fatalf("%s: %v", tc.rules, err)
 		}
-		if got := u.describe(); got != tc.want {
+		if got := u.a.Describe(); got != tc.want {
 			t.Errorf("%s: %q, want %q", tc.rules, got, tc.want)
 		}
 	}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/sentinel-go/sentinel/internal/acl"
 )
 
 // The command metadata of redis-sentinel 7.0.15, as its COMMAND INFO and COMMAND DOCS send
@@ -18,23 +20,6 @@ var (
 	commandsDocs string
 )
 
-// aclCategories are Redis 7.0's ACL categories in the order ACL CAT lists them; a
-// command's categories are a bit set over this order.
-var aclCategories = []string{
-	"keyspace", "read", "write", "set", "sortedset", "list", "hash", "string", "bitmap",
-	"hyperloglog", "geo", "stream", "pubsub", "admin", "fast", "slow", "blocking",
-	"dangerous", "connection", "transaction", "scripting",
-}
-
-func categoryBit(name string) (uint64, bool) {
-	for i, c := range aclCategories {
-		if strings.EqualFold(c, name) {
-			return 1 << i, true
-		}
-	}
-	return 0, false
-}
-
 // handler runs a command that passed every connection-level check.
 type handler func(c *conn, args [][]byte)
 
@@ -44,7 +29,7 @@ type command struct {
 	id         int    // index into table.all, the bit ACL rules set
 	arity      int    // Redis's arity: n exactly n arguments, -n at least n
 	flags      map[string]bool
-	categories uint64
+	categories uint64 // bits over acl.Categories
 	parent     *command
 	subs       map[string]*command // by lowercase subcommand name; nil unless a container
 	info, docs value
@@ -61,6 +46,7 @@ func (cmd *command) writeBlocked() bool {
 type commandTable struct {
 	top map[string]*command // by lowercase name, before any rename-command
 	all []*command          // every command and subcommand, in id order
+	acl []acl.Command       // the same, as the ACL engine sees them
 }
 
 var table = mustBuildTable()
@@ -94,7 +80,7 @@ func buildTable(infoText, docsText string) (*commandTable, error) {
 			cmd.flags[f] = true
 		}
 		for _, c := range e.elems[6].strs() {
-			bit, ok := categoryBit(strings.TrimPrefix(c, "@"))
+			bit, ok := acl.CategoryBit(strings.TrimPrefix(c, "@"))
 			if !ok {
 				return fmt.Errorf("server: %s: unknown category %s", cmd.name, c)
 			}
@@ -122,6 +108,14 @@ func buildTable(infoText, docsText string) (*commandTable, error) {
 		if err := add(e, nil, docs); err != nil {
 			return nil, err
 		}
+	}
+	for _, cmd := range t.all {
+		a := acl.Command{ID: cmd.id, Name: cmd.name, Categories: cmd.categories, Parent: -1}
+		if cmd.parent != nil {
+			a.Parent = cmd.parent.id
+			t.acl[a.Parent].Subs = append(t.acl[a.Parent].Subs, cmd.id)
+		}
+		t.acl = append(t.acl, a)
 	}
 	// Our one extension of 7.0's arities: SENTINEL FAILOVER <master> [COORDINATED]. COMMAND
 	// INFO keeps showing 7.0's entry, which clients read as "at least" anyway.
