@@ -86,15 +86,16 @@ type Server struct {
 	log hclog.Logger
 	now func() time.Time
 
-	mu         sync.Mutex
-	closed     bool
-	listeners  map[net.Listener]struct{}
-	conns      map[int64]*Conn
-	admitting  int // accepted connections not yet in conns, counted against maxclients
-	lastID     int64
-	maxClients int
-	idle       time.Duration
-	keepAlive  time.Duration
+	mu          sync.Mutex
+	closed      bool
+	listeners   map[net.Listener]struct{}
+	conns       map[int64]*Conn
+	admitting   int // accepted connections not yet in conns, counted against maxclients
+	lastID      int64
+	maxClients  int
+	idle        time.Duration
+	keepAlive   time.Duration
+	cronStarted bool // the idle-timeout cron runs from the first Serve on
 
 	done   chan struct{}      // closed by Shutdown and Close
 	ctx    context.Context    // canceled with done, for TLS handshakes
@@ -136,8 +137,6 @@ func New(o Options) *Server {
 	s.SetMaxClients(o.MaxClients)
 	s.SetIdleTimeout(o.IdleTimeout)
 	s.SetTCPKeepAlive(o.TCPKeepAlive)
-	s.wg.Add(1)
-	go s.cron()
 	return s
 }
 
@@ -192,6 +191,13 @@ func (s *Server) Serve(l net.Listener) error {
 	}
 	s.listeners[l] = struct{}{}
 	s.wg.Add(1)
+	if !s.cronStarted {
+		// Only a serving Server has clients to time out, so one that never serves (a
+		// daemon refused at start-up) leaves no goroutine behind.
+		s.cronStarted = true
+		s.wg.Add(1)
+		go s.cron()
+	}
 	s.mu.Unlock()
 	defer s.wg.Done()
 	defer func() {
