@@ -118,6 +118,15 @@ func (c *Core) linkUp(l *link, o LinkUp) {
 	cn := &l.cmd
 	if o.Kind == PubSubLink {
 		cn = &l.pubsub
+	}
+	if o.Gen < cn.gen {
+		// The late news of a connection made before the current one: the goroutine of a
+		// link closed and opened again (SENTINEL SET auth-pass) may report it after the
+		// new link's. Taken, it would replace the live connection, and its LinkDown,
+		// which follows, would leave the link down while the transport holds it up.
+		return
+	}
+	if o.Kind == PubSubLink {
 		l.pcLastActivity = c.now
 	} else {
 		l.pending = 0
