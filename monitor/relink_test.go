@@ -2,6 +2,7 @@ package monitor
 
 import (
 	"testing"
+	"time"
 )
 
 // TestRelinkIgnoresTheOldLinksNews: SENTINEL SET auth-pass closes a master's link and opens a
@@ -49,4 +50,39 @@ func TestRelinkIgnoresTheOldLinksNews(t *testing.T) {
 	if len(h.sends) == 0 {
 		t.Fatal("no PING on the new connection")
 	}
+}
+
+// TestRelinkKeepsTheDownState: SENTINEL SET auth-pass drops the connections, not what they
+// told us. redis-sentinel's dropInstanceConnections keeps the link and its timers, so a
+// master that stopped answering stays SDOWN, and a SET repeated every few seconds cannot hold
+// off its failover. Ours made new links with fresh timers: -sdown right after the SET, and
+// SDOWN again only a down-after later (found by the simulation's relink fault).
+func TestRelinkKeepsTheDownState(t *testing.T) {
+	const addr = "127.0.0.1:6379"
+	h := newHarness(t, "monitor mymaster 127.0.0.1 6379 2")
+	h.up(addr)
+	h.answer(addr, pong)
+	for range 25 { // no reply for 2.5 s: SDOWN after the 1 s ping period and 1 s down-after
+		h.advance(100 * time.Millisecond)
+		h.sends = nil
+	}
+	h.events()
+	if m := h.c.masters["mymaster"]; m.flags&flagSDown == 0 {
+		t.Fatalf("the silent master is not SDOWN: %s", m.flags)
+	}
+	if got := h.request("set", "mymaster", "auth-pass", "new"); got != "+OK\r\n" {
+		t.Fatalf("SENTINEL SET: %q", got)
+	}
+	for range 5 { // the new connection is not made: the master is still silent
+		h.advance(100 * time.Millisecond)
+		h.sends = nil
+	}
+	wantEvents(t, h.events(), "+set master mymaster 127.0.0.1 6379 auth-pass ******")
+	// It answers on the new connection: only now does it come back.
+	h.c.Observe(h.now, LinkUp{Addr: addr, Kind: CmdLink, Gen: 2, LocalIP: "127.0.0.1"})
+	h.c.Observe(h.now, LinkUp{Addr: addr, Kind: PubSubLink, Gen: 2, LocalIP: "127.0.0.1"})
+	h.collect()
+	h.answer(addr, pong)
+	h.advance(100 * time.Millisecond)
+	wantEvents(t, h.events(), "-sdown master mymaster 127.0.0.1 6379")
 }
