@@ -30,7 +30,8 @@ const authPassBound = 4 * time.Second
 // auth-pass. It must then be connected to the master and to every replica, with a PING
 // answered after the SET, within authPassBound, in every round. The delay between the
 // restart and the SET is drawn from a seed (SENTINEL_AUTHPASS_SEED replays one), so the SET
-// lands at different points of the failing links' reconnection cycle.
+// lands at different points of the failing links' reconnection cycle; half the rounds start
+// with the replicas forgotten, to be found by the first INFO that the new password gets.
 //
 // Ours runs on both kinds of Redis; redis-sentinel, the reference, on redis-server only, as a
 // comparison (-run 'TestAuthPassChangedWhileDown/redis-server/real').
@@ -98,6 +99,13 @@ func runAuthPassRounds(t *testing.T, r runner, kind string) {
 		}
 		pass = next
 		reconnectReplicas(t, d, pass)
+		// Every other round, on average, the sentinel has forgotten the replicas: it then
+		// learns them from the master's first INFO, which only the new password gets, so
+		// their links are made after the SET and must take the new password from it.
+		forget := rng.IntN(2) == 0
+		if forget {
+			forgetReplicas(t, p)
+		}
 		p.restart(t)
 		// Up to 1.5 s: before, during and after the first failed AUTH on each link, and
 		// around the second attempt a reconnect period later.
@@ -113,8 +121,8 @@ func runAuthPassRounds(t *testing.T, r runner, kind string) {
 				break
 			}
 			if time.Since(set) > authPassBound {
-				t.Fatalf("round %d (SET %v after the restart): not reconnected %v after SENTINEL SET auth-pass: %s",
-					round, delay, authPassBound, why)
+				t.Fatalf("round %d (SET %v after the restart, replicas forgotten %v): not reconnected %v after SENTINEL SET auth-pass: %s",
+					round, delay, forget, authPassBound, why)
 			}
 			time.Sleep(10 * time.Millisecond)
 		}
@@ -125,6 +133,20 @@ func runAuthPassRounds(t *testing.T, r runner, kind string) {
 	t.Logf("%s sentinel on %s: %d rounds, reconnected after SENTINEL SET auth-pass in median %v, max %v (all: %v)",
 		kind, r.name, len(took), sorted[len(sorted)/2].Round(time.Millisecond),
 		sorted[len(sorted)-1].Round(time.Millisecond), roundAll(took))
+}
+
+// forgetReplicas drops the known-replica lines from the config of p, which is stopped.
+func forgetReplicas(t testing.TB, p *proc) {
+	t.Helper()
+	var keep []string
+	for _, l := range readLines(t, p.Conf) {
+		if !strings.HasPrefix(l, "sentinel known-replica ") && !strings.HasPrefix(l, "sentinel known-slave ") {
+			keep = append(keep, l)
+		}
+	}
+	if err := os.WriteFile(p.Conf, []byte(strings.Join(keep, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func roundAll(ds []time.Duration) []time.Duration {
