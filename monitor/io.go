@@ -83,6 +83,9 @@ type LogLine struct {
 type Observation interface{ observation() }
 
 // LinkUp: a connection of the link at Addr is established (AUTH and CLIENT SETNAME sent).
+// A transport numbers connections (Gen) in increasing order over its whole life, across the
+// links it opens and closes at one address: a link opened after another was closed gets
+// higher generations than every connection of the closed one, whose news may still arrive.
 type LinkUp struct {
 	Addr    string
 	Kind    LinkKind

@@ -66,9 +66,24 @@ func (c *Core) linkFor(in *instance) *link {
 		l.users = append(l.users, in)
 		return l
 	}
+	spec := c.linkSpec(in)
+	// Redis starts the clock at link creation, so an instance that never answers still goes
+	// down after down-after-milliseconds.
+	now := c.now
+	l := &link{spec: spec, refcount: 1, users: []*instance{in}, actPingTime: now, lastAvailTime: now, lastPongTime: now}
+	c.links[key] = l
+	if in.addr.Port != 0 { // port 0 is Redis's "invalid address": never connected
+		c.ready.Links = append(c.ready.Links, LinkChange{Op: LinkOpen, Spec: spec})
+	}
+	return l
+}
+
+// linkSpec is how a link to in introduces itself: the credentials and command names of its
+// master (of the sentinels, for a peer).
+func (c *Core) linkSpec(in *instance) LinkSpec {
 	m := in.master
 	spec := LinkSpec{
-		Addr:       key,
+		Addr:       addrKey(in.addr),
 		Sentinel:   in.kind == kindSentinel,
 		ClientName: "sentinel-" + c.myID[:8],
 		Rename:     m.cfg.RenameCommands,
@@ -83,15 +98,36 @@ func (c *Core) linkFor(in *instance) *link {
 	} else if m.cfg.AuthPass != "" {
 		spec.AuthUser, spec.AuthPass = m.cfg.AuthUser, m.cfg.AuthPass
 	}
-	// Redis starts the clock at link creation, so an instance that never answers still goes
-	// down after down-after-milliseconds.
-	now := c.now
-	l := &link{spec: spec, refcount: 1, users: []*instance{in}, actPingTime: now, lastAvailTime: now, lastPongTime: now}
-	c.links[key] = l
-	if in.addr.Port != 0 { // port 0 is Redis's "invalid address": never connected
-		c.ready.Links = append(c.ready.Links, LinkChange{Op: LinkOpen, Spec: spec})
+	return spec
+}
+
+// relink drops both connections of in's link and has the transport connect again with the
+// spec in's master now gives (new credentials or command names). It is redis-sentinel's
+// dropInstanceConnections: the link and its timers stay, so an instance down before is still
+// down after, its down-after still counting from its last acceptable reply. A link shared
+// with another master's instance takes the newer spec: there is one connection per address.
+func (c *Core) relink(in *instance) {
+	l := in.link
+	if l == nil {
+		return
 	}
-	return l
+	old := l.spec
+	l.spec = c.linkSpec(in)
+	c.ready.Links = append(c.ready.Links, LinkChange{Op: LinkClose, Spec: old})
+	if in.addr.Port != 0 {
+		c.ready.Links = append(c.ready.Links, LinkChange{Op: LinkOpen, Spec: l.spec})
+	}
+	// Generations stay: the new link's connections are numbered after the closed one's
+	// (see LinkUp), so the closed one's late news is told apart from the new link's.
+	l.cmd.up, l.pubsub.up = false, false
+	l.pending = 0
+	if l.actPingTime.IsZero() { // as the PING redis-sentinel queues at the reconnection
+		l.actPingTime = c.now
+	}
+	for _, u := range l.users {
+		c.wakeBy(l.actPingTime.Add(u.master.downAfter() + time.Millisecond))
+	}
+	c.touchLink(l)
 }
 
 func (c *Core) releaseLink(in *instance) {
@@ -118,6 +154,15 @@ func (c *Core) linkUp(l *link, o LinkUp) {
 	cn := &l.cmd
 	if o.Kind == PubSubLink {
 		cn = &l.pubsub
+	}
+	if o.Gen < cn.gen {
+		// The late news of a connection made before the current one: the goroutine of a
+		// link closed and opened again (SENTINEL SET auth-pass) may report it after the
+		// new link's. Taken, it would replace the live connection, and its LinkDown,
+		// which follows, would leave the link down while the transport holds it up.
+		return
+	}
+	if o.Kind == PubSubLink {
 		l.pcLastActivity = c.now
 	} else {
 		l.pending = 0

@@ -308,12 +308,16 @@ func isExecutable(path string) bool {
 	return err == nil && st.Mode().IsRegular() && st.Mode().Perm()&0o111 != 0
 }
 
-// relinkMaster drops the links of a master and its replicas so that they reconnect with new
-// credentials or command names; Redis does the same on SENTINEL SET auth-pass.
+// relinkMaster drops the connections of a master and its replicas so that they reconnect
+// with new credentials or command names, as Redis's dropInstanceConnections does on
+// SENTINEL SET auth-pass.
 func (c *Core) relinkMaster(m *master) {
+	done := map[*link]bool{}
 	for _, in := range append([]*instance{&m.instance}, m.replicaList()...) {
-		c.releaseLink(in)
-		in.link = c.linkFor(in)
+		if in.link != nil && !done[in.link] {
+			done[in.link] = true
+			c.relink(in)
+		}
 	}
 }
 

@@ -7,6 +7,13 @@
 // local address, every reply tagged with the generation it was asked on, and LinkDown when
 // the connection ends. Sends meant for an older generation are dropped, so the core never
 // takes a reply from a dead connection for the answer to a question asked on a new one.
+// Generations come from one counter for the whole transport and none is handed out once a
+// link is closed, so a link opened again at an address (SENTINEL SET auth-pass) numbers its
+// connections after every one of the closed link, whose goroutine may report after it.
+//
+// A connection whose AUTH failed ends (LinkDown) and is dialled again a second later, on
+// both kinds: go-redis answers every later command on it with the handshake's error and
+// never dials again, so kept, it would stay unauthenticated for good.
 //
 // Commands queued while a batch is in flight go out together as one pipeline. A command
 // that never gets an answer (the instance is stopped, not closed) blocks its connection

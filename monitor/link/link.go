@@ -8,6 +8,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -45,6 +46,12 @@ type Transport struct {
 	links  map[string]*link
 	wg     sync.WaitGroup
 	closed bool
+	// gen numbers every connection of every link. One counter for the whole transport, not
+	// one per link: a link closed and opened again at the same address (SENTINEL SET
+	// auth-pass does that) has a goroutine still winding down whose last LinkDown may reach
+	// the core after the new link's LinkUp; were both numbered 1, the core would take the old
+	// connection's end for the new one's and think a live link down for good.
+	gen atomic.Uint64
 }
 
 var _ monitor.Transport = (*Transport)(nil)
@@ -84,7 +91,8 @@ type connLoop struct {
 	kind monitor.LinkKind
 
 	mu     sync.Mutex
-	gen    uint64
+	gen    uint64 // the current connection's generation, from Transport.gen
+	closed bool   // the link was closed: no connection of it may start any more
 	queue  []monitor.Send
 	client *redis.Client // current connection's client, closed to interrupt it
 	ps     *redis.PubSub
@@ -132,9 +140,9 @@ func (t *Transport) Close(addr string) {
 		return
 	}
 	l.cancel()
-	l.cmd.interrupt()
+	l.cmd.shut()
 	if l.pubsub != nil {
-		l.pubsub.interrupt()
+		l.pubsub.shut()
 	}
 }
 
@@ -197,6 +205,16 @@ func (t *Transport) Shutdown() {
 	t.wg.Wait()
 }
 
+// shut ends the loop for good: a connection dialled before it is closed, and none is numbered
+// after it, so every generation of a closed link is older than those of a link opened at the
+// same address afterwards.
+func (c *connLoop) shut() {
+	c.mu.Lock()
+	c.closed = true
+	c.mu.Unlock()
+	c.interrupt()
+}
+
 // interrupt closes the current connection, unblocking a read that waits for an answer.
 func (c *connLoop) interrupt() {
 	c.mu.Lock()
@@ -257,10 +275,15 @@ func (c *connLoop) dial(ctx context.Context) (net.Conn, error) {
 
 // serve runs one connection until it fails, is interrupted or the link closes.
 func (c *connLoop) serve(ctx context.Context, nc net.Conn) {
-	client := c.newClient(nc)
 	c.mu.Lock()
-	c.gen++
-	gen := c.gen
+	if c.closed {
+		c.mu.Unlock()
+		_ = nc.Close()
+		return
+	}
+	client := c.newClient(nc)
+	gen := c.t.gen.Add(1)
+	c.gen = gen
 	c.client = client
 	c.queue = nil
 	c.mu.Unlock()
@@ -369,26 +392,39 @@ func (c *connLoop) serveCommands(ctx context.Context, client *redis.Client, gen 
 		for i, cmd := range cmds {
 			r := monitor.Reply{Addr: c.spec.Addr, Gen: gen, Tag: batch[i].Tag}
 			v, cerr := cmd.(*redis.Cmd).Result()
-			var rerr redis.Error
+			rerr, isReply := cerr.(redis.Error)
 			switch {
-			case cerr == nil || errors.Is(cerr, redis.Nil):
+			case cerr == nil || cerr == redis.Nil:
 				r.Value = v
-			case errors.As(cerr, &rerr):
+			case isReply && !handshakeFailed(rerr):
 				r.Err = rerr.Error()
 			default:
 				return cerr // the connection failed: nothing after this was answered
 			}
 			c.t.opts.Observe(r)
 		}
-		if err != nil && !isRedisError(err) {
+		if err != nil && !isReply(err) {
 			return err
 		}
 	}
 }
 
-func isRedisError(err error) bool {
-	var rerr redis.Error
-	return errors.Is(err, redis.Nil) || errors.As(err, &rerr)
+// isReply reports whether err is an answer the server sent, not a failure of the connection.
+// Only an unwrapped error is one: go-redis hands a failed handshake to the later commands of
+// a connection wrapped ("Conn is in a bad state: failed to authenticate: WRONGPASS ...").
+func isReply(err error) bool {
+	e, ok := err.(redis.Error)
+	return ok && !handshakeFailed(e)
+}
+
+// handshakeFailed reports whether a command's error is the connection's failed AUTH, which
+// go-redis hands to the first command unwrapped. The core never sends AUTH or HELLO itself,
+// so a WRONGPASS is always the handshake's. Such a connection is useless and go-redis never
+// dials it again: taken for a reply, the link would stay up, unauthenticated, for good, and
+// a password fixed on the server would never be tried. Ending it makes the loop dial again a
+// second later, as the Pub/Sub connection, whose SUBSCRIBE fails the same way, already does.
+func handshakeFailed(err redis.Error) bool {
+	return strings.HasPrefix(err.Error(), "WRONGPASS ")
 }
 
 // renamed applies rename-command to the command name.

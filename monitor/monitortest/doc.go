@@ -20,11 +20,14 @@
 //     (some 0), kills, restarts with a new run ID and the persisted role, SIGSTOP pauses.
 //   - The network: TCP-like connections from a sentinel to an instance or a peer, one FIFO
 //     per direction with random delays; link generations as the real transport numbers
-//     them; connection attempts once a second; partitions that blackhole traffic (queued
+//     them (one counter per process, across links closed and opened again at an address);
+//     a closed link's LinkDown reported a delay after the close, as the real transport's
+//     goroutine does; connection attempts once a second; partitions that blackhole traffic (queued
 //     traffic flows again on heal, unless a side gave up on the connection); message loss as
 //     a connection reset, since TCP loses a stream, never one message of it; slow periods.
 //     A peer's SENTINEL is-master-down-by-addr goes through that core's Request, its RESP
 //     reply parsed into the shape the transport hands over; a PUBLISH to a peer is its Hello.
+//     SENTINEL SET auth-pass as a fault: it drops a master's connections and opens them again.
 //
 // What is checked (Checker, after every step, from the events of every core as each step
 // returns; and Sim's periodic checks):
@@ -48,7 +51,9 @@
 //   - convergence: after the fault phase everything heals and restarts; within Settle every
 //     sentinel names the same address and config epoch for each master, for 10 s in a row,
 //     that is the address of the newest promotion, and the instances agree with it (it is a
-//     master, every other instance its replica with the link up).
+//     master, every other instance its replica with the link up), and every sentinel has its
+//     links to the master and to every live replica it lists up (a core that took a closed
+//     link's late news for its new link's would hold a live link down for good).
 //
 // The ranking check is an approximation of "best as seen at selection time": it is judged on
 // what the network delivered to that sentinel's core (the last INFO of each replica on the

@@ -21,6 +21,7 @@ var faultWeights = []struct {
 	{"manual-failover", 1},
 	{"simulate-failure", 1},
 	{"pause", 2},
+	{"relink", 1},
 }
 
 func (s *Sim) faultStep(end time.Time) {
@@ -119,6 +120,10 @@ func (s *Sim) randomFault() {
 			name = masters[s.rng.IntN(len(masters))]
 		}
 		s.Pause(name, 1500*time.Millisecond+time.Duration(s.rng.Int64N(int64(4500*time.Millisecond))))
+	case "relink":
+		if n := s.pickSentinel(true); n != nil && !s.isPaused(n) {
+			s.Relink(n, s.Groups[s.rng.IntN(len(s.Groups))].Name)
+		}
 	case "simulate-failure":
 		if n := s.pickSentinel(true); n != nil && !s.isPaused(n) {
 			s.SimulateFailure(n, []string{"crash-after-election", "crash-after-promotion"}[s.rng.IntN(2)])

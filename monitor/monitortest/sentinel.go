@@ -51,6 +51,7 @@ type Sentinel struct {
 	initial *config.Config // the config it was first started with
 
 	links map[string]*linkState
+	gen   uint64 // the transport's connection counter: one per process, as monitor/link's
 
 	// What this incarnation's core was told, recorded by the network for the checker: the
 	// last acceptable PING reply per address and the last INFO per (master, instance).
@@ -77,7 +78,6 @@ type seenInfo struct {
 type linkState struct {
 	spec     monitor.LinkSpec
 	conns    [2]*conn
-	gen      [2]uint64
 	lastDial [2]time.Time
 	dialing  [2]bool
 	closed   bool
@@ -90,6 +90,7 @@ func (n *Sentinel) start(cfg *config.Config) error {
 	s := n.s
 	n.inc++
 	n.links = map[string]*linkState{}
+	n.gen = 0
 	n.pongAt = map[string]time.Time{}
 	n.infos = map[string]*seenInfo{}
 	rnd := rand.New(rand.NewPCG(s.rng.Uint64(), s.rng.Uint64()))
@@ -180,6 +181,7 @@ func (n *Sentinel) flush() {
 				for _, c := range ls.conns {
 					if c != nil {
 						s.clientGone(c)
+						n.lateLinkDown(c)
 					}
 				}
 				delete(n.links, lc.Spec.Addr)
@@ -218,6 +220,19 @@ func (n *Sentinel) open(spec monitor.LinkSpec) {
 	if !spec.Sentinel {
 		n.dial(ls, monitor.PubSubLink)
 	}
+}
+
+// lateLinkDown reports the end of a closed link's connection after the step that closed it,
+// as monitor/link's goroutine does when it gets to it: by then the core may have opened a
+// link at the same address again (SENTINEL SET auth-pass, a reset) and must not take the old
+// connection's end for the new one's.
+func (n *Sentinel) lateLinkDown(c *conn) {
+	inc := n.inc
+	n.s.after(n.s.delay(), func() {
+		if n.Alive && n.inc == inc {
+			n.observe(monitor.LinkDown{Addr: c.addr, Kind: c.kind, Gen: c.gen, Err: "link closed"})
+		}
+	})
 }
 
 // reconnect drops the current connection of a kind; the core hears LinkDown, and the link
@@ -280,8 +295,8 @@ func (n *Sentinel) tryDial(ls *linkState, k monitor.LinkKind, inc int) {
 		}
 		ls.dialing[k] = false
 		c := s.newConn(n, ls.spec.Addr, k, target)
-		ls.gen[k]++
-		c.gen = ls.gen[k]
+		n.gen++
+		c.gen = n.gen
 		ls.conns[k] = c
 		s.nodes[target].srvConns = append(s.nodes[target].srvConns, c)
 		n.observe(monitor.LinkUp{Addr: c.addr, Kind: k, Gen: c.gen, LocalIP: n.IP})

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/sentinel-go/sentinel/config"
+	"github.com/sentinel-go/sentinel/monitor"
 )
 
 // Options shape one simulation. Zero values are drawn from the seed, so one seed alone
@@ -553,6 +554,9 @@ func (s *Sim) Agreement() (bool, string) {
 				g.Name, addr, epoch, promoted, newest))
 			return false, "violation"
 		}
+		if why := s.connected(g); why != "" {
+			return false, why
+		}
 		for _, r := range g.Instances {
 			switch {
 			case !r.Alive:
@@ -566,6 +570,27 @@ func (s *Sim) Agreement() (bool, string) {
 		}
 	}
 	return true, ""
+}
+
+// connected returns "" when every live sentinel has the links to g's master and to every
+// live replica it lists up, else which is not: after the heal the transport has them all up,
+// and a core that disagrees (it took a closed link's late LinkDown for the new link's, say)
+// stays disconnected for good, since nothing asks the transport to reconnect a link it holds.
+func (s *Sim) connected(g *Group) string {
+	for _, n := range s.Sentinels {
+		mv := n.Core.View().Master(g.Name)
+		if mv == nil {
+			continue
+		}
+		for _, iv := range append([]*monitor.InstanceView{&mv.InstanceView}, mv.Replicas...) {
+			target, ok := s.byAddr[joinHostPort(iv.IP, iv.Port)]
+			if !ok || !s.nodes[target].alive() || !strings.Contains(iv.Flags.String(), "disconnected") {
+				continue
+			}
+			return fmt.Sprintf("%s: %s sees %s:%d disconnected (%s)", g.Name, n.Name, iv.IP, iv.Port, iv.Flags)
+		}
+	}
+	return ""
 }
 
 // checkODown is the liveness half of failure detection: when the master every live sentinel
@@ -660,6 +685,17 @@ func (s *Sim) ManualFailover(n *Sentinel, master string) string {
 	n.manual = false
 	s.tracef("%s SENTINEL FAILOVER %s -> %s", n.Name, master, reply)
 	return reply
+}
+
+// Relink sends SENTINEL SET <master> auth-pass to a sentinel, which closes the links of the
+// master and its replicas and opens them again at once (the fake instances ask for no
+// password): the closed links' news then arrives after the new links are open.
+func (s *Sim) Relink(n *Sentinel, master string) {
+	if !n.Alive {
+		return
+	}
+	reply := n.request("set", master, "auth-pass", "")
+	s.tracef("%s SENTINEL SET %s auth-pass -> %s", n.Name, master, reply)
 }
 
 // SimulateFailure sends SENTINEL SIMULATE-FAILURE <what> to a sentinel: it crashes at that
