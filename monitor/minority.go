@@ -29,15 +29,15 @@ const minorityErr = "NOQUORUM this sentinel reached %d of the %d sentinels of '%
 
 // vouchUntil is the instant after which the peers reached at the given times no longer
 // make a majority with us, unless one of them answers again: the (need)th most recent
-// reach plus down-after. Zero when we are a majority alone (no peer known).
+// reach plus down-after. Zero when we are a majority alone (no peer known). It sorts
+// reached.
 func vouchUntil(reached []time.Time, downAfter time.Duration) time.Time {
 	need := (len(reached)+1)/2 + 1 - 1 // the majority of n = len+1, less ourselves
 	if need == 0 {
 		return time.Time{}
 	}
-	s := slices.Clone(reached)
-	slices.SortFunc(s, func(a, b time.Time) int { return b.Compare(a) })
-	return s[need-1].Add(downAfter)
+	slices.SortFunc(reached, func(a, b time.Time) int { return b.Compare(a) })
+	return reached[need-1].Add(downAfter)
 }
 
 // refuses reports whether a sentinel that can vouch until until refuses at now. Like
@@ -65,13 +65,14 @@ func peerReached(s *instance) time.Time {
 	return t
 }
 
+// reachTimes lists when each of m's peers was last reached, in a buffer reused by the
+// next call.
 func (c *Core) reachTimes(m *master) []time.Time {
-	peers := m.sentinelList()
-	out := make([]time.Time, len(peers))
-	for i, s := range peers {
-		out[i] = peerReached(s)
+	c.reachBuf = c.reachBuf[:0]
+	for _, s := range m.sentinelList() {
+		c.reachBuf = append(c.reachBuf, peerReached(s))
 	}
-	return out
+	return c.reachBuf
 }
 
 // checkMinority moves m in or out of the refusing state, with +minority and -minority.
@@ -82,16 +83,15 @@ func (c *Core) checkMinority(m *master) {
 	reached := c.reachTimes(m)
 	until := vouchUntil(reached, m.downAfter())
 	refusing := c.cfg.MinorityRefuses && refuses(until, c.now)
-	got, of := reachedCount(reached, m.downAfter(), c.now)
-	switch {
-	case refusing && !m.minority:
-		m.minority = true
+	if refusing != m.minority {
+		m.minority = refusing
 		c.touch(m)
-		c.emit(Warning, "+minority", &m.instance, fmt.Sprintf("#reached %d/%d, majority %d", got, of, of/2+1))
-	case !refusing && m.minority:
-		m.minority = false
-		c.touch(m)
-		c.emit(Warning, "-minority", &m.instance, fmt.Sprintf("#reached %d/%d", got, of))
+		got, of := reachedCount(reached, m.downAfter(), c.now)
+		if refusing {
+			c.emit(Warning, "+minority", &m.instance, fmt.Sprintf("#reached %d/%d, majority %d", got, of, of/2+1))
+		} else {
+			c.emit(Warning, "-minority", &m.instance, fmt.Sprintf("#reached %d/%d", got, of))
+		}
 	}
 	// Queries judge by the published deadline, which only moves forward with replies that
 	// change timers alone. Refresh it before it runs out, or a view a second old (the

@@ -172,7 +172,13 @@ func (n *Sentinel) tick(inc int) {
 	}
 }
 
+// publish builds the view the driver would publish now. Views are the simulation's
+// costliest part and only the minority check needs their staleness, so without
+// minority-refuses the clients are answered from a fresh view instead (see askAddr).
 func (n *Sentinel) publish() {
+	if !n.s.MinorityRefuses {
+		return
+	}
 	n.view = n.Core.View()
 	n.viewAt = n.s.now
 }
@@ -354,6 +360,9 @@ func (n *Sentinel) deliver(c *conn, m msg) {
 }
 
 func (n *Sentinel) recordHello(payload string) {
+	if !n.s.MinorityRefuses {
+		return // only the minority check reads them
+	}
 	if h, err := hello.Parse(payload); err == nil {
 		n.helloAt[h.MasterName+"|"+h.RunID] = n.s.now
 	}
@@ -416,7 +425,10 @@ func (n *Sentinel) serve(c *conn, m msg) {
 		var w resp.Writer
 		n.Core.Request(s.now, &w, m.args[1:])
 		n.flush()
-		if n.Alive {
+		// The driver publishes after every request; one that changed nothing a query sees
+		// would publish the same answers, so the simulation skips it (views are its
+		// costliest part).
+		if n.Alive && n.Core.Changed() {
 			n.publish()
 		}
 		var err error

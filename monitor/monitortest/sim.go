@@ -383,7 +383,7 @@ func (s *Sim) checkNoRefusal() {
 	for _, n := range s.Sentinels {
 		for _, g := range s.Groups {
 			if !n.Alive || n.view == nil {
-				continue
+				continue // without minority-refuses, nothing to check
 			}
 			var w resp.Writer
 			monitor.Query(n.view, s.now, &w, "get-master-addr-by-name", [][]byte{[]byte("get-master-addr-by-name"), []byte(g.Name)})
@@ -402,11 +402,18 @@ func (s *Sim) askAddr() {
 	s.at(s.now.Add(time.Duration(50+s.qrng.IntN(450))*time.Millisecond), s.askAddr)
 	n := s.Sentinels[s.qrng.IntN(len(s.Sentinels))]
 	g := s.Groups[s.qrng.IntN(len(s.Groups))]
-	if stopped, _ := s.paused(n.node); !n.Alive || stopped || n.view == nil {
+	if stopped, _ := s.paused(n.node); !n.Alive || stopped {
+		return
+	}
+	view := n.view
+	if !s.MinorityRefuses {
+		view = n.Core.View()
+	}
+	if view == nil {
 		return
 	}
 	var w resp.Writer
-	monitor.Query(n.view, s.now, &w, "get-master-addr-by-name", [][]byte{[]byte("get-master-addr-by-name"), []byte(g.Name)})
+	monitor.Query(view, s.now, &w, "get-master-addr-by-name", [][]byte{[]byte("get-master-addr-by-name"), []byte(g.Name)})
 	v, errText, err := parseReply(w.Bytes())
 	switch {
 	case err != nil:
@@ -420,7 +427,7 @@ func (s *Sim) askAddr() {
 	case v != nil:
 		s.stats.AddrAnswers++
 		if s.MinorityRefuses {
-			s.check.addrAnswered(n, n.view.Master(g.Name), v)
+			s.check.addrAnswered(n, view.Master(g.Name), v)
 		}
 	}
 }
