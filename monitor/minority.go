@@ -14,12 +14,16 @@ import (
 // sentinels (itself and every peer it knows for that master: floor(n/2)+1 of n) within
 // down-after-milliseconds answers with a NOQUORUM error instead: it cannot vouch for the
 // address, and the client asks another sentinel (go-redis's FailoverClient asks all of
-// them on any error). The refusal ends as soon as a majority answers again.
+// them on any error).
 //
 // A peer counts as reached at its last acceptable PING reply or its last hello about the
 // master: the evidence redis-sentinel judges a peer alive by. A link counts as reached when
 // it is created, as for SDOWN, so a sentinel that has just started gives its peers
-// down-after-milliseconds to answer. The refusal is decided at the query's own moment from
+// down-after-milliseconds to answer. Once refusing, only hellos count: the refusal ends at
+// the hello that makes a majority again, and a hello is applied (a newer config adopted,
+// +switch-master) before it counts. Were a PONG enough, a sentinel healed from its
+// partition would answer the old master's address again for up to a hello period (2 s)
+// after the majority failed it over. The refusal is decided at the query's own moment from
 // the published view (see vouchUntil); +minority and -minority report it at the step that
 // sees the change, which is the next tick at most.
 
@@ -65,12 +69,16 @@ func peerReached(s *instance) time.Time {
 	return t
 }
 
-// reachTimes lists when each of m's peers was last reached, in a buffer reused by the
-// next call.
+// reachTimes lists when each of m's peers was last reached (while refusing, by hellos
+// only), in a buffer reused by the next call.
 func (c *Core) reachTimes(m *master) []time.Time {
 	c.reachBuf = c.reachBuf[:0]
 	for _, s := range m.sentinelList() {
-		c.reachBuf = append(c.reachBuf, peerReached(s))
+		t := s.lastHello
+		if !m.minority {
+			t = peerReached(s)
+		}
+		c.reachBuf = append(c.reachBuf, t)
 	}
 	return c.reachBuf
 }
@@ -111,7 +119,7 @@ func minorityRefusal(v *View, mv *MasterView, now time.Time) (string, bool) {
 	reached := make([]time.Time, len(mv.Sentinels))
 	for i, s := range mv.Sentinels {
 		reached[i] = s.LastHello
-		if s.LastAvail.After(reached[i]) {
+		if !mv.Minority && s.LastAvail.After(reached[i]) {
 			reached[i] = s.LastAvail
 		}
 	}

@@ -14,12 +14,14 @@ import (
 const masterAddr = "127.0.0.1:6379"
 
 // minority is a sentinel with minority-refuses on, down-after 1 s, and peers known from
-// its config at 127.0.0.1:26380 and up; each tick every live peer answers its PINGs.
+// its config at 127.0.0.1:26380 and up; each tick every live peer answers its PINGs, and
+// every 2 s it sends its hello.
 type minority struct {
 	*harness
-	peers []string
-	alive map[string]bool
-	pong  map[string]time.Time // when each peer's last PONG was delivered
+	peers  []string
+	alive  map[string]bool
+	pong   map[string]time.Time // when each peer's last PONG was delivered
+	helloT map[string]time.Time
 }
 
 func newMinority(t *testing.T, peers int, on bool) *minority {
@@ -28,7 +30,7 @@ func newMinority(t *testing.T, peers int, on bool) *minority {
 	cfg.MyID, cfg.Port, cfg.MinorityRefuses = myID, 26379, on
 	m := config.NewMaster("mymaster", "127.0.0.1", 6379, 2)
 	m.DownAfter = time.Second
-	x := &minority{alive: map[string]bool{masterAddr: true}, pong: map[string]time.Time{}}
+	x := &minority{alive: map[string]bool{masterAddr: true}, pong: map[string]time.Time{}, helloT: map[string]time.Time{}}
 	for i := range peers {
 		port := 26380 + i
 		m.KnownSentinels = append(m.KnownSentinels, config.KnownSentinel{
@@ -67,12 +69,24 @@ func (x *minority) answerLive() {
 	}
 }
 
-// run ticks every 100 ms for d, live peers answering.
+// run ticks every 100 ms for d, live peers answering and sending hellos.
 func (x *minority) run(d time.Duration) {
 	for end := x.now.Add(d); x.now.Before(end); {
 		x.advance(100 * time.Millisecond)
 		x.answerLive()
+		for i, p := range x.peers {
+			if x.alive[p] && x.now.Sub(x.helloT[p]) >= 2*time.Second {
+				x.hello(i)
+			}
+		}
 	}
+}
+
+// hello delivers peer i's hello about the master.
+func (x *minority) hello(i int) {
+	x.helloT[x.peers[i]] = x.now
+	x.c.Hello(x.now, fmt.Sprintf("127.0.0.1,%d,%s,0,mymaster,127.0.0.1,6379,0", 26380+i, strings.Repeat(fmt.Sprint(i+2), 40)))
+	x.collect()
 }
 
 // stop cuts peers off: they answer nothing from now on.
@@ -82,7 +96,8 @@ func (x *minority) stop(peers ...int) {
 	}
 }
 
-// back reconnects a peer (its old connection may have been recycled) and delivers its PONG.
+// back reconnects a peer (its old connection may have been recycled) and delivers its
+// PONG, not yet its hello.
 func (x *minority) back(i int) {
 	x.alive[x.peers[i]] = true
 	x.up(x.peers[i])
@@ -155,8 +170,9 @@ func TestMinorityEntersAfterDownAfter(t *testing.T) {
 	}
 }
 
-// TestMinorityLeavesAtOnce: the PONG that makes a majority again ends the refusal in the
-// same step, without waiting for a tick.
+// TestMinorityLeavesAtOnce: once refusing, a PONG is not enough (the peer's hello carries
+// the config a failover may have changed meanwhile); the hello that makes a majority
+// again ends the refusal in its own step, without waiting for a tick.
 func TestMinorityLeavesAtOnce(t *testing.T) {
 	x := newMinority(t, 2, true)
 	x.run(2 * time.Second)
@@ -164,6 +180,17 @@ func TestMinorityLeavesAtOnce(t *testing.T) {
 	x.run(3 * time.Second)
 	wantEvents(t, x.minorityEvents(), "+minority master mymaster 127.0.0.1 6379 #reached 1/3, majority 2")
 	x.back(1)
+	for range 5 { // ticks and PONGs, no hello
+		x.advance(100 * time.Millisecond)
+		x.answerLive()
+	}
+	if ev := x.minorityEvents(); len(ev) != 0 {
+		t.Fatalf("after a PONG: %q", ev)
+	}
+	if got := x.addrAt(x.now); got != refusal3 {
+		t.Errorf("after a PONG: %q", got)
+	}
+	x.hello(1)
 	wantEvents(t, x.minorityEvents(), "-minority master mymaster 127.0.0.1 6379 #reached 2/3")
 	if got := x.addrAt(x.now); got != addrReply {
 		t.Errorf("majority back: %q", got)
@@ -206,6 +233,7 @@ func TestMinorityTwo(t *testing.T) {
 		t.Errorf("%q, want %q", got, want)
 	}
 	x.back(0)
+	x.hello(0)
 	wantEvents(t, x.minorityEvents(), "-minority master mymaster 127.0.0.1 6379 #reached 2/2")
 }
 
@@ -230,6 +258,7 @@ func TestMinorityFour(t *testing.T) {
 		t.Errorf("%q, want %q", got, want)
 	}
 	x.back(0)
+	x.hello(0)
 	wantEvents(t, x.minorityEvents(), "-minority master mymaster 127.0.0.1 6379 #reached 3/4")
 }
 
@@ -358,5 +387,34 @@ func TestMinorityViewKeptFresh(t *testing.T) {
 		if msg, refused := minorityRefusal(v, mv, x.now); refused {
 			t.Fatalf("at %v with every peer answering: %s", x.now, msg)
 		}
+	}
+}
+
+// TestMinorityHealedAfterFailover: the majority failed the master over while we were cut
+// off. The hello that ends the refusal is applied first, so the first address we answer
+// again is the promoted replica's, never the old master's.
+func TestMinorityHealedAfterFailover(t *testing.T) {
+	x := newMinority(t, 2, true)
+	x.run(2 * time.Second)
+	x.stop(0, 1)
+	x.run(3 * time.Second)
+	x.minorityEvents()
+	x.back(1) // a PONG: still refusing, though it would name the old master
+	if got := x.addrAt(x.now); got != refusal3 {
+		t.Fatalf("after a PONG: %q", got)
+	}
+	x.c.Hello(x.now, "127.0.0.1,26381,"+strings.Repeat("3", 40)+",1,mymaster,127.0.0.1,6380,1")
+	x.collect()
+	var seen []string
+	for _, e := range x.evs {
+		if e.Type == "+switch-master" || e.Type == "-minority" {
+			seen = append(seen, e.Type)
+		}
+	}
+	if strings.Join(seen, " ") != "+switch-master -minority" {
+		t.Errorf("events %q, want +switch-master then -minority", seen)
+	}
+	if got := x.addrAt(x.now); got != "*2\r\n$9\r\n127.0.0.1\r\n$4\r\n6380\r\n" {
+		t.Errorf("first address after the heal: %q", got)
 	}
 }

@@ -109,11 +109,6 @@ func (c *Core) pingReply(l *link, o Reply) {
 	if strings.HasPrefix(text, "PONG") || strings.HasPrefix(text, "LOADING") || strings.HasPrefix(text, "MASTERDOWN") {
 		l.lastAvailTime = c.now
 		l.actPingTime = time.Time{}
-		c.forEachInstanceOn(l, func(in *instance) {
-			if in.kind == kindSentinel && in.master.minority {
-				c.checkMinority(in.master) // leave at once: clients are refused meanwhile
-			}
-		})
 		if strings.HasPrefix(text, "PONG") {
 			c.forEachInstanceOn(l, func(in *instance) { in.flags &^= flagMasterReboot })
 		}
@@ -313,7 +308,7 @@ func (c *Core) processHello(payload string) {
 	}
 	si.lastHello = c.now
 	if m.minority {
-		c.checkMinority(m)
+		c.checkMinority(m) // after the hello was applied: see reachTimes
 	}
 }
 

@@ -63,6 +63,7 @@ type MasterView struct {
 	// VouchUntil is when, with minority-refuses, GET-MASTER-ADDR-BY-NAME starts to refuse
 	// unless more peers answer (see vouchUntil); zero when we alone are a majority.
 	VouchUntil time.Time
+	Minority   bool // refusing since +minority: only hellos count (see reachTimes)
 	Config     config.Master
 	Replicas   []*InstanceView
 	Sentinels  []*InstanceView
@@ -113,7 +114,7 @@ func (c *Core) masterView(m *master) *MasterView {
 	at := m.currentAddr()
 	mv := &MasterView{InstanceView: c.instanceView(&m.instance), Config: *m.cfg,
 		CurrentIP: c.announceHost(at), CurrentPort: at.Port,
-		VouchUntil: vouchUntil(c.reachTimes(m), m.downAfter())}
+		VouchUntil: vouchUntil(c.reachTimes(m), m.downAfter()), Minority: m.minority}
 	mv.Config.KnownReplicas, mv.Config.KnownSentinels = nil, nil
 	replicas, sentinels := m.replicaList(), m.sentinelList()
 	ivs := make([]InstanceView, len(replicas)+len(sentinels))

@@ -95,6 +95,7 @@ func TestMinorityRefuses(t *testing.T) {
 	// The last PONG came less than a ping period before the stop, so the refusal starts
 	// within down-after of it; the event follows at the next tick.
 	ev := rec.waitEventAfter(t, downAfter+5*time.Second, stopped, "+minority", hasPrefix("master "+masterName+" "))
+	t.Logf("+minority %v after the stop", ev.At.Sub(stopped))
 	if d := ev.At.Sub(stopped); d < downAfter-time.Second {
 		t.Errorf("+minority %v after the stop, before down-after %v", d, downAfter)
 	}
@@ -118,7 +119,8 @@ func TestMinorityRefuses(t *testing.T) {
 
 	resumed := time.Now()
 	signal(t, syscall.SIGCONT, group[1], group[2])
-	rec.waitEventAfter(t, 10*time.Second, resumed, "-minority", hasPrefix("master "+masterName+" "))
+	back := rec.waitEventAfter(t, 10*time.Second, resumed, "-minority", hasPrefix("master "+masterName+" "))
+	t.Logf("-minority %v after SIGCONT", back.At.Sub(resumed))
 	if got, err := addr("GET-MASTER-ADDR-BY-NAME"); err != nil || !equalStrings(got, want) {
 		t.Fatalf("peers back: %v, %v; want %v", got, err, want)
 	}
