@@ -418,3 +418,28 @@ func TestMinorityHealedAfterFailover(t *testing.T) {
 		t.Errorf("first address after the heal: %q", got)
 	}
 }
+
+// TestMinorityPingsPeersTwicePerDownAfter: a peer is pinged every down-after/2 when that is
+// below the ping period, so with every PONG in time it never drops out between two.
+func TestMinorityPingsPeersTwicePerDownAfter(t *testing.T) {
+	for _, tc := range []struct {
+		on   bool
+		want int
+	}{{false, 5}, {true, 10}} {
+		x := newMinority(t, 1, tc.on)
+		x.run(time.Second)
+		pings := 0
+		for end := x.now.Add(5 * time.Second); x.now.Before(end); {
+			x.advance(100 * time.Millisecond)
+			for _, s := range x.sends {
+				if s.Addr == x.peers[0] && s.Tag.Kind == TagPing {
+					pings++
+				}
+			}
+			x.answerLive()
+		}
+		if pings < tc.want-1 || pings > tc.want+1 {
+			t.Errorf("minority-refuses %v: %d PINGs to the peer in 5 s, want about %d", tc.on, pings, tc.want)
+		}
+	}
+}
