@@ -73,9 +73,15 @@ type Config struct {
 	// FastRetry (`sentinel fast-retry yes`, ours, default no) lets a sentinel try again
 	// soon after an election nobody won, instead of waiting twice the failover timeout,
 	// when no promotion has been seen since: see monitor's retry rule.
-	FastRetry    bool
-	SentinelUser string
-	SentinelPass string
+	FastRetry bool
+	// MinorityRefuses (`sentinel minority-refuses yes`, ours, default no): a sentinel that
+	// has not reached a majority of a master's sentinels within down-after-milliseconds
+	// answers GET-MASTER-ADDR-BY-NAME for it with a NOQUORUM error rather than an address
+	// it cannot vouch for, so clients ask another sentinel. Off, as in redis-sentinel,
+	// a sentinel cut off with the old master keeps sending clients there.
+	MinorityRefuses bool
+	SentinelUser    string
+	SentinelPass    string
 
 	// Masters in the order they were declared.
 	Masters []*Master

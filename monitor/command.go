@@ -201,6 +201,10 @@ func Query(v *View, now time.Time, w *resp.Writer, sub string, args [][]byte) {
 			w.NullArray()
 			return
 		}
+		if msg, refused := minorityRefusal(v, mv, now); refused {
+			w.Error(msg)
+			return
+		}
 		w.Array(2)
 		w.BulkString(mv.CurrentIP)
 		w.BulkString(strconv.Itoa(mv.CurrentPort))
@@ -279,7 +283,10 @@ func infoCache(v *View, now time.Time, w *resp.Writer, names [][]byte) {
 	}
 }
 
-// configGet is SENTINEL CONFIG GET over the six global parameters, in Redis's order.
+// configGet is SENTINEL CONFIG GET over the six global parameters, in Redis's order, then
+// ours. One of ours is listed when named exactly or when it is not at its default, so that
+// CONFIG GET * of a sentinel configured as redis-sentinel can be is byte for byte
+// redis-sentinel's.
 func configGet(v *View, w *resp.Writer, pattern string) {
 	g := &v.Global
 	yesNo := func(b bool) string {
@@ -300,6 +307,14 @@ func configGet(v *View, w *resp.Writer, pattern string) {
 	for i := 0; i < len(all); i += 2 {
 		if glob.MatchFold(pattern, all[i]) {
 			kv = append(kv, all[i], all[i+1])
+		}
+	}
+	for _, o := range []struct {
+		name string
+		on   bool
+	}{{"minority-refuses", g.MinorityRefuses}} {
+		if strings.EqualFold(pattern, o.name) || (o.on && glob.MatchFold(pattern, o.name)) {
+			kv = append(kv, o.name, yesNo(o.on))
 		}
 	}
 	writeFields(w, kv)

@@ -59,6 +59,8 @@ type Core struct {
 	// resolve turns a hostname into an IP (resolve-hostnames); nil leaves names as they are.
 	resolve  func(host string) (string, error)
 	resolved map[string]string
+
+	reachBuf []time.Time // scratch for reachTimes
 }
 
 // New builds the core from a loaded config. A missing myid is generated and saved at once,

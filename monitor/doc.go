@@ -21,7 +21,12 @@
 //     code mirrors it, and Timing holds Redis's constants (changeable by SENTINEL DEBUG).
 //     Where the code deviates (a failover moves on as soon as a step completes instead of
 //     at the next tick or INFO, +switch-master at the promotion, staggered self-votes, the
-//     opt-in fast retry), the comment says why it is still as safe.
+//     opt-in fast retry, the opt-in minority refusal), the comment says why it is still
+//     as safe.
+//   - With minority-refuses, an address is answered only by a sentinel that, at that
+//     moment, had reached a majority of the master's sentinels within down-after: the
+//     query judges by the view's deadline (MasterView.VouchUntil), which a stale view can
+//     only make earlier, and the core republishes it before it runs out.
 //   - One vote per master per epoch, saved before any reply; the current epoch never
 //     decreases; a failover is aborted only before the promotion, and after it always ends
 //     in a switch.

@@ -137,6 +137,7 @@ type master struct {
 	votesRequested      uint64 // the epoch whose vote requests went out (see requestVotes)
 	switchAnnounced     bool   // +switch-master already went out, at the promotion
 	coordinated         bool   // SENTINEL FAILOVER ... COORDINATED: promote with FAILOVER TO
+	minority            bool   // refusing GET-MASTER-ADDR-BY-NAME (minority-refuses), since +minority
 }
 
 func (m *master) downAfter() time.Duration { return m.cfg.DownAfter }

@@ -307,6 +307,9 @@ func (c *Core) processHello(payload string) {
 		}
 	}
 	si.lastHello = c.now
+	if m.minority {
+		c.checkMinority(m) // after the hello was applied: see reachTimes
+	}
 }
 
 func (c *Core) sentinelAt(m *master, a config.Addr) *instance {

@@ -365,6 +365,14 @@ func (c *Core) configCmd(w *resp.Writer, args []string) {
 		if !yesNo(&c.cfg.AnnounceHostnames) {
 			return
 		}
+	case "minority-refuses":
+		if !yesNo(&c.cfg.MinorityRefuses) {
+			return
+		}
+		c.changed = true
+		for _, m := range c.order {
+			c.checkMinority(m) // on: refuse now if cut off; off: -minority
+		}
 	case "announce-ip":
 		c.cfg.AnnounceIP = val
 	case "announce-port":

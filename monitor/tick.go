@@ -36,6 +36,7 @@ func (c *Core) Tick(now time.Time) {
 		for _, s := range m.sentinelList() {
 			c.handleInstance(s)
 		}
+		c.checkMinority(m)
 		if m.failoverState == failover.UpdateConfig {
 			switching = append(switching, m)
 		}
@@ -96,7 +97,14 @@ func (c *Core) infoPeriod(in *instance) time.Duration {
 }
 
 func (c *Core) pingPeriod(in *instance) time.Duration {
-	return min(in.master.downAfter(), c.timing.PingPeriod)
+	p := min(in.master.downAfter(), c.timing.PingPeriod)
+	if in.kind == kindSentinel && c.cfg.MinorityRefuses {
+		// A peer counts as reached for down-after after its last PONG; pinged only every
+		// down-after (a down-after of 1 s or less), it would drop out between two PONGs
+		// and the sentinel would refuse clients once a second with every peer alive.
+		p = min(p, in.master.downAfter()/2)
+	}
+	return p
 }
 
 func (c *Core) sendPeriodic(in *instance) {

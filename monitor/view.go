@@ -60,9 +60,13 @@ type MasterView struct {
 	// failover promoted it, before the switch completes (GET-MASTER-ADDR-BY-NAME).
 	CurrentIP   string
 	CurrentPort int
-	Config      config.Master
-	Replicas    []*InstanceView
-	Sentinels   []*InstanceView
+	// VouchUntil is when, with minority-refuses, GET-MASTER-ADDR-BY-NAME starts to refuse
+	// unless more peers answer (see vouchUntil); zero when we alone are a majority.
+	VouchUntil time.Time
+	Minority   bool // refusing since +minority: only hellos count (see reachTimes)
+	Config     config.Master
+	Replicas   []*InstanceView
+	Sentinels  []*InstanceView
 }
 
 // Master finds a master by name.
@@ -109,7 +113,8 @@ func (c *Core) View() *View {
 func (c *Core) masterView(m *master) *MasterView {
 	at := m.currentAddr()
 	mv := &MasterView{InstanceView: c.instanceView(&m.instance), Config: *m.cfg,
-		CurrentIP: c.announceHost(at), CurrentPort: at.Port}
+		CurrentIP: c.announceHost(at), CurrentPort: at.Port,
+		VouchUntil: vouchUntil(c.reachTimes(m), m.downAfter()), Minority: m.minority}
 	mv.Config.KnownReplicas, mv.Config.KnownSentinels = nil, nil
 	replicas, sentinels := m.replicaList(), m.sentinelList()
 	ivs := make([]InstanceView, len(replicas)+len(sentinels))

@@ -59,6 +59,10 @@ type view struct {
 	odown    map[string]bool
 	replicas map[string]map[string]bool
 	attempts map[string]*attempt
+	// peerSince["master|run ID"] is when the peer was discovered (+sentinel), or for
+	// "master|" when the peers' addresses were last updated: a link made then counts as
+	// reached then, as SDOWN counts it.
+	peerSince map[string]time.Time
 }
 
 // attempt is one failover attempt of one sentinel, from +try-failover to its end.
@@ -105,6 +109,7 @@ func (k *Checker) started(n *Sentinel, cfg *config.Config) {
 	v := &view{
 		epoch: cfg.CurrentEpoch, sdown: map[string]bool{}, sdownAt: map[string]time.Time{},
 		odown: map[string]bool{}, replicas: map[string]map[string]bool{}, attempts: map[string]*attempt{},
+		peerSince: map[string]time.Time{},
 	}
 	for _, mc := range cfg.Masters {
 		last := k.lastVote[voterKey{id, mc.Name}]
@@ -145,6 +150,12 @@ func (k *Checker) event(n *Sentinel, v *view, e monitor.Event) {
 	m := e.Master
 	st := &k.s.stats
 	switch e.Type {
+	case "+sentinel":
+		if len(f) > 1 {
+			v.peerSince[m+"|"+f[1]] = k.s.now
+		}
+	case "+sentinel-address-switch", "+sentinel-address-update":
+		v.peerSince[m+"|"] = k.s.now
 	case "+new-epoch":
 		ep, _ := strconv.ParseUint(e.Message, 10, 64)
 		if ep <= v.epoch {
@@ -450,4 +461,29 @@ func ranksBefore(a, b *seenInfo) bool {
 		return true
 	}
 	return strings.ToLower(a.runID) < strings.ToLower(b.runID)
+}
+
+// addrAnswered checks an address a sentinel with minority-refuses gave a client: it must
+// have reached a majority of the master's sentinels it knows within down-after, judged on
+// what the network delivered to it (PONGs from a peer's address, hellos naming the peer and
+// the master), with a peer counted as reached when it was discovered or this incarnation
+// started.
+func (k *Checker) addrAnswered(n *Sentinel, mv *monitor.MasterView, addr any) {
+	v := k.views[n.RunID]
+	if v == nil || mv == nil {
+		return
+	}
+	got := 1
+	for _, p := range mv.Sentinels {
+		for _, t := range []time.Time{n.startedAt, n.pongAt[joinHostPort(p.IP, p.Port)],
+			n.helloAt[mv.Name+"|"+p.RunID], v.peerSince[mv.Name+"|"+p.RunID], v.peerSince[mv.Name+"|"]} {
+			if k.s.now.Sub(t) <= mv.DownAfter {
+				got++
+				break
+			}
+		}
+	}
+	if all := len(mv.Sentinels) + 1; got < all/2+1 {
+		k.fail(n, "answered %v for %s having reached %d of %d sentinels within down-after %v", addr, mv.Name, got, all, mv.DownAfter)
+	}
 }

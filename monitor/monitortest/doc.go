@@ -48,6 +48,12 @@
 //     was calm (no partition, no bad network, no crash, restart or pause; the quorum of
 //     sentinels up and known to each other; no attempt in flight, no TILT), is SDOWN for
 //     every live sentinel and ODOWN for at least one;
+//   - minority-refuses (on in half the seeds, drawn apart from the rest): clients ask
+//     random sentinels GET-MASTER-ADDR-BY-NAME from the view each last published, as the
+//     driver answers; an address may come only from a sentinel that had reached a majority
+//     of the master's sentinels it knows within down-after at that moment, judged on what
+//     the network delivered to it (PONGs, hellos), a peer counting as reached when
+//     discovered or at the sentinel's start; and 10 s into agreement none refuses;
 //   - convergence: after the fault phase everything heals and restarts; within Settle every
 //     sentinel names the same address and config epoch for each master, for 10 s in a row,
 //     that is the address of the newest promotion, and the instances agree with it (it is a

@@ -9,6 +9,7 @@ import (
 
 	"github.com/sentinel-go/sentinel/config"
 	"github.com/sentinel-go/sentinel/monitor"
+	"github.com/sentinel-go/sentinel/monitor/hello"
 	"github.com/sentinel-go/sentinel/monitor/info"
 	"github.com/sentinel-go/sentinel/resp"
 )
@@ -57,6 +58,17 @@ type Sentinel struct {
 	// last acceptable PING reply per address and the last INFO per (master, instance).
 	pongAt map[string]time.Time
 	infos  map[string]*seenInfo
+	// helloAt[master|run ID] is the last hello from that peer about that master;
+	// startedAt is when this incarnation started. The minority check counts a peer reached
+	// at these, at its PONGs, and when it was discovered.
+	helloAt   map[string]time.Time
+	startedAt time.Time
+
+	// view is what clients are answered from, published when the driver would publish it:
+	// after a step that changed something a query sees, after timer changes at most once
+	// a second, after a request.
+	view   *monitor.View
+	viewAt time.Time
 
 	nextTick time.Time // when the regular tick chain fires next
 	wakeAt   time.Time // an early tick the core asked for (Core.WakeAt), already scheduled
@@ -93,6 +105,9 @@ func (n *Sentinel) start(cfg *config.Config) error {
 	n.gen = 0
 	n.pongAt = map[string]time.Time{}
 	n.infos = map[string]*seenInfo{}
+	n.helloAt = map[string]time.Time{}
+	n.startedAt = s.now
+	n.view = nil
 	rnd := rand.New(rand.NewPCG(s.rng.Uint64(), s.rng.Uint64()))
 	s.check.started(n, cfg) // before New, which takes cfg over
 	core, err := monitor.New(cfg, n.Store, rnd, s.now)
@@ -101,6 +116,9 @@ func (n *Sentinel) start(cfg *config.Config) error {
 	}
 	n.Core, n.Alive = core, true
 	n.flush()
+	if n.Alive {
+		n.publish()
+	}
 	inc := n.inc
 	n.scheduleTick(inc)
 	return nil
@@ -148,8 +166,22 @@ func (n *Sentinel) tick(inc int) {
 	n.Core.Tick(n.s.now)
 	n.flush()
 	if n.Alive && n.inc == inc {
+		if n.Core.Changed() || (n.Core.TimersChanged() && n.s.now.Sub(n.viewAt) >= time.Second) {
+			n.publish()
+		}
 		n.scheduleTick(inc)
 	}
+}
+
+// publish builds the view the driver would publish now. Views are the simulation's
+// costliest part and only the minority check needs their staleness, so without
+// minority-refuses the clients are answered from a fresh view instead (see askAddr).
+func (n *Sentinel) publish() {
+	if !n.s.MinorityRefuses {
+		return
+	}
+	n.view = n.Core.View()
+	n.viewAt = n.s.now
 }
 
 func (n *Sentinel) observe(o monitor.Observation) {
@@ -165,6 +197,11 @@ func (n *Sentinel) flush() {
 	saves := n.Store.saves
 	rd := n.Core.Ready()
 	s.check.events(n, rd.Events)
+	// The driver publishes before the events go out, so a client that heard them reads
+	// what they announced.
+	if len(rd.Events) > 0 && n.Core != nil && n.Core.Changed() {
+		n.publish()
+	}
 	n.manual = false
 	if n.dieAfterSave && n.Store.saves != saves {
 		n.dieAfterSave = false
@@ -321,6 +358,9 @@ func (n *Sentinel) deliver(c *conn, m msg) {
 		n.record(c, m)
 		n.observe(monitor.Reply{Addr: c.addr, Gen: c.gen, Tag: m.tag, Value: m.value, Err: m.err})
 	case msgPubSub:
+		if m.channel == hello.Channel {
+			n.recordHello(m.payload)
+		}
 		n.observe(monitor.Message{Addr: c.addr, Gen: c.gen, Channel: m.channel, Payload: m.payload})
 	case msgActivity:
 		n.observe(monitor.PubSubActivity{Addr: c.addr, Gen: c.gen})
@@ -331,6 +371,15 @@ func (n *Sentinel) deliver(c *conn, m msg) {
 		if n.Alive && n.inc == c.inc && !ls.closed {
 			n.dial(ls, c.kind)
 		}
+	}
+}
+
+func (n *Sentinel) recordHello(payload string) {
+	if !n.s.MinorityRefuses {
+		return // only the minority check reads them
+	}
+	if h, err := hello.Parse(payload); err == nil {
+		n.helloAt[h.MasterName+"|"+h.RunID] = n.s.now
 	}
 }
 
@@ -383,6 +432,7 @@ func (n *Sentinel) serve(c *conn, m msg) {
 	case "PING":
 		v = "PONG"
 	case "PUBLISH":
+		n.recordHello(m.args[2])
 		n.Core.Hello(s.now, m.args[2])
 		n.flush()
 		v = int64(1)
@@ -390,6 +440,12 @@ func (n *Sentinel) serve(c *conn, m msg) {
 		var w resp.Writer
 		n.Core.Request(s.now, &w, m.args[1:])
 		n.flush()
+		// The driver publishes after every request; one that changed nothing a query sees
+		// would publish the same answers, so the simulation skips it (views are its
+		// costliest part).
+		if n.Alive && n.Core.Changed() {
+			n.publish()
+		}
 		var err error
 		v, errText, err = parseReply(w.Bytes())
 		if err != nil {
@@ -409,6 +465,9 @@ func (n *Sentinel) request(args ...string) string {
 	var w resp.Writer
 	n.Core.Request(n.s.now, &w, args)
 	n.flush()
+	if n.Alive {
+		n.publish()
+	}
 	return strings.TrimSpace(string(w.Bytes()))
 }
 

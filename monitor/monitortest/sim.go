@@ -9,6 +9,7 @@ import (
 
 	"github.com/sentinel-go/sentinel/config"
 	"github.com/sentinel-go/sentinel/monitor"
+	"github.com/sentinel-go/sentinel/resp"
 )
 
 // Options shape one simulation. Zero values are drawn from the seed, so one seed alone
@@ -81,6 +82,11 @@ type Sim struct {
 	instances []*Instance
 	Groups    []*Group
 	FastRetry bool
+	// MinorityRefuses is drawn from its own generator (as is the schedule of the clients'
+	// GET-MASTER-ADDR-BY-NAME), so adding it left every seed's topology and faults as
+	// they were.
+	MinorityRefuses bool
+	qrng            *rand.Rand
 
 	check *Checker
 	stats Stats
@@ -112,6 +118,8 @@ type Stats struct {
 	Switches      int
 	ConfigUpdates int
 	Tilts         int           // +tilt
+	AddrAnswers   int           // GET-MASTER-ADDR-BY-NAME answered with an address
+	AddrRefusals  int           // ... refused (minority-refuses)
 	ODownChecks   int           // times the liveness check found its conditions and checked
 	SettleTime    time.Duration // longest time to agree after the heal
 }
@@ -136,6 +144,8 @@ func (a *Stats) Add(b Stats) {
 	a.Switches += b.Switches
 	a.ConfigUpdates += b.ConfigUpdates
 	a.Tilts += b.Tilts
+	a.AddrAnswers += b.AddrAnswers
+	a.AddrRefusals += b.AddrRefusals
 	a.ODownChecks += b.ODownChecks
 	a.SettleTime = settle
 }
@@ -152,10 +162,12 @@ func (a Stats) SplitVoteRate() float64 {
 func (a Stats) String() string {
 	return fmt.Sprintf("seeds %d, virtual %v, steps %d, faults %d, resets %d; attempts %d (manual %d): elected %d, "+
 		"not elected %d (split votes %d, rate %.4f), no good slave %d, slave timeout %d; promotions %d, "+
-		"failover ends %d, switches %d, config updates %d; tilts %d, odown checks %d; longest settle %v",
+		"failover ends %d, switches %d, config updates %d; tilts %d, odown checks %d; "+
+		"addresses answered %d, refused %d; longest settle %v",
 		a.Seeds, a.VirtualTime.Round(time.Second), a.Steps, a.Faults, a.Resets, a.Attempts, a.Manual, a.Elected,
 		a.NotElected, a.SplitVotes, a.SplitVoteRate(), a.NoGoodSlave, a.SlaveTimeout, a.Promotions,
-		a.FailoverEnds, a.Switches, a.ConfigUpdates, a.Tilts, a.ODownChecks, a.SettleTime)
+		a.FailoverEnds, a.Switches, a.ConfigUpdates, a.Tilts, a.ODownChecks,
+		a.AddrAnswers, a.AddrRefusals, a.SettleTime)
 }
 
 // Failure is a violated invariant, with what replays it.
@@ -206,6 +218,8 @@ func New(o Options) *Sim {
 		FastRetry: rng.IntN(2) == 0,
 		trace:     make([]string, 0, o.TraceLines),
 	}
+	s.qrng = rand.New(rand.NewPCG(o.Seed, 0x6d696e6f72697479))
+	s.MinorityRefuses = s.qrng.IntN(2) == 0
 	s.start = s.now
 	s.net = s.normalNet
 	s.check = newChecker(s)
@@ -265,6 +279,7 @@ func New(o Options) *Sim {
 		cfg.MyID = n.RunID
 		cfg.Port = n.Port
 		cfg.FastRetry = s.FastRetry
+		cfg.MinorityRefuses = s.MinorityRefuses
 		for _, g := range s.Groups {
 			mc := config.NewMaster(g.Name, g.Instances[0].IP, g.Instances[0].Port, g.Quorum)
 			mc.DownAfter, mc.FailoverTimeout, mc.ParallelSyncs = g.DownAfter, g.FailoverTimeout, g.ParallelSyncs
@@ -280,8 +295,8 @@ func New(o Options) *Sim {
 		}
 		n.initial = cfg.Clone()
 	}
-	s.tracef("topology: %d sentinels, quorum %s, %d master(s) with %d replicas, fast-retry %v, known peers %v, delay ≤%v",
-		o.Sentinels, s.quorums(), o.Masters, o.Replicas, s.FastRetry, knownPeers, s.normalNet.maxDelay)
+	s.tracef("topology: %d sentinels, quorum %s, %d master(s) with %d replicas, fast-retry %v, minority-refuses %v, known peers %v, delay ≤%v",
+		o.Sentinels, s.quorums(), o.Masters, o.Replicas, s.FastRetry, s.MinorityRefuses, knownPeers, s.normalNet.maxDelay)
 	for _, g := range s.Groups {
 		var inst []string
 		for _, r := range g.Instances {
@@ -359,6 +374,62 @@ func (s *Sim) Start() {
 	}
 	s.after(100*time.Millisecond, s.replicate)
 	s.after(time.Second, s.periodic)
+	s.after(time.Second, s.askAddr)
+}
+
+// checkNoRefusal: healed and agreed for 10 s, every sentinel reaches every peer, so none
+// may still refuse GET-MASTER-ADDR-BY-NAME.
+func (s *Sim) checkNoRefusal() {
+	for _, n := range s.Sentinels {
+		for _, g := range s.Groups {
+			if !n.Alive || n.view == nil {
+				continue // without minority-refuses, nothing to check
+			}
+			var w resp.Writer
+			monitor.Query(n.view, s.now, &w, "get-master-addr-by-name", [][]byte{[]byte("get-master-addr-by-name"), []byte(g.Name)})
+			if _, errText, _ := parseReply(w.Bytes()); errText != "" {
+				s.fail(fmt.Sprintf("%s: GET-MASTER-ADDR-BY-NAME %s 10 s after agreement: %s", n.Name, g.Name, errText))
+				return
+			}
+		}
+	}
+}
+
+// askAddr is a client asking a random running sentinel GET-MASTER-ADDR-BY-NAME of a random
+// group, every 50 to 500 ms, from the view that sentinel last published (as the driver's
+// endpoint answers); an address is checked against what the sentinel had reached.
+func (s *Sim) askAddr() {
+	s.at(s.now.Add(time.Duration(50+s.qrng.IntN(450))*time.Millisecond), s.askAddr)
+	n := s.Sentinels[s.qrng.IntN(len(s.Sentinels))]
+	g := s.Groups[s.qrng.IntN(len(s.Groups))]
+	if stopped, _ := s.paused(n.node); !n.Alive || stopped {
+		return
+	}
+	view := n.view
+	if !s.MinorityRefuses {
+		view = n.Core.View()
+	}
+	if view == nil {
+		return
+	}
+	var w resp.Writer
+	monitor.Query(view, s.now, &w, "get-master-addr-by-name", [][]byte{[]byte("get-master-addr-by-name"), []byte(g.Name)})
+	v, errText, err := parseReply(w.Bytes())
+	switch {
+	case err != nil:
+		s.fail(fmt.Sprintf("%s: unparsable GET-MASTER-ADDR-BY-NAME reply %q: %v", n.Name, w.Bytes(), err))
+	case errText != "":
+		if !s.MinorityRefuses || !strings.HasPrefix(errText, "NOQUORUM ") {
+			s.fail(fmt.Sprintf("%s: GET-MASTER-ADDR-BY-NAME %s: %s", n.Name, g.Name, errText))
+			return
+		}
+		s.stats.AddrRefusals++
+	case v != nil:
+		s.stats.AddrAnswers++
+		if s.MinorityRefuses {
+			s.check.addrAnswered(n, view.Master(g.Name), v)
+		}
+	}
 }
 
 // Run plays the whole seeded scenario: a warm-up, random faults for the fault phase, then
@@ -397,6 +468,7 @@ func (s *Sim) Run() error {
 			// Agreement must last, not flicker past: hold it for 10 s.
 			if s.now.Sub(agreedSince) >= 10*time.Second {
 				s.stats.SettleTime = agreedSince.Sub(healAt)
+				s.checkNoRefusal()
 				break
 			}
 		}

@@ -55,6 +55,7 @@ func TestSimulation(t *testing.T) {
 		mu       sync.Mutex
 		total    Stats
 		byRetry  [2]Stats // fast-retry off, on
+		byRefuse [2]Stats // minority-refuses off, on
 		failures []error
 		wg       sync.WaitGroup
 	)
@@ -71,6 +72,11 @@ func TestSimulation(t *testing.T) {
 					byRetry[1].Add(s.Stats())
 				} else {
 					byRetry[0].Add(s.Stats())
+				}
+				if s.MinorityRefuses {
+					byRefuse[1].Add(s.Stats())
+				} else {
+					byRefuse[0].Add(s.Stats())
 				}
 				if err != nil {
 					failures = append(failures, err)
@@ -99,6 +105,11 @@ func TestSimulation(t *testing.T) {
 		st := byRetry[i]
 		t.Logf("  fast-retry %s: %d seeds, split votes %d of %d attempts (%.2f%%), %d promotions",
 			name, st.Seeds, st.SplitVotes, st.Attempts, 100*st.SplitVoteRate(), st.Promotions)
+	}
+	for i, name := range []string{"off", "on"} {
+		st := byRefuse[i]
+		t.Logf("  minority-refuses %s: %d seeds, GET-MASTER-ADDR-BY-NAME answered %d, refused %d, %d promotions",
+			name, st.Seeds, st.AddrAnswers, st.AddrRefusals, st.Promotions)
 	}
 	for _, err := range failures {
 		t.Error(err)
