@@ -322,6 +322,7 @@ func (c *Core) selectSlave(m *master) *instance {
 			MasterLinkDown: r.masterLinkDownTime,
 			Priority:       r.priority,
 			Offset:         r.replOffset,
+			Unsynced:       r.unsynced(m),
 		}
 	}
 	if i := failover.Select(cands, limits); i >= 0 {

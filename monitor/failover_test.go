@@ -25,6 +25,9 @@ type fakeRedis struct {
 	alive      bool
 	ignoreExec bool // takes the transaction but never applies it
 	failoverTo bool // knows FAILOVER (7.0 does; older servers do not)
+	neverLinks bool // after SLAVEOF host port its link stays down (the new master is gone)
+	linkNever  bool // reports master_link_down_since_seconds:-1 (no link since it became a replica)
+	syncing    bool // reports master_sync_in_progress:1
 	queued     []string
 	replicas   []int      // for a master's INFO
 	seen       [][]string // every command but PING and PUBLISH, in order
@@ -47,7 +50,13 @@ func (f *fakeRedis) info() string {
 		link = "up"
 	}
 	fmt.Fprintf(&b, "master_host:127.0.0.1\r\nmaster_port:%d\r\nmaster_link_status:%s\r\n", f.masterPort, link)
-	if !f.linkUp {
+	if f.syncing {
+		b.WriteString("master_sync_in_progress:1\r\n")
+	}
+	switch {
+	case f.linkNever:
+		b.WriteString("master_link_down_since_seconds:-1\r\n")
+	case !f.linkUp:
 		b.WriteString("master_link_down_since_seconds:1\r\n")
 	}
 	fmt.Fprintf(&b, "slave_repl_offset:%d\r\nslave_priority:%d\r\n", f.offset, f.priority)
@@ -74,7 +83,7 @@ func (f *fakeRedis) reply(s Send) Reply {
 			if f.queued[0] == "NO" {
 				f.role, f.linkUp = "master", false
 			} else {
-				f.role, f.linkUp = "slave", true
+				f.role, f.linkUp = "slave", !f.neverLinks
 				fmt.Sscan(f.queued[1], &f.masterPort)
 			}
 		}
@@ -616,5 +625,60 @@ func TestNewerConfigSupersedesOwnFailover(t *testing.T) {
 		"+switch-master mymaster 127.0.0.1 6380 127.0.0.1 6379")
 	if m.failoverState != failover.None || m.addr.Port != 6379 || m.cfg.ConfigEpoch != 9 {
 		t.Fatalf("after the hello: state %s, master %d, config epoch %d", m.failoverState, m.addr.Port, m.cfg.ConfigEpoch)
+	}
+}
+
+// TestStaleOldMasterNeverPromoted is redis/redis #12570: after a failover the old master
+// comes back as a master (with a better priority and a far larger offset, from its own
+// history), is converted, and the new master dies before the old one could sync with it.
+// The next failover must promote the replica that holds the new master's writes.
+func TestStaleOldMasterNeverPromoted(t *testing.T) {
+	r1 := &fakeRedis{port: 6380, priority: 100, offset: 200}
+	r2 := &fakeRedis{port: 6381, priority: 100, offset: 100}
+	tp := newTopo(t, 1, r1, r2)
+	old := tp.nodes[0]
+	tp.kill(old)
+	tp.run(3 * time.Second)
+	if r1.role != "master" || r2.masterPort != 6380 {
+		t.Fatalf("first failover: r1 %s, r2 follows %d", r1.role, r2.masterPort)
+	}
+	r1.replicas = []int{6381, 6379}
+	old.alive, old.replicas, old.priority, old.offset, old.neverLinks = true, nil, 1, 1<<40, true
+	tp.h.up(old.addr())
+	tp.h.events()
+	for i := 0; i < 300 && old.role != "slave"; i++ {
+		tp.run(100 * time.Millisecond)
+	}
+	if old.role != "slave" || old.masterPort != 6380 {
+		t.Fatalf("the old master was not converted: %s of %d", old.role, old.masterPort)
+	}
+	tp.kill(r1)
+	tp.run(5 * time.Second)
+	evs := filterEvents(tp.h.events(), "+selected-slave", "-failover-abort")
+	wantEvents(t, evs, "+selected-slave slave 127.0.0.1:6381 127.0.0.1 6381 @ mymaster 127.0.0.1 6380")
+}
+
+// TestUnsyncedReplicasNeverPromoted: the two signs a replica's INFO gives of a dataset that
+// is not the master's: a full sync still running, and no link to any master since it became
+// a replica (a conversion made by another sentinel, which we never saw as a master). Both
+// outrank the good replica by priority and offset; neither is chosen.
+func TestUnsyncedReplicasNeverPromoted(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		edit func(*fakeRedis)
+	}{
+		{"master_sync_in_progress:1", func(f *fakeRedis) { f.syncing = true }},
+		{"master_link_down_since_seconds:-1", func(f *fakeRedis) { f.linkNever = true }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			bad := &fakeRedis{port: 6380, priority: 1, offset: 1 << 40}
+			good := &fakeRedis{port: 6381, priority: 100, offset: 100}
+			tp := newTopo(t, 1, bad, good)
+			tc.edit(bad)
+			tp.kill(tp.nodes[0])
+			tp.run(3 * time.Second)
+			wantEvents(t, filterEvents(tp.h.events(), "+selected-slave", "-failover-abort"),
+				"+selected-slave slave 127.0.0.1:6381 127.0.0.1 6381 @ mymaster 127.0.0.1 6379")
+		})
 	}
 }

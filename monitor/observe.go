@@ -198,10 +198,12 @@ func (c *Core) refreshInfo(in *instance, text string) {
 	if inf.Role == "slave" {
 		// Fields a reply leaves out keep their last value, as in Redis.
 		if inf.Has(info.FieldMasterHost) && !strings.EqualFold(in.masterHost, inf.MasterHost) {
+			in.syncPending = in.syncPending || in.masterHost != ""
 			in.masterHost = inf.MasterHost
 			in.confChangeTime = c.now
 		}
 		if inf.Has(info.FieldMasterPort) && in.masterPort != inf.MasterPort {
+			in.syncPending = in.syncPending || in.masterPort != 0
 			in.masterPort = inf.MasterPort
 			in.confChangeTime = c.now
 		}
@@ -216,6 +218,13 @@ func (c *Core) refreshInfo(in *instance, text string) {
 		}
 		if inf.Has(info.FieldReplicaAnnounced) {
 			in.announced = inf.ReplicaAnnounced
+		}
+		if in.roleReported == "master" {
+			in.syncPending = true // converted: its dataset is its own until a sync ends
+		}
+		in.syncInProgress = inf.SyncInProgress
+		if in.masterLinkUp && !in.syncInProgress {
+			in.syncPending = false // it holds its master's data now: see unsynced
 		}
 	}
 	in.infoRefresh = c.now

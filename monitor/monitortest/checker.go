@@ -401,6 +401,13 @@ func (k *Checker) checkSelection(n *Sentinel, v *view, m, chosen string) {
 		k.fail(n, "selected %s, whose INFO said slave_priority 0", chosen)
 		return
 	}
+	// redis/redis #12570: a node that has not synced with the master since it became a
+	// replica holds another history; promoting it loses the master's writes.
+	if unsynced(n, m, pi) {
+		k.fail(n, "selected %s, not synced since it became a replica (role %s, syncing %v, link down %v, stale %v)",
+			chosen, pi.role, pi.syncing, pi.linkDown, pi.stale)
+		return
+	}
 	validity, downFor := 3*defaultTiming.InfoPeriod, time.Duration(0)
 	if v.sdown[m+"|"+m] {
 		validity, downFor = 5*defaultTiming.PingPeriod, now.Sub(v.sdownAt[m])
@@ -423,6 +430,7 @@ func (k *Checker) checkSelection(n *Sentinel, v *view, m, chosen string) {
 		}
 		ri := n.infos[m+"|"+r]
 		if ri == nil || now.Sub(ri.at) > validity-freshMargin || ri.priority == 0 ||
+			unsynced(n, m, ri) ||
 			ri.linkDown > downFor+10*g.DownAfter-freshMargin {
 			continue
 		}
@@ -432,6 +440,18 @@ func (k *Checker) checkSelection(n *Sentinel, v *view, m, chosen string) {
 			return
 		}
 	}
+}
+
+// unsynced: the replica's dataset is not known to be its master's (redis/redis #12570): a
+// second master while the sentinel's master reported that role too, a sync not completed
+// since it was converted or moved, a full sync running, or no link since it became a
+// replica (master_link_down_since_seconds:-1).
+func unsynced(n *Sentinel, m string, ri *seenInfo) bool {
+	if ri.role == "master" {
+		mi := n.infos[m+"|"+m]
+		return mi == nil || mi.role == "master" // the core assumes role:master until told
+	}
+	return ri.stale || ri.syncing || ri.linkDown < 0
 }
 
 // ranksBefore is the promotion order, written out here rather than taken from package
