@@ -109,12 +109,15 @@ type instance struct {
 	confChangeTime     time.Time
 	reconfSentTime     time.Time
 	syncInProgress     bool // master_sync_in_progress:1 in its last INFO
+	replicasListed     int  // slave<N> lines in its last INFO (a stray master's own replicas)
+	fastConvertSent    time.Time
 	// syncPending: since it turned from master to replica, or reported a master other
 	// than the one it reported before, it has not reported its link up (unsynced).
 	syncPending bool
 
 	// Sentinels.
 	lastHello           time.Time
+	lastHelloAgreeing   time.Time // last hello naming our master's address in our config epoch
 	lastMasterDownReply time.Time
 	leader              string // the vote this sentinel reported to us
 	leaderEpoch         uint64

@@ -195,6 +195,7 @@ func (c *Core) refreshInfo(in *instance, text string) {
 		}
 	}
 	in.masterLinkDownTime = inf.MasterLinkDownSince
+	in.replicasListed = len(inf.Replicas)
 	if inf.Role == "slave" {
 		// Fields a reply leaves out keep their last value, as in Redis.
 		if inf.Has(info.FieldMasterHost) && !strings.EqualFold(in.masterHost, inf.MasterHost) {
@@ -316,6 +317,16 @@ func (c *Core) processHello(payload string) {
 		}
 	}
 	si.lastHello = c.now
+	if m.cfg.ConfigEpoch == h.MasterConfigEpoch && c.sameAddr(m.addr, config.Addr{Host: h.MasterIP, Port: h.MasterPort}) {
+		si.lastHelloAgreeing = c.now
+		// The hello may be the last piece of evidence a stray master's fast conversion
+		// waits for (see settledAgainst).
+		for _, r := range m.replicaList() {
+			if r.roleReported == "master" && c.settledAgainst(m, r) {
+				c.convertStray(r)
+			}
+		}
+	}
 }
 
 func (c *Core) sentinelAt(m *master, a config.Addr) *instance {

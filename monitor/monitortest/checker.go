@@ -330,12 +330,54 @@ func (k *Checker) event(n *Sentinel, v *view, e monitor.Event) {
 		st.ConfigUpdates++
 		v.resetMaster(n, m)
 
+	case "+convert-to-slave":
+		st.Conversions++
+
 	case "+switch-master":
 		st.Switches++
 		if a := v.attempts[m]; a != nil && a.promoted {
 			return // the leader announces the switch at the promotion; update_config comes later
 		}
 		v.resetMaster(n, m)
+	}
+}
+
+// logs checks the fast conversion of a stray master (the core's settledAgainst): the
+// converting sentinel must hold the newest config of that master, so the instance it
+// converts is never the one promoted in the newest config epoch. Redis's wait gives no
+// such promise (a leader that crashed right after its promotion, say, leaves the others
+// converting its promoted replica back), so only the fast path, which claims certainty,
+// is held to it.
+func (k *Checker) logs(n *Sentinel, lines []monitor.LogLine) {
+	for _, l := range lines {
+		rest, ok := strings.CutPrefix(l.Text, "Converting stray master ")
+		if !ok {
+			continue
+		}
+		f := strings.Fields(rest) // name, "at", "once:", master, "at", addr, ...
+		if len(f) < 4 {
+			k.fail(n, "unreadable log line %q", l.Text)
+			return
+		}
+		k.s.stats.FastConversions++
+		name, m := f[0], f[3]
+		newest, at := uint64(0), ""
+		for key, addr := range k.promotions {
+			if key.master == m && key.epoch >= newest {
+				newest, at = key.epoch, addr
+			}
+		}
+		own := n.Core.Config().Master(m).ConfigEpoch
+		switch {
+		case at == name:
+			k.fail(n, "converted %s at once, the master promoted in the newest config epoch %d of %s (its own is %d)",
+				name, newest, m, own)
+			return
+		case own < newest:
+			k.fail(n, "converted %s at once while holding config epoch %d of %s, and %s was promoted in epoch %d",
+				name, own, m, at, newest)
+			return
+		}
 	}
 }
 

@@ -172,6 +172,7 @@ func (n *Sentinel) flush() {
 	saves := n.Store.saves
 	rd := n.Core.Ready()
 	s.check.events(n, rd.Events)
+	s.check.logs(n, rd.Logs)
 	n.manual = false
 	if n.dieAfterSave && n.Store.saves != saves {
 		n.dieAfterSave = false
