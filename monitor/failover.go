@@ -606,12 +606,13 @@ func (c *Core) actOnReplicaInfo(r *instance, role string) {
 //   - our current epoch is not beyond this master's config epoch: we never heard of a
 //     later epoch, from any peer, hello or vote request;
 //   - since r began reporting role:master, a majority of the group's sentinels (us
-//     included) sent us a hello naming our master in our config epoch. A newer config
-//     needs an election won by a majority before the promotion, so before r could report
-//     role:master; voters' epochs never go back, and any two majorities share a sentinel,
-//     whose hello would then carry the newer epoch (and raise ours, failing the check
-//     above). The assumption left is that a hello a peer sent before voting does not
-//     reach us only after r's INFO did, much weaker than Redis's, that the newer hello
+//     included) sent us a hello naming our master in our config epoch, not counting the
+//     hellos r itself relays (viaStray: a paused node delivers old ones when it wakes).
+//     A newer config needs an election won by a majority before the promotion, so before
+//     r could report role:master; voters' epochs never go back, and any two majorities
+//     share a sentinel, whose hello would then carry the newer epoch (and raise ours,
+//     failing the check above). The assumption left is that a hello a peer sent before
+//     voting does not reach us only after r's INFO did; Redis's is that the newer hello
 //     arrives within the wait.
 //
 // Otherwise Redis's wait applies unchanged. It is done once per master-role episode of r;

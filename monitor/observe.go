@@ -43,7 +43,7 @@ func (c *Core) Observe(now time.Time, o Observation) {
 		}
 		l.pcLastActivity = now
 		if o.Channel == hello.Channel && !hello.FromSelf(o.Payload, c.myID) {
-			c.processHello(o.Payload)
+			c.processHello(o.Payload, l)
 		}
 	case PubSubActivity:
 		if l := c.links[o.Addr]; l != nil && l.pubsub.up && l.pubsub.gen == o.Gen {
@@ -58,7 +58,7 @@ func (c *Core) Hello(now time.Time, payload string) {
 	if c.crashed {
 		return
 	}
-	c.processHello(payload)
+	c.processHello(payload, nil)
 }
 
 func (c *Core) handleReply(l *link, o Reply) {
@@ -253,7 +253,8 @@ func (c *Core) refreshInfo(in *instance, text string) {
 
 // processHello applies a peer's hello (spec §4.4): discover the peer, adopt a larger
 // current epoch, and follow a master whose newer config epoch moved it elsewhere.
-func (c *Core) processHello(payload string) {
+// via is the link whose Pub/Sub connection delivered it; nil for a PUBLISH to us.
+func (c *Core) processHello(payload string, via *link) {
 	h, err := hello.Parse(payload)
 	if err != nil || hello.FromSelf(payload, c.myID) {
 		return
@@ -317,7 +318,8 @@ func (c *Core) processHello(payload string) {
 		}
 	}
 	si.lastHello = c.now
-	if m.cfg.ConfigEpoch == h.MasterConfigEpoch && c.sameAddr(m.addr, config.Addr{Host: h.MasterIP, Port: h.MasterPort}) {
+	if m.cfg.ConfigEpoch == h.MasterConfigEpoch && c.sameAddr(m.addr, config.Addr{Host: h.MasterIP, Port: h.MasterPort}) &&
+		!viaStray(via) {
 		si.lastHelloAgreeing = c.now
 		// The hello may be the last piece of evidence a stray master's fast conversion
 		// waits for (see settledAgainst).
@@ -327,6 +329,22 @@ func (c *Core) processHello(payload string) {
 			}
 		}
 	}
+}
+
+// viaStray: the hello came through an instance we monitor as a replica that reports role
+// master. A paused node delivers, when it wakes, hellos that peers published to it long
+// before: they prove nothing about the present, so the fast conversion (settledAgainst)
+// does not count them.
+func viaStray(l *link) bool {
+	if l == nil {
+		return false
+	}
+	for _, in := range l.users {
+		if in.kind == kindReplica && in.roleReported == "master" {
+			return true
+		}
+	}
+	return false
 }
 
 func (c *Core) sentinelAt(m *master, a config.Addr) *instance {
