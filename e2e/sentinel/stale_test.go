@@ -220,4 +220,3 @@ func TestStaleMasterNotPromoted(t *testing.T) {
 		})
 	}
 }
-
