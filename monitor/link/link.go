@@ -8,6 +8,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -45,6 +46,12 @@ type Transport struct {
 	links  map[string]*link
 	wg     sync.WaitGroup
 	closed bool
+	// gens numbers connections across the whole transport, not per link: the core closes
+	// a link and opens one to the same address in one step (a switch to a replica), and
+	// the old loop's LinkDown, arriving after the new loop's LinkUp, must not carry the
+	// same generation, or the core takes the new connection for down and leaves it so
+	// (no LinkUp follows) until the instance is judged down.
+	gens atomic.Uint64
 }
 
 var _ monitor.Transport = (*Transport)(nil)
@@ -258,9 +265,9 @@ func (c *connLoop) dial(ctx context.Context) (net.Conn, error) {
 // serve runs one connection until it fails, is interrupted or the link closes.
 func (c *connLoop) serve(ctx context.Context, nc net.Conn) {
 	client := c.newClient(nc)
+	gen := c.t.gens.Add(1)
 	c.mu.Lock()
-	c.gen++
-	gen := c.gen
+	c.gen = gen
 	c.client = client
 	c.queue = nil
 	c.mu.Unlock()
