@@ -8,5 +8,7 @@
 //     ends in a switch to the promoted replica;
 //   - the promoted replica is the first of the eligible ones in Compare's total order, so
 //     every sentinel seeing the same replicas picks the same one;
+//   - a replica that has not completed a sync with the master since it last became a
+//     replica is never promoted (Eligible), whatever its priority and offset;
 //   - at most ParallelSyncs replicas are resynchronising at any time.
 package failover

@@ -38,6 +38,7 @@ func TestEligible(t *testing.T) {
 			r.MasterLinkDown = 3*time.Second + 50*time.Second + time.Millisecond
 		}, false},
 		{"link down about as long as the master", func(r *Replica, _ *Limits) { r.MasterLinkDown = 4 * time.Second }, true},
+		{"not synced with the master since it became a replica", func(r *Replica, _ *Limits) { r.Unsynced = true }, false},
 	}
 	for _, tc := range cases {
 		r, l := base, limits
@@ -59,6 +60,10 @@ func TestSelectOrder(t *testing.T) {
 		{"then the smaller run ID, case-insensitively", []Replica{good("a", 100, 5, "BB"), good("b", 100, 5, "aa")}, "b"},
 		{"an unknown run ID last", []Replica{good("a", 100, 5, ""), good("b", 100, 5, "zz")}, "b"},
 		{"priority 0 never, whatever its offset", []Replica{good("a", 0, 1000, "1"), good("b", 100, 1, "2")}, "b"},
+		{"an unsynced node never, whatever its priority and offset", []Replica{
+			func() Replica { r := good("stale", 1, 1<<40, "0"); r.Unsynced = true; return r }(),
+			good("b", 100, 1, "2"),
+		}, "b"},
 		{"nobody eligible", []Replica{good("a", 0, 1, "1")}, ""},
 	}
 	for _, tc := range cases {

@@ -19,6 +19,9 @@ type Replica struct {
 	MasterLinkDown time.Duration
 	Priority       int // replica-priority; 0 means never promote
 	Offset         int64
+	// Unsynced: it has not completed a sync with the master being failed over since it
+	// last became a replica (see Eligible).
+	Unsynced bool
 }
 
 // Limits are the freshness bounds of selection, from the master's state.
@@ -35,6 +38,17 @@ type Limits struct {
 // lately, not priority 0, with a fresh INFO (every second while the master is down, so
 // 5 s; else three INFO periods), and not cut off from the master much longer than the
 // master has been down (it would miss too much data).
+//
+// One rule is ours (redis/redis #12570, #12574): a replica that has not completed a sync
+// with the master since it last became a replica is never eligible. Such a node is, above
+// all, an old master back after a failover and converted a moment ago: its offset counts
+// its own old history (plus whatever it acknowledged while stale), not the new master's,
+// so Compare can rank it first, and promoting it throws away every write the new master
+// took. redis-sentinel 7.0 promotes it: the node reports master_link_down_since_seconds:-1,
+// which passes the link-down bound. Before 7.0 Redis printed the seconds since 1970 there,
+// which the bound excluded, so the rule keeps what older Redis did by accident. It only
+// refuses nodes whose data is not known to be the master's: a replica that synced once and
+// then lost its master (the failover case) keeps its place.
 func Eligible(r Replica, l Limits) bool {
 	infoValidity := 3 * l.InfoPeriod
 	if l.MasterSDown {
@@ -42,7 +56,7 @@ func Eligible(r Replica, l Limits) bool {
 	}
 	return !r.Down && !r.Disconnected &&
 		r.SinceAvail <= 5*l.PingPeriod &&
-		r.Priority != 0 &&
+		r.Priority != 0 && !r.Unsynced &&
 		r.SinceInfo <= infoValidity &&
 		r.MasterLinkDown <= l.MasterDownFor+10*l.DownAfter
 }

@@ -21,12 +21,15 @@
 //     code mirrors it, and Timing holds Redis's constants (changeable by SENTINEL DEBUG).
 //     Where the code deviates (a failover moves on as soon as a step completes instead of
 //     at the next tick or INFO, +switch-master at the promotion, staggered self-votes, the
-//     opt-in fast retry, the opt-in minority refusal), the comment says why it is still
-//     as safe.
+//     opt-in fast retry, the opt-in minority refusal, a stray master converted at once
+//     when this sentinel is certain of its config: settledAgainst), the comment says why
+//     it is still as safe.
 //   - With minority-refuses, an address is answered only by a sentinel that, at that
 //     moment, had reached a majority of the master's sentinels within down-after: the
 //     query judges by the view's deadline (MasterView.VouchUntil), which a stale view can
 //     only make earlier, and the core republishes it before it runs out.
+//   - A replica that has not completed a sync since it became one (the old master back
+//     after a failover) is never promoted: failover.Eligible, instance.unsynced.
 //   - One vote per master per epoch, saved before any reply; the current epoch never
 //     decreases; a failover is aborted only before the promotion, and after it always ends
 //     in a switch.

@@ -322,6 +322,7 @@ func (c *Core) selectSlave(m *master) *instance {
 			MasterLinkDown: r.masterLinkDownTime,
 			Priority:       r.priority,
 			Offset:         r.replOffset,
+			Unsynced:       r.unsynced(m),
 		}
 	}
 	if i := failover.Select(cands, limits); i >= 0 {
@@ -553,12 +554,15 @@ func (c *Core) actOnReplicaInfo(r *instance, role string) {
 			return
 		}
 		// A replica that became a master on its own (or the old master back from the
-		// dead): make it follow ours, after waiting long enough to hear of a newer config.
+		// dead): make it follow ours, after waiting long enough to hear of a newer config,
+		// or at once when nothing newer can exist (settledAgainst).
 		wait := 4 * c.timing.PublishPeriod
 		if r.flags&flagPromoted == 0 && c.masterLooksSane(m) && c.noDownFor(r, wait) &&
 			c.now.Sub(r.roleReportedTime) > wait {
 			c.sendSlaveOf(r, &m.addr)
 			c.emit(Notice, "+convert-to-slave", r, "")
+		} else if c.settledAgainst(m, r) {
+			c.convertStray(r)
 		}
 	case "slave":
 		if r.masterPort != m.addr.Port || !c.sameAddr(m.addr, config.Addr{Host: r.masterHost, Port: m.addr.Port}) {
@@ -582,6 +586,71 @@ func (c *Core) actOnReplicaInfo(r *instance, role string) {
 		}
 		c.runFailover(m)
 	}
+}
+
+// settledAgainst is the fast path for a stray master r (the old master back after a
+// failover, woken from a pause or restarted with its data): convert it at once instead of
+// after redis-sentinel's wait, when this sentinel is certain that its own master is the
+// group's newest config. Every write r acknowledges until then is lost when it resyncs, so
+// the wait is a window of lost writes (about 10 s with Redis's periods).
+//
+// Why the wait exists: a sentinel that missed a failover (cut off during it) still holds
+// the old config, and to it the real new master is the replica reporting role:master.
+// Converting that one would throw the new master's writes away. redis-sentinel waits
+// 4 hello periods so that a hello carrying the newer config epoch reaches it first.
+//
+// The fast path needs, instead, proof that no newer config exists:
+//   - no failover of ours is running, our master looks sane (role master, up, INFO fresh)
+//     and a replica other than r reports a live link to it;
+//   - r has no replicas of its own (a master with followers is no stray to us);
+//   - our current epoch is not beyond this master's config epoch: we never heard of a
+//     later epoch, from any peer, hello or vote request;
+//   - since r began reporting role:master, a majority of the group's sentinels (us
+//     included) sent us a hello naming our master in our config epoch, not counting the
+//     hellos r itself relays (viaStray: a paused node delivers old ones when it wakes).
+//     A newer config needs an election won by a majority before the promotion, so before
+//     r could report role:master; voters' epochs never go back, and any two majorities
+//     share a sentinel, whose hello would then carry the newer epoch (and raise ours,
+//     failing the check above). The assumption left is that a hello a peer sent before
+//     voting does not reach us only after r's INFO did; Redis's is that the newer hello
+//     arrives within the wait.
+//
+// Otherwise Redis's wait applies unchanged. It is done once per master-role episode of r;
+// should the transaction be lost, the wait's conversion follows as before.
+func (c *Core) settledAgainst(m *master, r *instance) bool {
+	if c.tilt || r.flags&flagPromoted != 0 || m.flags&flagFailoverInProgress != 0 ||
+		!c.masterLooksSane(m) || r.replicasListed > 0 || c.currentEpoch > m.cfg.ConfigEpoch ||
+		!r.fastConvertSent.Before(r.roleReportedTime) || r.disconnected() {
+		return false
+	}
+	attached := false
+	for _, o := range m.replicaList() {
+		if o != r && o.roleReported == "slave" && o.masterLinkUp && !o.disconnected() &&
+			c.sameAddr(m.addr, config.Addr{Host: o.masterHost, Port: o.masterPort}) {
+			attached = true
+			break
+		}
+	}
+	if !attached {
+		return false
+	}
+	agreeing := 1 // ourselves
+	for _, s := range m.sentinelList() {
+		if s.lastHelloAgreeing.After(r.roleReportedTime) {
+			agreeing++
+		}
+	}
+	return agreeing >= (len(m.sentinels)+1)/2+1
+}
+
+// convertStray is the fast path's +convert-to-slave (see settledAgainst).
+func (c *Core) convertStray(r *instance) {
+	m := r.master
+	c.logf(Notice, "Converting stray master %s at once: %s at %s is settled in config epoch %d",
+		r.name, m.name, addrKey(m.addr), m.cfg.ConfigEpoch)
+	r.fastConvertSent = c.now
+	c.sendSlaveOf(r, &r.master.addr)
+	c.emit(Notice, "+convert-to-slave", r, "")
 }
 
 // masterLooksSane: we may only bring strays in line behind a master we are sure of.

@@ -25,6 +25,9 @@ type fakeRedis struct {
 	alive      bool
 	ignoreExec bool // takes the transaction but never applies it
 	failoverTo bool // knows FAILOVER (7.0 does; older servers do not)
+	neverLinks bool // after SLAVEOF host port its link stays down (the new master is gone)
+	linkNever  bool // reports master_link_down_since_seconds:-1 (no link since it became a replica)
+	syncing    bool // reports master_sync_in_progress:1
 	queued     []string
 	replicas   []int      // for a master's INFO
 	seen       [][]string // every command but PING and PUBLISH, in order
@@ -47,7 +50,13 @@ func (f *fakeRedis) info() string {
 		link = "up"
 	}
 	fmt.Fprintf(&b, "master_host:127.0.0.1\r\nmaster_port:%d\r\nmaster_link_status:%s\r\n", f.masterPort, link)
-	if !f.linkUp {
+	if f.syncing {
+		b.WriteString("master_sync_in_progress:1\r\n")
+	}
+	switch {
+	case f.linkNever:
+		b.WriteString("master_link_down_since_seconds:-1\r\n")
+	case !f.linkUp:
 		b.WriteString("master_link_down_since_seconds:1\r\n")
 	}
 	fmt.Fprintf(&b, "slave_repl_offset:%d\r\nslave_priority:%d\r\n", f.offset, f.priority)
@@ -74,7 +83,7 @@ func (f *fakeRedis) reply(s Send) Reply {
 			if f.queued[0] == "NO" {
 				f.role, f.linkUp = "master", false
 			} else {
-				f.role, f.linkUp = "slave", true
+				f.role, f.linkUp = "slave", !f.neverLinks
 				fmt.Sscan(f.queued[1], &f.masterPort)
 			}
 		}
@@ -617,4 +626,185 @@ func TestNewerConfigSupersedesOwnFailover(t *testing.T) {
 	if m.failoverState != failover.None || m.addr.Port != 6379 || m.cfg.ConfigEpoch != 9 {
 		t.Fatalf("after the hello: state %s, master %d, config epoch %d", m.failoverState, m.addr.Port, m.cfg.ConfigEpoch)
 	}
+}
+
+// TestStaleOldMasterNeverPromoted is redis/redis #12570: after a failover the old master
+// comes back as a master (with a better priority and a far larger offset, from its own
+// history), is converted, and the new master dies before the old one could sync with it.
+// The next failover must promote the replica that holds the new master's writes.
+func TestStaleOldMasterNeverPromoted(t *testing.T) {
+	r1 := &fakeRedis{port: 6380, priority: 100, offset: 200}
+	r2 := &fakeRedis{port: 6381, priority: 100, offset: 100}
+	tp := newTopo(t, 1, r1, r2)
+	old := tp.nodes[0]
+	tp.kill(old)
+	tp.run(3 * time.Second)
+	if r1.role != "master" || r2.masterPort != 6380 {
+		t.Fatalf("first failover: r1 %s, r2 follows %d", r1.role, r2.masterPort)
+	}
+	r1.replicas = []int{6381, 6379}
+	old.alive, old.replicas, old.priority, old.offset, old.neverLinks = true, nil, 1, 1<<40, true
+	tp.h.up(old.addr())
+	tp.h.events()
+	for i := 0; i < 300 && old.role != "slave"; i++ {
+		tp.run(100 * time.Millisecond)
+	}
+	if old.role != "slave" || old.masterPort != 6380 {
+		t.Fatalf("the old master was not converted: %s of %d", old.role, old.masterPort)
+	}
+	tp.kill(r1)
+	tp.run(5 * time.Second)
+	evs := filterEvents(tp.h.events(), "+selected-slave", "-failover-abort")
+	wantEvents(t, evs, "+selected-slave slave 127.0.0.1:6381 127.0.0.1 6381 @ mymaster 127.0.0.1 6380")
+}
+
+// TestUnsyncedReplicasNeverPromoted: the two signs a replica's INFO gives of a dataset that
+// is not the master's: a full sync still running, and no link to any master since it became
+// a replica (a conversion made by another sentinel, which we never saw as a master). Both
+// outrank the good replica by priority and offset; neither is chosen.
+func TestUnsyncedReplicasNeverPromoted(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		edit func(*fakeRedis)
+	}{
+		{"master_sync_in_progress:1", func(f *fakeRedis) { f.syncing = true }},
+		{"master_link_down_since_seconds:-1", func(f *fakeRedis) { f.linkNever = true }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			bad := &fakeRedis{port: 6380, priority: 1, offset: 1 << 40}
+			good := &fakeRedis{port: 6381, priority: 100, offset: 100}
+			tp := newTopo(t, 1, bad, good)
+			tc.edit(bad)
+			tp.kill(tp.nodes[0])
+			tp.run(3 * time.Second)
+			wantEvents(t, filterEvents(tp.h.events(), "+selected-slave", "-failover-abort"),
+				"+selected-slave slave 127.0.0.1:6381 127.0.0.1 6381 @ mymaster 127.0.0.1 6379")
+		})
+	}
+}
+
+// strayBack runs a failover (r1 promoted, r2 following it) and brings the old master back
+// as a master with its data, as after SIGCONT or a restart; it returns the old master.
+func strayBack(t *testing.T, before func(tp *topo)) (*topo, *fakeRedis) {
+	r1 := &fakeRedis{port: 6380, priority: 100, offset: 200}
+	r2 := &fakeRedis{port: 6381, priority: 100, offset: 100}
+	tp := newTopo(t, 1, r1, r2)
+	old := tp.nodes[0]
+	tp.kill(old)
+	tp.run(3 * time.Second)
+	if r1.role != "master" || r2.masterPort != 6380 {
+		t.Fatalf("failover: r1 %s, r2 follows %d", r1.role, r2.masterPort)
+	}
+	r1.replicas = []int{6381}
+	if before != nil {
+		before(tp)
+	}
+	tp.h.events()
+	old.alive, old.replicas = true, nil
+	tp.h.up(old.addr())
+	return tp, old
+}
+
+// convertedWithin runs the topology until the old master follows the new one, for at most
+// limit, and returns how long that took.
+func convertedWithin(tp *topo, old *fakeRedis, limit time.Duration) (time.Duration, bool) {
+	for d := time.Duration(0); d <= limit; d += 100 * time.Millisecond {
+		if old.role == "slave" && old.masterPort == 6380 {
+			return d, true
+		}
+		tp.run(100 * time.Millisecond)
+	}
+	return limit, false
+}
+
+// TestStrayConvertedAtOnceWhenSettled: a lone sentinel (its own majority) that just
+// finished the failover, whose master has a replica attached and whose epoch is the
+// newest, converts the returning old master at its first INFO instead of after 8 s.
+func TestStrayConvertedAtOnceWhenSettled(t *testing.T) {
+	tp, old := strayBack(t, nil)
+	d, ok := convertedWithin(tp, old, 2*time.Second)
+	if !ok || d > 300*time.Millisecond {
+		t.Fatalf("converted %v after %v, want at once", ok, d)
+	}
+	wantEvents(t, filterEvents(tp.h.events(), "+convert-to-slave"),
+		"+convert-to-slave slave 127.0.0.1:6379 127.0.0.1 6379 @ mymaster 127.0.0.1 6380")
+}
+
+// TestStrayWaitsUnlessMajorityAgrees: with a peer known, the fast path needs the peer's
+// hello naming our master in our config epoch, received after the stray began reporting
+// role:master. Without it (or when the peer's hello carries a later current epoch, so a
+// newer config may exist), Redis's wait applies.
+func TestStrayWaitsUnlessMajorityAgrees(t *testing.T) {
+	hello := func(tp *topo, currentEpoch int) {
+		tp.h.c.Hello(tp.h.now, fmt.Sprintf("127.0.0.1,26380,%s,%d,mymaster,127.0.0.1,6380,1", peerID, currentEpoch))
+		tp.h.collect()
+	}
+	addPeer := func(tp *topo) { hello(tp, 1) }
+
+	t.Run("no hello since", func(t *testing.T) {
+		tp, old := strayBack(t, addPeer)
+		if d, ok := convertedWithin(tp, old, 7*time.Second); ok {
+			t.Fatalf("converted after %v without the peer's word", d)
+		}
+		if _, ok := convertedWithin(tp, old, 15*time.Second); !ok {
+			t.Fatal("never converted")
+		}
+	})
+	t.Run("agreeing hello", func(t *testing.T) {
+		tp, old := strayBack(t, addPeer)
+		tp.run(500 * time.Millisecond) // the stray's first INFO
+		if old.role != "master" {
+			t.Fatal("converted before the peer's hello")
+		}
+		hello(tp, 1)
+		if d, ok := convertedWithin(tp, old, time.Second); !ok || d > 300*time.Millisecond {
+			t.Fatalf("converted %v after %v, want right after the hello", ok, d)
+		}
+	})
+	t.Run("hello from a later epoch", func(t *testing.T) {
+		tp, old := strayBack(t, addPeer)
+		tp.run(500 * time.Millisecond)
+		hello(tp, 2)
+		if d, ok := convertedWithin(tp, old, 7*time.Second); ok {
+			t.Fatalf("converted after %v although a newer epoch was heard of", d)
+		}
+	})
+	t.Run("stray with replicas of its own", func(t *testing.T) {
+		tp, old := strayBack(t, nil)
+		old.replicas = []int{6390}
+		if d, ok := convertedWithin(tp, old, 7*time.Second); ok {
+			t.Fatalf("converted after %v a master with followers", d)
+		}
+	})
+}
+
+// TestStaleMasterNotYetConvertedNeverPromoted: the other half of #12570. The new master
+// dies while the old one, back as a master, is still waiting for its conversion (a peer's
+// word is missing, so Redis's wait applies); two masters were reporting role:master, and
+// the stray's writes are the ones to lose.
+func TestStaleMasterNotYetConvertedNeverPromoted(t *testing.T) {
+	tp, old := strayBack(t, func(tp *topo) {
+		tp.h.c.Hello(tp.h.now, "127.0.0.1,26380,"+peerID+",1,mymaster,127.0.0.1,6380,1")
+		tp.h.collect()
+	})
+	// A role:master INFO carries no priority nor replica offset, so the stray ranks with
+	// the defaults (priority 100, offset 0): r2, configured as a less preferred replica,
+	// ranks after it.
+	tp.nodes[2].priority = 150
+	tp.run(time.Second)
+	if old.role != "master" {
+		t.Fatal("converted already")
+	}
+	// The peer votes for us: its answers to is-master-down-by-addr.
+	tp.peer = func(s Send) Reply {
+		if len(s.Args) > 1 && strings.EqualFold(s.Args[1], "is-master-down-by-addr") {
+			return Reply{Value: []any{int64(1), myID, int64(mustAtoi(t, s.Args[4]))}}
+		}
+		return Reply{Value: "PONG"}
+	}
+	tp.h.up("127.0.0.1:26380")
+	tp.kill(tp.nodes[1])
+	tp.run(5 * time.Second)
+	wantEvents(t, filterEvents(tp.h.events(), "+selected-slave", "-failover-abort"),
+		"+selected-slave slave 127.0.0.1:6381 127.0.0.1 6381 @ mymaster 127.0.0.1 6380")
 }

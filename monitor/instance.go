@@ -108,9 +108,16 @@ type instance struct {
 	announced          bool
 	confChangeTime     time.Time
 	reconfSentTime     time.Time
+	syncInProgress     bool // master_sync_in_progress:1 in its last INFO
+	replicasListed     int  // slave<N> lines in its last INFO (a stray master's own replicas)
+	fastConvertSent    time.Time
+	// syncPending: since it turned from master to replica, or reported a master other
+	// than the one it reported before, it has not reported its link up (unsynced).
+	syncPending bool
 
 	// Sentinels.
 	lastHello           time.Time
+	lastHelloAgreeing   time.Time // last hello naming our master's address in our config epoch
 	lastMasterDownReply time.Time
 	leader              string // the vote this sentinel reported to us
 	leaderEpoch         uint64
@@ -197,4 +204,24 @@ func (in *instance) printedFlags() flags {
 		f |= flagDisconnected
 	}
 	return f
+}
+
+// unsynced is failover.Replica.Unsynced for a replica of m: its dataset is not known to
+// be its master's. The signs, any one enough:
+//   - it reports role:master while m last reported role:master too: two masters, and the
+//     replica's writes are a split brain's (the old master back, not converted yet);
+//     when m itself reports role:slave, m is the stray and the replica may well hold the
+//     group's data, so Redis's ranking decides, as it always did;
+//   - syncPending: we saw it turn from master to replica, or move to another master, and
+//     it has not reported a link up since (see refreshInfo);
+//   - a full sync in progress: the dataset is the old one until the transfer ends, and
+//     SLAVEOF NO ONE keeps that one;
+//   - master_link_down_since_seconds:-1, Redis's "no link to a master since this process
+//     became a replica or started": a conversion another sentinel made before we ever saw
+//     the node as a master.
+func (in *instance) unsynced(m *master) bool {
+	if in.roleReported == "master" {
+		return m.roleReported == "master"
+	}
+	return in.syncPending || in.syncInProgress || in.masterLinkDownTime < 0
 }

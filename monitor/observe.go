@@ -43,7 +43,7 @@ func (c *Core) Observe(now time.Time, o Observation) {
 		}
 		l.pcLastActivity = now
 		if o.Channel == hello.Channel && !hello.FromSelf(o.Payload, c.myID) {
-			c.processHello(o.Payload)
+			c.processHello(o.Payload, l)
 		}
 	case PubSubActivity:
 		if l := c.links[o.Addr]; l != nil && l.pubsub.up && l.pubsub.gen == o.Gen {
@@ -58,7 +58,7 @@ func (c *Core) Hello(now time.Time, payload string) {
 	if c.crashed {
 		return
 	}
-	c.processHello(payload)
+	c.processHello(payload, nil)
 }
 
 func (c *Core) handleReply(l *link, o Reply) {
@@ -195,13 +195,16 @@ func (c *Core) refreshInfo(in *instance, text string) {
 		}
 	}
 	in.masterLinkDownTime = inf.MasterLinkDownSince
+	in.replicasListed = len(inf.Replicas)
 	if inf.Role == "slave" {
 		// Fields a reply leaves out keep their last value, as in Redis.
 		if inf.Has(info.FieldMasterHost) && !strings.EqualFold(in.masterHost, inf.MasterHost) {
+			in.syncPending = in.syncPending || in.masterHost != ""
 			in.masterHost = inf.MasterHost
 			in.confChangeTime = c.now
 		}
 		if inf.Has(info.FieldMasterPort) && in.masterPort != inf.MasterPort {
+			in.syncPending = in.syncPending || in.masterPort != 0
 			in.masterPort = inf.MasterPort
 			in.confChangeTime = c.now
 		}
@@ -216,6 +219,13 @@ func (c *Core) refreshInfo(in *instance, text string) {
 		}
 		if inf.Has(info.FieldReplicaAnnounced) {
 			in.announced = inf.ReplicaAnnounced
+		}
+		if in.roleReported == "master" {
+			in.syncPending = true // converted: its dataset is its own until a sync ends
+		}
+		in.syncInProgress = inf.SyncInProgress
+		if in.masterLinkUp && !in.syncInProgress {
+			in.syncPending = false // it holds its master's data now: see unsynced
 		}
 	}
 	in.infoRefresh = c.now
@@ -243,7 +253,8 @@ func (c *Core) refreshInfo(in *instance, text string) {
 
 // processHello applies a peer's hello (spec §4.4): discover the peer, adopt a larger
 // current epoch, and follow a master whose newer config epoch moved it elsewhere.
-func (c *Core) processHello(payload string) {
+// via is the link whose Pub/Sub connection delivered it; nil for a PUBLISH to us.
+func (c *Core) processHello(payload string, via *link) {
 	h, err := hello.Parse(payload)
 	if err != nil || hello.FromSelf(payload, c.myID) {
 		return
@@ -310,6 +321,33 @@ func (c *Core) processHello(payload string) {
 	if m.minority {
 		c.checkMinority(m) // after the hello was applied: see reachTimes
 	}
+	if m.cfg.ConfigEpoch == h.MasterConfigEpoch && c.sameAddr(m.addr, config.Addr{Host: h.MasterIP, Port: h.MasterPort}) &&
+		!viaStray(via) {
+		si.lastHelloAgreeing = c.now
+		// The hello may be the last piece of evidence a stray master's fast conversion
+		// waits for (see settledAgainst).
+		for _, r := range m.replicaList() {
+			if r.roleReported == "master" && c.settledAgainst(m, r) {
+				c.convertStray(r)
+			}
+		}
+	}
+}
+
+// viaStray: the hello came through an instance we monitor as a replica that reports role
+// master. A paused node delivers, when it wakes, hellos that peers published to it long
+// before: they prove nothing about the present, so the fast conversion (settledAgainst)
+// does not count them.
+func viaStray(l *link) bool {
+	if l == nil {
+		return false
+	}
+	for _, in := range l.users {
+		if in.kind == kindReplica && in.roleReported == "master" {
+			return true
+		}
+	}
+	return false
 }
 
 func (c *Core) sentinelAt(m *master, a config.Addr) *instance {

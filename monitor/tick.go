@@ -80,8 +80,8 @@ func (c *Core) handleInstance(in *instance) {
 	}
 }
 
-// infoPeriod is 1 s for a replica whose master is down or failing over, or whose own link
-// to its master is down: that is when its INFO changes fast. Otherwise 10 s. A replica we
+// infoPeriod is 1 s for a replica whose master is down or failing over, whose own link
+// to its master is down, or that reports role:master: that is when its INFO changes fast. Otherwise 10 s. A replica we
 // are promoting or reconfiguring is asked every tick: its next INFO moves the failover on,
 // and waiting a second for it is most of redis-sentinel's failover time.
 func (c *Core) infoPeriod(in *instance) time.Duration {
@@ -89,8 +89,12 @@ func (c *Core) infoPeriod(in *instance) time.Duration {
 		in.master.failoverState >= failover.WaitPromotion {
 		return fastPollPeriod
 	}
+	// A replica reporting role:master (a stray, say the old master back) too: its
+	// conversion waits for its next INFO, and every second it waits it may acknowledge
+	// writes that will be lost.
 	if in.kind == kindReplica &&
-		(in.master.flags&(flagODown|flagFailoverInProgress) != 0 || in.masterLinkDownTime != 0) {
+		(in.master.flags&(flagODown|flagFailoverInProgress) != 0 || in.masterLinkDownTime != 0 ||
+			in.roleReported == "master") {
 		return time.Second
 	}
 	return c.timing.InfoPeriod

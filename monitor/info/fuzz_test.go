@@ -146,6 +146,10 @@ func refParse(text string) Info {
 			inf.ReplicaAnnounced = cnum.Atoi(l[18:]) != 0
 			inf.Present |= FieldReplicaAnnounced
 		}
+		if len(l) >= 24 && l[:24] == "master_sync_in_progress:" {
+			inf.SyncInProgress = cnum.Atoi(l[24:]) != 0
+			inf.Present |= FieldSyncInProgress
+		}
 	}
 	return inf
 }

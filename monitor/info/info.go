@@ -26,6 +26,7 @@ const (
 	FieldSlavePriority
 	FieldReplOffset
 	FieldReplicaAnnounced
+	FieldSyncInProgress
 )
 
 // DefaultSlavePriority is the priority redis-sentinel assumes for a replica that never
@@ -72,6 +73,10 @@ type Info struct {
 	// ReplicaAnnounced is whether the Atoi'd "replica_announced:" is non-zero; true when
 	// absent.
 	ReplicaAnnounced bool
+	// SyncInProgress is whether the Atoi'd "master_sync_in_progress:" is non-zero: a full
+	// sync is being received, so the dataset is still the one from before it. Redis's
+	// sentinel does not read it; ours keeps such a replica from being promoted.
+	SyncInProgress bool
 
 	// Present has a Field* bit for each field that appeared in the text.
 	Present uint
@@ -152,6 +157,9 @@ func (inf *Info) line(l string) {
 	case strings.HasPrefix(l, "slave_repl_offset:"):
 		inf.ReplOffset = cnum.Strtoull(l[18:])
 		inf.Present |= FieldReplOffset
+	case strings.HasPrefix(l, "master_sync_in_progress:"):
+		inf.SyncInProgress = cnum.Atoi(l[24:]) != 0
+		inf.Present |= FieldSyncInProgress
 	case strings.HasPrefix(l, "replica_announced:"):
 		inf.ReplicaAnnounced = cnum.Atoi(l[18:]) != 0
 		inf.Present |= FieldReplicaAnnounced

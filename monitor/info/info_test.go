@@ -46,7 +46,7 @@ func rawField(text, name string) string {
 }
 
 const replicaFields = FieldRunID | FieldRole | FieldMasterHost | FieldMasterPort |
-	FieldMasterLinkStatus | FieldSlavePriority | FieldReplOffset | FieldReplicaAnnounced
+	FieldMasterLinkStatus | FieldSlavePriority | FieldReplOffset | FieldReplicaAnnounced | FieldSyncInProgress
 
 func TestParseRealReplies(t *testing.T) {
 	tests := []struct {

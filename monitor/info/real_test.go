@@ -78,7 +78,7 @@ func checkPair(t *testing.T, masterText, replicaText string, masterPort, replica
 		t.Errorf("replica: offset %s, INFO says %s", got, rawField(replicaText, "slave_repl_offset"))
 	}
 	all := FieldRunID | FieldRole | FieldMasterHost | FieldMasterPort | FieldMasterLinkStatus |
-		FieldSlavePriority | FieldReplOffset | FieldReplicaAnnounced
+		FieldSlavePriority | FieldReplOffset | FieldReplicaAnnounced | FieldSyncInProgress
 	if r.Present != all {
 		t.Errorf("replica present %b, want %b", r.Present, all)
 	}

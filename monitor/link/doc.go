@@ -3,9 +3,10 @@
 // monitor.Transport and feeds what it sees back as monitor observations.
 //
 // Each link (one address) has a goroutine per connection kind. A goroutine dials at most
-// once a second, numbers each connection (its generation), and reports LinkUp with the
-// local address, every reply tagged with the generation it was asked on, and LinkDown when
-// the connection ends. Sends meant for an older generation are dropped, so the core never
+// once a second, numbers each connection (its generation, unique in the transport, so that
+// a closed link's last LinkDown never matches a new link's connection to the same address),
+// and reports LinkUp with the local address, every reply tagged with the generation it was
+// asked on, and LinkDown when the connection ends. Sends meant for an older generation are dropped, so the core never
 // takes a reply from a dead connection for the answer to a question asked on a new one.
 // Generations come from one counter for the whole transport and none is handed out once a
 // link is closed, so a link opened again at an address (SENTINEL SET auth-pass) numbers its

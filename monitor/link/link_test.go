@@ -133,3 +133,30 @@ func TestClientNameAndAuth(t *testing.T) {
 		t.Errorf("client name %v (err %q)", r.Value, r.Err)
 	}
 }
+
+// TestReopenedLinkHasNewGenerations: the core closes a link and opens one to the same
+// address in one step (switchMaster, when a replica becomes the master). The old loop's
+// LinkDown comes after the new loop's LinkUp; with generations counted per link both were
+// 1, and the core marked the new, healthy connection down for good: the new master was
+// then judged subjectively down after down-after and failed over again.
+func TestReopenedLinkHasNewGenerations(t *testing.T) {
+	srv := redistest.RunT(t)
+	rec := &recorder{}
+	tr := New(Options{Observe: rec.observe, ReconnectPeriod: 50 * time.Millisecond})
+	defer tr.Shutdown()
+	addr := srv.Addr()
+	spec := monitor.LinkSpec{Addr: addr, ClientName: "sentinel-12345678"}
+	tr.Open(spec)
+	first := rec.await(t, "command link up", linkUp(monitor.CmdLink)).(monitor.LinkUp)
+	rec.await(t, "pubsub link up", linkUp(monitor.PubSubLink))
+	tr.Close(addr)
+	tr.Open(spec)
+	second := rec.await(t, "command link up again", linkUp(monitor.CmdLink)).(monitor.LinkUp)
+	down := rec.await(t, "the old command link down", func(o monitor.Observation) bool {
+		d, ok := o.(monitor.LinkDown)
+		return ok && d.Kind == monitor.CmdLink
+	}).(monitor.LinkDown)
+	if down.Gen != first.Gen || down.Gen == second.Gen {
+		t.Fatalf("old connection %d went down as generation %d; the new one is %d", first.Gen, down.Gen, second.Gen)
+	}
+}

@@ -341,12 +341,54 @@ func (k *Checker) event(n *Sentinel, v *view, e monitor.Event) {
 		st.ConfigUpdates++
 		v.resetMaster(n, m)
 
+	case "+convert-to-slave":
+		st.Conversions++
+
 	case "+switch-master":
 		st.Switches++
 		if a := v.attempts[m]; a != nil && a.promoted {
 			return // the leader announces the switch at the promotion; update_config comes later
 		}
 		v.resetMaster(n, m)
+	}
+}
+
+// logs checks the fast conversion of a stray master (the core's settledAgainst): the
+// converting sentinel must hold the newest config of that master, so the instance it
+// converts is never the one promoted in the newest config epoch. Redis's wait gives no
+// such promise (a leader that crashed right after its promotion, say, leaves the others
+// converting its promoted replica back), so only the fast path, which claims certainty,
+// is held to it.
+func (k *Checker) logs(n *Sentinel, lines []monitor.LogLine) {
+	for _, l := range lines {
+		rest, ok := strings.CutPrefix(l.Text, "Converting stray master ")
+		if !ok {
+			continue
+		}
+		f := strings.Fields(rest) // name, "at", "once:", master, "at", addr, ...
+		if len(f) < 4 {
+			k.fail(n, "unreadable log line %q", l.Text)
+			return
+		}
+		k.s.stats.FastConversions++
+		name, m := f[0], f[3]
+		newest, at := uint64(0), ""
+		for key, addr := range k.promotions {
+			if key.master == m && key.epoch >= newest {
+				newest, at = key.epoch, addr
+			}
+		}
+		own := n.Core.Config().Master(m).ConfigEpoch
+		switch {
+		case at == name:
+			k.fail(n, "converted %s at once, the master promoted in the newest config epoch %d of %s (its own is %d)",
+				name, newest, m, own)
+			return
+		case own < newest:
+			k.fail(n, "converted %s at once while holding config epoch %d of %s, and %s was promoted in epoch %d",
+				name, own, m, at, newest)
+			return
+		}
 	}
 }
 
@@ -412,6 +454,13 @@ func (k *Checker) checkSelection(n *Sentinel, v *view, m, chosen string) {
 		k.fail(n, "selected %s, whose INFO said slave_priority 0", chosen)
 		return
 	}
+	// redis/redis #12570: a node that has not synced with the master since it became a
+	// replica holds another history; promoting it loses the master's writes.
+	if unsynced(n, m, pi) {
+		k.fail(n, "selected %s, not synced since it became a replica (role %s, syncing %v, link down %v, stale %v)",
+			chosen, pi.role, pi.syncing, pi.linkDown, pi.stale)
+		return
+	}
 	validity, downFor := 3*defaultTiming.InfoPeriod, time.Duration(0)
 	if v.sdown[m+"|"+m] {
 		validity, downFor = 5*defaultTiming.PingPeriod, now.Sub(v.sdownAt[m])
@@ -434,6 +483,7 @@ func (k *Checker) checkSelection(n *Sentinel, v *view, m, chosen string) {
 		}
 		ri := n.infos[m+"|"+r]
 		if ri == nil || now.Sub(ri.at) > validity-freshMargin || ri.priority == 0 ||
+			unsynced(n, m, ri) ||
 			ri.linkDown > downFor+10*g.DownAfter-freshMargin {
 			continue
 		}
@@ -443,6 +493,18 @@ func (k *Checker) checkSelection(n *Sentinel, v *view, m, chosen string) {
 			return
 		}
 	}
+}
+
+// unsynced: the replica's dataset is not known to be its master's (redis/redis #12570): a
+// second master while the sentinel's master reported that role too, a sync not completed
+// since it was converted or moved, a full sync running, or no link since it became a
+// replica (master_link_down_since_seconds:-1).
+func unsynced(n *Sentinel, m string, ri *seenInfo) bool {
+	if ri.role == "master" {
+		mi := n.infos[m+"|"+m]
+		return mi == nil || mi.role == "master" // the core assumes role:master until told
+	}
+	return ri.stale || ri.syncing || ri.linkDown < 0
 }
 
 // ranksBefore is the promotion order, written out here rather than taken from package

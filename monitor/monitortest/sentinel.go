@@ -3,7 +3,9 @@ package monitortest
 import (
 	"fmt"
 	"math/rand/v2"
+	"net"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -84,6 +86,12 @@ type seenInfo struct {
 	offset   int64
 	runID    string
 	linkDown time.Duration
+	syncing  bool // master_sync_in_progress:1
+	// stale: it turned from master to replica, or reported a master other than the one it
+	// reported before, and has not reported its link up since.
+	stale      bool
+	role       string
+	masterAddr string // master_host:master_port it last reported
 }
 
 // linkState is the transport's side of one link (monitor/link's connLoop pair).
@@ -202,6 +210,7 @@ func (n *Sentinel) flush() {
 	if len(rd.Events) > 0 && n.Core != nil && n.Core.Changed() {
 		n.publish()
 	}
+	s.check.logs(n, rd.Logs)
 	n.manual = false
 	if n.dieAfterSave && n.Store.saves != saves {
 		n.dieAfterSave = false
@@ -408,12 +417,27 @@ func (n *Sentinel) record(c *conn, m msg) {
 		}
 		si.linkDown = inf.MasterLinkDownSince
 		if inf.Role == "slave" {
+			if si.role == "master" {
+				si.stale = true
+			}
 			if inf.Has(info.FieldSlavePriority) {
 				si.priority = inf.SlavePriority
 			}
 			if inf.Has(info.FieldReplOffset) {
 				si.offset = int64(inf.ReplOffset)
 			}
+			si.syncing = inf.SyncInProgress
+			at := net.JoinHostPort(inf.MasterHost, strconv.Itoa(inf.MasterPort))
+			if si.masterAddr != "" && si.masterAddr != at {
+				si.stale = true
+			}
+			si.masterAddr = at
+			if inf.MasterLinkUp && !inf.SyncInProgress {
+				si.stale = false
+			}
+		}
+		if inf.Role != "" {
+			si.role = inf.Role
 		}
 	}
 }

@@ -117,11 +117,14 @@ type Stats struct {
 	FailoverEnds  int
 	Switches      int
 	ConfigUpdates int
-	Tilts         int           // +tilt
-	AddrAnswers   int           // GET-MASTER-ADDR-BY-NAME answered with an address
-	AddrRefusals  int           // ... refused (minority-refuses)
-	ODownChecks   int           // times the liveness check found its conditions and checked
-	SettleTime    time.Duration // longest time to agree after the heal
+	Conversions   int // +convert-to-slave
+	// FastConversions are the conversions the fast path made (the core's settledAgainst).
+	FastConversions int
+	Tilts           int           // +tilt
+	AddrAnswers     int           // GET-MASTER-ADDR-BY-NAME answered with an address
+	AddrRefusals    int           // ... refused (minority-refuses)
+	ODownChecks     int           // times the liveness check found its conditions and checked
+	SettleTime      time.Duration // longest time to agree after the heal
 }
 
 // Add accumulates b into a.
@@ -143,6 +146,8 @@ func (a *Stats) Add(b Stats) {
 	a.FailoverEnds += b.FailoverEnds
 	a.Switches += b.Switches
 	a.ConfigUpdates += b.ConfigUpdates
+	a.Conversions += b.Conversions
+	a.FastConversions += b.FastConversions
 	a.Tilts += b.Tilts
 	a.AddrAnswers += b.AddrAnswers
 	a.AddrRefusals += b.AddrRefusals
@@ -162,11 +167,11 @@ func (a Stats) SplitVoteRate() float64 {
 func (a Stats) String() string {
 	return fmt.Sprintf("seeds %d, virtual %v, steps %d, faults %d, resets %d; attempts %d (manual %d): elected %d, "+
 		"not elected %d (split votes %d, rate %.4f), no good slave %d, slave timeout %d; promotions %d, "+
-		"failover ends %d, switches %d, config updates %d; tilts %d, odown checks %d; "+
+		"failover ends %d, switches %d, config updates %d, conversions %d (fast %d); tilts %d, odown checks %d; "+
 		"addresses answered %d, refused %d; longest settle %v",
 		a.Seeds, a.VirtualTime.Round(time.Second), a.Steps, a.Faults, a.Resets, a.Attempts, a.Manual, a.Elected,
 		a.NotElected, a.SplitVotes, a.SplitVoteRate(), a.NoGoodSlave, a.SlaveTimeout, a.Promotions,
-		a.FailoverEnds, a.Switches, a.ConfigUpdates, a.Tilts, a.ODownChecks,
+		a.FailoverEnds, a.Switches, a.ConfigUpdates, a.Conversions, a.FastConversions, a.Tilts, a.ODownChecks,
 		a.AddrAnswers, a.AddrRefusals, a.SettleTime)
 }
 
