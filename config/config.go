@@ -73,9 +73,16 @@ type Config struct {
 	// FastRetry (`sentinel fast-retry yes`, ours, default no) lets a sentinel try again
 	// soon after an election nobody won, instead of waiting twice the failover timeout,
 	// when no promotion has been seen since: see monitor's retry rule.
-	FastRetry    bool
-	SentinelUser string
-	SentinelPass string
+	FastRetry bool
+	// ProtectEmptyRestart (`sentinel protect-empty-restart yes`, ours, default no as in
+	// Redis) treats a master that comes back with a new run ID and an empty dataset while
+	// its replicas hold keys as subjectively down, so the group fails over to the replica
+	// with the data instead of letting the replicas resync from the empty master and wipe
+	// themselves (Redis's "master with persistence turned off" hazard). See monitor's
+	// empty-restart rule for what it does and does not protect.
+	ProtectEmptyRestart bool
+	SentinelUser        string
+	SentinelPass        string
 
 	// Masters in the order they were declared.
 	Masters []*Master

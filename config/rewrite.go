@@ -305,7 +305,7 @@ var managedSentinelKeys = []string{"monitor", "down-after-milliseconds", "failov
 	"parallel-syncs", "notification-script", "client-reconfig-script", "auth-pass", "auth-user",
 	"config-epoch", "leader-epoch", "known-replica", "known-sentinel", "rename-command",
 	"master-reboot-down-after-period", "announce-ip", "announce-port", "sentinel-user",
-	"sentinel-pass", "leader", "fast-retry"}
+	"sentinel-pass", "leader", "fast-retry", "protect-empty-restart"}
 
 // rewriteSentinel is rewriteConfigSentinelOption, in its emission order. state adds our
 // leader lines, which only the state file carries.
@@ -320,6 +320,7 @@ func (c *Config) rewriteSentinel(st *rewriteState, state bool) {
 	line("resolve-hostnames", c.ResolveHostnames, yesno(c.ResolveHostnames))
 	line("announce-hostnames", c.AnnounceHostnames, yesno(c.AnnounceHostnames))
 	line("fast-retry", c.FastRetry, yesno(c.FastRetry))
+	line("protect-empty-restart", c.ProtectEmptyRestart, yesno(c.ProtectEmptyRestart))
 	for _, m := range c.Masters {
 		c.rewriteMaster(m, line, state)
 	}

@@ -294,6 +294,7 @@ var directiveClasses = map[string]classified{
 	"sentinel sentinel-user":                   carried("user for other sentinels"),
 	"sentinel sentinel-pass":                   carried("password for other sentinels"),
 	"sentinel fast-retry":                      carried(whyOurs + ": early retry after an election nobody won"),
+	"sentinel protect-empty-restart":           carried(whyOurs + ": fail over a master restarted empty"),
 	"sentinel state-config-file":               carried(whyOurs + ": the state file"),
 	"sentinel leader":                          carried(whyOurs + ": our vote, in the state file only"),
 }

@@ -50,6 +50,7 @@ type yamlSentinel struct {
 	AnnounceHostnames   yaml.Node    `yaml:"announce-hostnames"`
 	ResolveHostnames    yaml.Node    `yaml:"resolve-hostnames"`
 	FastRetry           yaml.Node    `yaml:"fast-retry"`
+	ProtectEmptyRestart yaml.Node    `yaml:"protect-empty-restart"`
 	DenyScriptsReconfig yaml.Node    `yaml:"deny-scripts-reconfig"`
 	SentinelUser        yaml.Node    `yaml:"sentinel-user"`
 	SentinelPass        yaml.Node    `yaml:"sentinel-pass"`
@@ -232,6 +233,7 @@ func (f *yamlFile) directives() ([]yamlDirective, error) {
 		b.add(&s.AnnounceHostnames, "sentinel", "announce-hostnames")
 		b.add(&s.ResolveHostnames, "sentinel", "resolve-hostnames")
 		b.add(&s.FastRetry, "sentinel", "fast-retry")
+		b.add(&s.ProtectEmptyRestart, "sentinel", "protect-empty-restart")
 		b.add(&s.DenyScriptsReconfig, "sentinel", "deny-scripts-reconfig")
 		b.add(&s.SentinelUser, "sentinel", "sentinel-user")
 		b.add(&s.SentinelPass, "sentinel", "sentinel-pass")

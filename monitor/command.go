@@ -302,6 +302,15 @@ func configGet(v *View, w *resp.Writer, pattern string) {
 			kv = append(kv, all[i], all[i+1])
 		}
 	}
+	// Our own options answer only to their exact name: a pattern (GET *) lists what
+	// redis-sentinel lists, byte for byte, so tools that diff the two, and our differential
+	// tests, see no difference.
+	ours := []string{"protect-empty-restart", yesNo(g.ProtectEmptyRestart)}
+	for i := 0; i < len(ours); i += 2 {
+		if strings.EqualFold(pattern, ours[i]) {
+			kv = append(kv, ours[i], ours[i+1])
+		}
+	}
 	writeFields(w, kv)
 }
 

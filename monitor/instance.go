@@ -49,6 +49,7 @@ const (
 	flagForceFailover
 	flagScriptKillSent
 	flagMasterReboot // not printed, as in Redis
+	flagEmptyRestart // ours (protect-empty-restart): not printed, s_down shows its effect
 )
 
 var flagWords = []struct {
@@ -97,6 +98,7 @@ type instance struct {
 	roleReported     string
 	roleReportedTime time.Time
 	rebootSince      time.Time // MASTER_REBOOT noticed at
+	keys             int64     // the dataset's keys in the last INFO with a Keyspace section
 
 	// Replicas.
 	masterLinkDownTime time.Duration
@@ -137,6 +139,9 @@ type master struct {
 	votesRequested      uint64 // the epoch whose vote requests went out (see requestVotes)
 	switchAnnounced     bool   // +switch-master already went out, at the promotion
 	coordinated         bool   // SENTINEL FAILOVER ... COORDINATED: promote with FAILOVER TO
+
+	emptyRestartSince time.Time // flagEmptyRestart set at (see guard.go)
+	minReplicas       int       // minReplicas* state of the min-replicas warning
 }
 
 func (m *master) downAfter() time.Duration { return m.cfg.DownAfter }
@@ -191,7 +196,7 @@ func (in *instance) disconnected() bool {
 
 // printedFlags adds the link-derived word.
 func (in *instance) printedFlags() flags {
-	f := in.flags &^ (flagDisconnected | flagMasterReboot)
+	f := in.flags &^ (flagDisconnected | flagMasterReboot | flagEmptyRestart)
 	if in.disconnected() {
 		f |= flagDisconnected
 	}

@@ -30,6 +30,10 @@ type LinkSpec struct {
 	ClientName string
 	// Rename maps lower-case command names to the names the server knows them by.
 	Rename map[string]string
+	// FastReconnect asks the transport to redial a lost connection every 100 ms for a few
+	// seconds instead of once a second: a master link with protect-empty-restart, where
+	// the restart must be seen before the replicas (which retry once a second) resync.
+	FastReconnect bool
 }
 
 // conn is the core's view of one connection of a link, fed by LinkUp/LinkDown observations.
@@ -83,6 +87,7 @@ func (c *Core) linkFor(in *instance) *link {
 	} else if m.cfg.AuthPass != "" {
 		spec.AuthUser, spec.AuthPass = m.cfg.AuthUser, m.cfg.AuthPass
 	}
+	spec.FastReconnect = in.kind == kindMaster && c.cfg.ProtectEmptyRestart
 	// Redis starts the clock at link creation, so an instance that never answers still goes
 	// down after down-after-milliseconds.
 	now := c.now
@@ -130,6 +135,15 @@ func (c *Core) linkUp(l *link, o LinkUp) {
 	if o.Kind == CmdLink {
 		// The first PING goes out at once, as redis-sentinel's reconnect does.
 		c.sendPing(l)
+		if c.cfg.ProtectEmptyRestart {
+			// And INFO, with the guard: a master restarted empty must be seen before its
+			// replicas resync (guard.go), not at the next INFO period.
+			for _, in := range l.users {
+				if in.kind == kindMaster {
+					c.send(l, Tag{Kind: TagInfo, Master: in.master.name, Name: in.name}, "INFO")
+				}
+			}
+		}
 	}
 }
 

@@ -361,6 +361,10 @@ func (c *Core) configCmd(w *resp.Writer, args []string) {
 		if !yesNo(&c.cfg.AnnounceHostnames) {
 			return
 		}
+	case "protect-empty-restart":
+		if !yesNo(&c.cfg.ProtectEmptyRestart) {
+			return
+		}
 	case "announce-ip":
 		c.cfg.AnnounceIP = val
 	case "announce-port":
