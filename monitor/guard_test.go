@@ -10,7 +10,6 @@ import (
 
 const (
 	gm  = "master mymaster 127.0.0.1 6379"
-	gr1 = "slave 127.0.0.1:6380 127.0.0.1 6380 @ mymaster 127.0.0.1 6379"
 	gr2 = "slave 127.0.0.1:6381 127.0.0.1 6381 @ mymaster 127.0.0.1 6379"
 )
 
