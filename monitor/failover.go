@@ -195,6 +195,7 @@ func (c *Core) failoverWaitStart(m *master) {
 	}
 	c.setFailoverState(m, failover.SelectSlave)
 	c.emit(Warning, "+failover-state-select-slave", &m.instance, "")
+	c.holdEmptyMaster(m)
 }
 
 // electionWinner is sentinelGetLeader: tally the peers' votes, cast our own (for the leading

@@ -2,6 +2,7 @@ package monitor
 
 import (
 	"fmt"
+	"strconv"
 
 	"github.com/sentinel-go/sentinel/config"
 	"github.com/sentinel-go/sentinel/monitor/info"
@@ -75,14 +76,36 @@ func (c *Core) checkEmptyRestart(m *master, inf *info.Info, keysBefore int64) {
 	if !c.tilt {
 		c.checkSubjectivelyDown(&m.instance)
 		c.askMasterState(m, true)
+		c.runFailover(m) // ODOWN at once where our vote alone is the quorum
 	}
 }
 
-// checkEmptyRestartMoot drops the flag once every known replica reported, after the
-// restart, a working link to the master: they resynced, nothing is left to protect.
-func (c *Core) checkEmptyRestartMoot(m *master) {
-	if m.flags&flagEmptyRestart == 0 || len(m.replicas) == 0 {
+// holdEmptyMaster runs when we won the election for a master flagged by the guard: it
+// pauses the master (CLIENT PAUSE <EmptyRestartHold> ALL), which postpones every command of
+// a client that is not yet a replica, the PING/REPLCONF/PSYNC handshake of a reconnecting
+// replica included (and the writes of clients, which would be lost anyway), while we
+// promote and reconfigure.
+//
+// Only the leader pauses, once per epoch: a second CLIENT PAUSE from another sentinel would
+// wait behind the first (a paused server postpones it too) and then pause the master
+// again. Not earlier than the election either: the pause also postpones the peers' INFO,
+// and a peer that has not seen the restart yet could not agree the master is down.
+func (c *Core) holdEmptyMaster(m *master) {
+	if m.flags&flagEmptyRestart == 0 || c.timing.EmptyRestartHold <= 0 || m.link == nil || !m.link.cmd.up {
 		return
+	}
+	ms := strconv.FormatInt(c.timing.EmptyRestartHold.Milliseconds(), 10)
+	c.send(m.link, Tag{}, "CLIENT", "PAUSE", ms, "ALL")
+	c.logf(Warning, "paused master %s %s %d for %s ms (CLIENT PAUSE ALL) so that its replicas do not resync from its empty dataset",
+		m.name, c.announceHost(m.addr), m.addr.Port, ms)
+}
+
+// checkEmptyRestartMoot drops the flag once every known replica reported, after the
+// restart, a working link to the master: they resynced, nothing is left to protect. Not
+// during a failover, which would otherwise abort for a master no longer down.
+func (c *Core) checkEmptyRestartMoot(m *master) {
+	if m.flags&(flagEmptyRestart|flagFailoverInProgress) != flagEmptyRestart || len(m.replicas) == 0 {
+		return // a failover under way is left to finish: it replaces the empty master
 	}
 	for _, r := range m.replicaList() {
 		if r.roleReported != "slave" || !r.masterLinkUp || r.infoRefresh.Before(m.emptyRestartSince) ||

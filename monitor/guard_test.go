@@ -1,6 +1,8 @@
 package monitor
 
 import (
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -49,12 +51,18 @@ func TestEmptyRestartFailsOver(t *testing.T) {
 	tp := guardTopo(t, 1, true)
 	tp.restartEmpty(tp.nodes[0])
 	// The INFO went out with the reconnection, not at the next INFO period.
-	wantEvents(t, filterEvents(tp.h.events(), "+reboot", "+empty-restart", "+sdown"),
-		"+reboot "+gm, "+empty-restart "+gm+" #keys 0, had 100", "+sdown "+gm)
+	// With quorum 1 our own SDOWN is ODOWN, the election is ours, and the leader pauses the
+	// empty master.
+	first := tp.h.events()
+	wantEvents(t, filterEvents(first, "+reboot", "+empty-restart", "+sdown", "+odown"),
+		"+reboot "+gm, "+empty-restart "+gm+" #keys 0, had 100", "+sdown "+gm, "+odown "+gm+" #quorum 1/1")
+	if !slices.ContainsFunc(tp.nodes[0].seen, func(c []string) bool { return slices.Equal(c, holdCmd) }) {
+		t.Fatalf("the empty master was not paused: %q", tp.nodes[0].seen)
+	}
 	tp.run(3 * time.Second)
-	evs := tp.h.events()
-	wantEvents(t, filterEvents(evs, "+odown", "+selected-slave", "+switch-master"),
-		"+odown "+gm+" #quorum 1/1",
+	// Fakes that answer at once let the whole failover run on the replies.
+	evs := append(first, tp.h.events()...)
+	wantEvents(t, filterEvents(evs, "+selected-slave", "+switch-master"),
 		"+selected-slave "+gr2,
 		"+switch-master mymaster 127.0.0.1 6379 127.0.0.1 6381")
 	// The switch reset the master: the new one is not flagged, and up.
@@ -67,6 +75,52 @@ func TestEmptyRestartFailsOver(t *testing.T) {
 	}
 }
 
+var holdCmd = []string{"CLIENT", "PAUSE", "5000", "ALL"}
+
+// TestEmptyRestartPausedByTheLeader: the empty master is paused by the failover's leader
+// once it is elected, not before (the pause would hold back the peers' INFO too), and not
+// by a sentinel that lost the election: each further pause would queue behind the first and
+// extend it.
+func TestEmptyRestartPausedByTheLeader(t *testing.T) {
+	for _, tc := range []struct {
+		vote         string // the peer's vote: ours, or its own
+		odown, pause bool
+	}{
+		{myID, true, true},
+		{strings.Repeat("0", 40), true, false},
+	} {
+		tp := guardTopo(t, 2, true)
+		tp.h.c.Hello(tp.h.now, "127.0.0.1,26380,"+strings.Repeat("0", 40)+",0,mymaster,127.0.0.1,6379,0")
+		tp.h.collect()
+		tp.h.up("127.0.0.1:26380")
+		tp.peer = func(s Send) Reply {
+			if len(s.Args) > 5 && s.Args[1] == "is-master-down-by-addr" {
+				if s.Args[5] == "*" {
+					return Reply{Value: []any{int64(1), "*", int64(0)}}
+				}
+				e, _ := strconv.ParseInt(s.Args[4], 10, 64)
+				return Reply{Value: []any{int64(1), tc.vote, e}}
+			}
+			return Reply{Value: "OK"}
+		}
+		tp.restartEmpty(tp.nodes[0])
+		paused := func() bool {
+			return slices.ContainsFunc(tp.nodes[0].seen, func(c []string) bool { return slices.Equal(c, holdCmd) })
+		}
+		if paused() {
+			t.Fatal("paused before the election")
+		}
+		tp.run(3 * time.Second)
+		evs := tp.h.events()
+		if got := len(filterEvents(evs, "+odown")) > 0; got != tc.odown {
+			t.Errorf("vote %.8s: odown %v", tc.vote, got)
+		}
+		if got := paused(); got != tc.pause {
+			t.Errorf("vote %.8s: paused %v, want %v; events %q", tc.vote, got, tc.pause, evs)
+		}
+	}
+}
+
 // TestEmptyRestartDefaultIsRedis: without the guard the same restart is only a +reboot, as
 // in redis-sentinel: no SDOWN, no failover (and the replicas resync from the empty master).
 func TestEmptyRestartDefaultIsRedis(t *testing.T) {
@@ -76,6 +130,9 @@ func TestEmptyRestartDefaultIsRedis(t *testing.T) {
 	evs := tp.h.events()
 	if got := filterEvents(evs, "+empty-restart", "+sdown", "+odown", "+switch-master"); len(got) != 0 {
 		t.Fatalf("events without the guard: %q", got)
+	}
+	if slices.ContainsFunc(tp.nodes[0].seen, func(c []string) bool { return c[0] == "CLIENT" }) {
+		t.Fatalf("paused without the guard: %q", tp.nodes[0].seen)
 	}
 	wantEvents(t, filterEvents(evs, "+reboot"), "+reboot "+gm)
 }

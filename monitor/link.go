@@ -99,6 +99,16 @@ func (c *Core) linkFor(in *instance) *link {
 	return l
 }
 
+// hasMaster reports whether some master is monitored through this link.
+func (l *link) hasMaster() bool {
+	for _, in := range l.users {
+		if in.kind == kindMaster {
+			return true
+		}
+	}
+	return false
+}
+
 func (c *Core) releaseLink(in *instance) {
 	l := in.link
 	if l == nil {
@@ -158,6 +168,12 @@ func (c *Core) linkDown(l *link, o LinkDown) {
 	cn.up = false
 	if o.Kind == CmdLink {
 		l.pending = 0
+	}
+	if o.Kind == PubSubLink && l.cmd.up && c.cfg.ProtectEmptyRestart && l.hasMaster() {
+		// The command connection of an idle link notices a dead server only at its next
+		// PING, up to a second later; the guard needs the restarted master's INFO before the
+		// replicas resync (guard.go), so it redials now.
+		c.reconnect(l, CmdLink)
 	}
 	// redis-sentinel queues a PING with every reconnection attempt, so down-after counts
 	// from the disconnection, not from the last reply before it. Either connection counts:
