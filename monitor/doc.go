@@ -21,7 +21,9 @@
 //     code mirrors it, and Timing holds Redis's constants (changeable by SENTINEL DEBUG).
 //     Where the code deviates (a failover moves on as soon as a step completes instead of
 //     at the next tick or INFO, +switch-master at the promotion, staggered self-votes, the
-//     opt-in fast retry), the comment says why it is still as safe.
+//     opt-in fast retry, the opt-in empty-restart guard of guard.go), the comment says why
+//     it is still as safe. With the options at their defaults the events are
+//     redis-sentinel's, plus the notice +no-min-replicas / -no-min-replicas (guard.go).
 //   - One vote per master per epoch, saved before any reply; the current epoch never
 //     decreases; a failover is aborted only before the promotion, and after it always ends
 //     in a switch.

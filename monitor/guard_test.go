@@ -264,6 +264,13 @@ func TestProtectEmptyRestartConfig(t *testing.T) {
 	if !h.store.saved[len(h.store.saved)-1].ProtectEmptyRestart {
 		t.Fatal("not saved")
 	}
+	// The master's link is opened again, now with the fast reconnection.
+	if l := h.c.links["127.0.0.1:6379"]; l == nil || !l.spec.FastReconnect {
+		t.Fatalf("master link after SET yes: %+v", l)
+	}
+	if !slices.ContainsFunc(h.links, func(lc LinkChange) bool { return lc.Op == LinkOpen && lc.Spec.FastReconnect }) {
+		t.Fatalf("no fast link opened: %+v", h.links)
+	}
 	var w resp.Writer
 	configGet(h.c.View(), &w, "protect-empty-restart")
 	if got := string(w.Bytes()); got != "*2\r\n$21\r\nprotect-empty-restart\r\n$3\r\nyes\r\n" {
@@ -274,6 +281,25 @@ func TestProtectEmptyRestartConfig(t *testing.T) {
 		configGet(h.c.View(), &w, p)
 		if strings.Contains(string(w.Bytes()), "protect") {
 			t.Errorf("GET %s lists it: %q", p, w.Bytes())
+		}
+	}
+}
+
+// TestEmptyRestartRedialsCommandLink: with the guard, a master's broken Pub/Sub connection
+// drops its command connection too, which alone would notice the dead server only at its
+// next PING; without the guard nothing changes.
+func TestEmptyRestartRedialsCommandLink(t *testing.T) {
+	for _, guard := range []bool{true, false} {
+		tp := guardTopo(t, 1, guard)
+		addr := tp.nodes[0].addr()
+		tp.h.links = nil
+		tp.h.c.Observe(tp.h.now, LinkDown{Addr: addr, Kind: PubSubLink, Gen: tp.h.gens[addr]})
+		tp.h.collect()
+		redial := slices.ContainsFunc(tp.h.links, func(lc LinkChange) bool {
+			return lc.Op == LinkReconnect && lc.Kind == CmdLink && lc.Spec.Addr == addr
+		})
+		if redial != guard {
+			t.Errorf("guard %v: command link redialled %v (%+v)", guard, redial, tp.h.links)
 		}
 	}
 }

@@ -351,7 +351,7 @@ func (c *Core) configCmd(w *resp.Writer, args []string) {
 		}
 		return true
 	}
-	relinkSentinels := false
+	relinkSentinels, relinkMasters := false, false
 	switch strings.ToLower(param) {
 	case "resolve-hostnames":
 		if !yesNo(&c.cfg.ResolveHostnames) {
@@ -362,9 +362,13 @@ func (c *Core) configCmd(w *resp.Writer, args []string) {
 			return
 		}
 	case "protect-empty-restart":
+		before := c.cfg.ProtectEmptyRestart
 		if !yesNo(&c.cfg.ProtectEmptyRestart) {
 			return
 		}
+		// The masters' links are opened again with the fast reconnection on or off
+		// (LinkSpec.FastReconnect), which the transport reads at Open.
+		relinkMasters = before != c.cfg.ProtectEmptyRestart
 	case "announce-ip":
 		c.cfg.AnnounceIP = val
 	case "announce-port":
@@ -385,6 +389,14 @@ func (c *Core) configCmd(w *resp.Writer, args []string) {
 		return
 	}
 	c.saveAndReply(w)
+	if relinkMasters {
+		for _, m := range c.order {
+			c.releaseLink(&m.instance)
+		}
+		for _, m := range c.order {
+			m.link = c.linkFor(&m.instance)
+		}
+	}
 	if relinkSentinels {
 		for _, m := range c.order {
 			for _, s := range m.sentinelList() {
