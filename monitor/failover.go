@@ -195,7 +195,6 @@ func (c *Core) failoverWaitStart(m *master) {
 	}
 	c.setFailoverState(m, failover.SelectSlave)
 	c.emit(Warning, "+failover-state-select-slave", &m.instance, "")
-	c.holdEmptyMaster(m)
 }
 
 // electionWinner is sentinelGetLeader: tally the peers' votes, cast our own (for the leading
@@ -270,6 +269,7 @@ func (c *Core) failoverSelectSlave(m *master) {
 		return
 	}
 	c.emit(Warning, "+selected-slave", r, "")
+	c.holdEmptyMaster(m)
 	r.flags |= flagPromoted
 	m.promoted = r
 	c.setFailoverState(m, failover.SendSlaveofNoOne)

@@ -72,7 +72,7 @@ func (c *Core) checkEmptyRestart(m *master, inf *info.Info, keysBefore int64) {
 		return
 	}
 	m.flags |= flagEmptyRestart
-	m.emptyRestartSince = c.now
+	m.emptyRestartSince, m.emptyRestartHeld = c.now, false
 	c.touch(m)
 	c.emit(Warning, "+empty-restart", &m.instance, fmt.Sprintf("#keys 0, had %d", held))
 	// SDOWN now, and the peers asked now, not at the next tick: the replicas are already
@@ -84,20 +84,25 @@ func (c *Core) checkEmptyRestart(m *master, inf *info.Info, keysBefore int64) {
 	}
 }
 
-// holdEmptyMaster runs when we won the election for a master flagged by the guard: it
-// pauses the master (CLIENT PAUSE <EmptyRestartHold> ALL), which postpones every command of
+// holdEmptyMaster runs when we won the election for a master flagged by the guard and
+// selected the replica to promote: it pauses the master (CLIENT PAUSE <EmptyRestartHold> ALL), which postpones every command of
 // a client that is not yet a replica, the PING/REPLCONF/PSYNC handshake of a reconnecting
 // replica included (and the writes of clients, which would be lost anyway), while we
 // promote and reconfigure.
 //
-// Only the leader pauses, once per epoch: a second CLIENT PAUSE from another sentinel would
-// wait behind the first (a paused server postpones it too) and then pause the master
-// again. Not earlier than the election either: the pause also postpones the peers' INFO,
-// and a peer that has not seen the restart yet could not agree the master is down.
+// Only the leader pauses, and once per restart: a second CLIENT PAUSE from another sentinel
+// would wait behind the first (a paused server postpones it too) and then pause the master
+// again, and a failover retried every 2 × failover-timeout would pause it every time. Not
+// earlier than the election either: the pause also postpones the peers' INFO, and a peer
+// that has not seen the restart yet could not agree the master is down. Not without a
+// replica to promote: then no failover is coming, and the pause would only delay the
+// resync that happens anyway.
 func (c *Core) holdEmptyMaster(m *master) {
-	if m.flags&flagEmptyRestart == 0 || c.timing.EmptyRestartHold <= 0 || m.link == nil || !m.link.cmd.up {
+	if m.flags&flagEmptyRestart == 0 || m.emptyRestartHeld || c.timing.EmptyRestartHold <= 0 ||
+		m.link == nil || !m.link.cmd.up {
 		return
 	}
+	m.emptyRestartHeld = true
 	ms := strconv.FormatInt(c.timing.EmptyRestartHold.Milliseconds(), 10)
 	c.send(m.link, Tag{}, "CLIENT", "PAUSE", ms, "ALL")
 	c.logf(Warning, "paused master %s %s %d for %s ms (CLIENT PAUSE ALL) so that its replicas do not resync from its empty dataset",

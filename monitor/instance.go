@@ -141,6 +141,7 @@ type master struct {
 	coordinated         bool   // SENTINEL FAILOVER ... COORDINATED: promote with FAILOVER TO
 
 	emptyRestartSince time.Time // flagEmptyRestart set at (see guard.go)
+	emptyRestartHeld  bool      // we paused the master since (holdEmptyMaster)
 	minReplicas       int       // minReplicas* state of the min-replicas warning
 }
 
