@@ -80,8 +80,15 @@ type Config struct {
 	// it cannot vouch for, so clients ask another sentinel. Off, as in redis-sentinel,
 	// a sentinel cut off with the old master keeps sending clients there.
 	MinorityRefuses bool
-	SentinelUser    string
-	SentinelPass    string
+	// ProtectEmptyRestart (`sentinel protect-empty-restart yes`, ours, default no as in
+	// Redis) treats a master that comes back with a new run ID and an empty dataset while
+	// its replicas hold keys as subjectively down, so the group fails over to the replica
+	// with the data instead of letting the replicas resync from the empty master and wipe
+	// themselves (Redis's "master with persistence turned off" hazard). See monitor's
+	// empty-restart rule for what it does and does not protect.
+	ProtectEmptyRestart bool
+	SentinelUser        string
+	SentinelPass        string
 
 	// Masters in the order they were declared.
 	Masters []*Master

@@ -15,7 +15,7 @@ var preMonitor = map[string]bool{
 	"announce-ip": true, "announce-port": true, "deny-scripts-reconfig": true,
 	"sentinel-user": true, "sentinel-pass": true, "current-epoch": true, "myid": true,
 	"resolve-hostnames": true, "announce-hostnames": true, "state-config-file": true,
-	"fast-retry": true, "minority-refuses": true,
+	"fast-retry": true, "minority-refuses": true, "protect-empty-restart": true,
 }
 
 const errUnrecognized = "Unrecognized sentinel configuration statement."
@@ -206,6 +206,8 @@ func (l *loader) sentinel(a []string) string {
 		return setYesNo(&c.FastRetry, a[1], "fast-retry option")
 	case name == "minority-refuses" && argc == 2:
 		return setYesNo(&c.MinorityRefuses, a[1], "minority-refuses option")
+	case name == "protect-empty-restart" && argc == 2:
+		return setYesNo(&c.ProtectEmptyRestart, a[1], "protect-empty-restart option")
 	case name == "announce-hostnames" && argc == 2:
 		return setYesNo(&c.AnnounceHostnames, a[1], "announce-hostnames option")
 	case name == "state-config-file" && argc == 2:

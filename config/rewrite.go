@@ -305,7 +305,7 @@ var managedSentinelKeys = []string{"monitor", "down-after-milliseconds", "failov
 	"parallel-syncs", "notification-script", "client-reconfig-script", "auth-pass", "auth-user",
 	"config-epoch", "leader-epoch", "known-replica", "known-sentinel", "rename-command",
 	"master-reboot-down-after-period", "announce-ip", "announce-port", "sentinel-user",
-	"sentinel-pass", "leader", "fast-retry", "minority-refuses"}
+	"sentinel-pass", "leader", "fast-retry", "minority-refuses", "protect-empty-restart"}
 
 // rewriteSentinel is rewriteConfigSentinelOption, in its emission order. state adds our
 // leader lines, which only the state file carries.
@@ -321,6 +321,7 @@ func (c *Config) rewriteSentinel(st *rewriteState, state bool) {
 	line("announce-hostnames", c.AnnounceHostnames, yesno(c.AnnounceHostnames))
 	line("fast-retry", c.FastRetry, yesno(c.FastRetry))
 	line("minority-refuses", c.MinorityRefuses, yesno(c.MinorityRefuses))
+	line("protect-empty-restart", c.ProtectEmptyRestart, yesno(c.ProtectEmptyRestart))
 	for _, m := range c.Masters {
 		c.rewriteMaster(m, line, state)
 	}

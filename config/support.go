@@ -295,6 +295,7 @@ var directiveClasses = map[string]classified{
 	"sentinel sentinel-pass":                   carried("password for other sentinels"),
 	"sentinel fast-retry":                      carried(whyOurs + ": early retry after an election nobody won"),
 	"sentinel minority-refuses":                carried(whyOurs + ": no master address from a sentinel cut off from the majority"),
+	"sentinel protect-empty-restart":           carried(whyOurs + ": fail over a master restarted empty"),
 	"sentinel state-config-file":               carried(whyOurs + ": the state file"),
 	"sentinel leader":                          carried(whyOurs + ": our vote, in the state file only"),
 }

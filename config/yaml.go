@@ -51,6 +51,7 @@ type yamlSentinel struct {
 	ResolveHostnames    yaml.Node    `yaml:"resolve-hostnames"`
 	FastRetry           yaml.Node    `yaml:"fast-retry"`
 	MinorityRefuses     yaml.Node    `yaml:"minority-refuses"`
+	ProtectEmptyRestart yaml.Node    `yaml:"protect-empty-restart"`
 	DenyScriptsReconfig yaml.Node    `yaml:"deny-scripts-reconfig"`
 	SentinelUser        yaml.Node    `yaml:"sentinel-user"`
 	SentinelPass        yaml.Node    `yaml:"sentinel-pass"`
@@ -234,6 +235,7 @@ func (f *yamlFile) directives() ([]yamlDirective, error) {
 		b.add(&s.ResolveHostnames, "sentinel", "resolve-hostnames")
 		b.add(&s.FastRetry, "sentinel", "fast-retry")
 		b.add(&s.MinorityRefuses, "sentinel", "minority-refuses")
+		b.add(&s.ProtectEmptyRestart, "sentinel", "protect-empty-restart")
 		b.add(&s.DenyScriptsReconfig, "sentinel", "deny-scripts-reconfig")
 		b.add(&s.SentinelUser, "sentinel", "sentinel-user")
 		b.add(&s.SentinelPass, "sentinel", "sentinel-pass")

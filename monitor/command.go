@@ -309,10 +309,13 @@ func configGet(v *View, w *resp.Writer, pattern string) {
 			kv = append(kv, all[i], all[i+1])
 		}
 	}
+	// Our own options: asked by name they always answer; a pattern lists them only when
+	// on, so with the defaults GET * is redis-sentinel's byte for byte (tools that diff the
+	// two, and our differential tests, see no difference).
 	for _, o := range []struct {
 		name string
 		on   bool
-	}{{"minority-refuses", g.MinorityRefuses}} {
+	}{{"minority-refuses", g.MinorityRefuses}, {"protect-empty-restart", g.ProtectEmptyRestart}} {
 		if strings.EqualFold(pattern, o.name) || (o.on && glob.MatchFold(pattern, o.name)) {
 			kv = append(kv, o.name, yesNo(o.on))
 		}

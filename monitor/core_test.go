@@ -28,6 +28,7 @@ type harness struct {
 	sends []Send
 	evs   []Event
 	links []LinkChange
+	logs  []LogLine
 }
 
 const (
@@ -73,6 +74,7 @@ func (h *harness) collect() Ready {
 	h.sends = append(h.sends, rd.Sends...)
 	h.evs = append(h.evs, rd.Events...)
 	h.links = append(h.links, rd.Links...)
+	h.logs = append(h.logs, rd.Logs...)
 	return rd
 }
 
@@ -157,7 +159,10 @@ func TestMonitorDiscoversReplicaAndPings(t *testing.T) {
 	}
 	saves := len(h.store.saved)
 	h.answer("127.0.0.1:6379", pong)
-	wantEvents(t, h.events(), "+slave slave 127.0.0.1:6380 127.0.0.1 6380 @ mymaster 127.0.0.1 6379")
+	// The master has a replica and no min-replicas-to-write (no min_slaves_good_slaves
+	// line): the warning of guard.go follows the discovery.
+	wantEvents(t, h.events(), "+slave slave 127.0.0.1:6380 127.0.0.1 6380 @ mymaster 127.0.0.1 6379",
+		"+no-min-replicas master mymaster 127.0.0.1 6379 #slaves 1")
 	if len(h.store.saved) != saves+1 {
 		t.Fatalf("a new replica must be saved")
 	}

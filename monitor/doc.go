@@ -21,9 +21,11 @@
 //     code mirrors it, and Timing holds Redis's constants (changeable by SENTINEL DEBUG).
 //     Where the code deviates (a failover moves on as soon as a step completes instead of
 //     at the next tick or INFO, +switch-master at the promotion, staggered self-votes, the
-//     opt-in fast retry, the opt-in minority refusal, a stray master converted at once
-//     when this sentinel is certain of its config: settledAgainst), the comment says why
-//     it is still as safe.
+//     opt-in fast retry, the opt-in minority refusal, the opt-in empty-restart guard of
+//     guard.go, a stray master converted at once when this sentinel is certain of its
+//     config: settledAgainst), the comment says why it is still as safe. With the options
+//     at their defaults the events are redis-sentinel's, plus the notice +no-min-replicas /
+//     -no-min-replicas (guard.go).
 //   - With minority-refuses, an address is answered only by a sentinel that, at that
 //     moment, had reached a majority of the master's sentinels within down-after: the
 //     query judges by the view's deadline (MasterView.VouchUntil), which a stale view can

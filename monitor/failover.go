@@ -269,6 +269,7 @@ func (c *Core) failoverSelectSlave(m *master) {
 		return
 	}
 	c.emit(Warning, "+selected-slave", r, "")
+	c.holdEmptyMaster(m)
 	r.flags |= flagPromoted
 	m.promoted = r
 	c.setFailoverState(m, failover.SendSlaveofNoOne)

@@ -30,6 +30,9 @@ type fakeRedis struct {
 	syncing    bool // reports master_sync_in_progress:1
 	queued     []string
 	replicas   []int      // for a master's INFO
+	keys       int64      // with keyspace: the dataset's size in INFO's Keyspace section
+	keyspace   bool       // INFO has a Keyspace section (the guard needs one)
+	minRepl    bool       // INFO has min_slaves_good_slaves (min-replicas-to-write set)
 	seen       [][]string // every command but PING and PUBLISH, in order
 }
 
@@ -37,12 +40,20 @@ func (f *fakeRedis) addr() string { return fmt.Sprintf("127.0.0.1:%d", f.port) }
 
 func (f *fakeRedis) info() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "# Server\r\nrun_id:%s\r\n# Replication\r\nrole:%s\r\n", f.runID, f.role)
+	fmt.Fprintf(&b, "# Server\r\nrun_id:%s\r\n", f.runID)
+	if f.keyspace {
+		b.WriteString("# Persistence\r\nloading:0\r\n")
+	}
+	fmt.Fprintf(&b, "# Replication\r\nrole:%s\r\n", f.role)
 	if f.role == "master" {
 		fmt.Fprintf(&b, "connected_slaves:%d\r\n", len(f.replicas))
+		if f.minRepl {
+			fmt.Fprintf(&b, "min_slaves_good_slaves:%d\r\n", len(f.replicas))
+		}
 		for i, p := range f.replicas {
 			fmt.Fprintf(&b, "slave%d:ip=127.0.0.1,port=%d,state=online,offset=%d,lag=0\r\n", i, p, f.offset)
 		}
+		f.keyspaceInfo(&b)
 		return b.String()
 	}
 	link := "down"
@@ -60,7 +71,18 @@ func (f *fakeRedis) info() string {
 		b.WriteString("master_link_down_since_seconds:1\r\n")
 	}
 	fmt.Fprintf(&b, "slave_repl_offset:%d\r\nslave_priority:%d\r\n", f.offset, f.priority)
+	f.keyspaceInfo(&b)
 	return b.String()
+}
+
+func (f *fakeRedis) keyspaceInfo(b *strings.Builder) {
+	if !f.keyspace {
+		return
+	}
+	b.WriteString("# Keyspace\r\n")
+	if f.keys > 0 {
+		fmt.Fprintf(b, "db0:keys=%d,expires=0,avg_ttl=0\r\n", f.keys)
+	}
 }
 
 func (f *fakeRedis) reply(s Send) Reply {

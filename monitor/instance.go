@@ -49,6 +49,7 @@ const (
 	flagForceFailover
 	flagScriptKillSent
 	flagMasterReboot // not printed, as in Redis
+	flagEmptyRestart // ours (protect-empty-restart): not printed, s_down shows its effect
 )
 
 var flagWords = []struct {
@@ -97,6 +98,7 @@ type instance struct {
 	roleReported     string
 	roleReportedTime time.Time
 	rebootSince      time.Time // MASTER_REBOOT noticed at
+	keys             int64     // the dataset's keys in the last INFO with a Keyspace section
 
 	// Replicas.
 	masterLinkDownTime time.Duration
@@ -145,6 +147,10 @@ type master struct {
 	switchAnnounced     bool   // +switch-master already went out, at the promotion
 	coordinated         bool   // SENTINEL FAILOVER ... COORDINATED: promote with FAILOVER TO
 	minority            bool   // refusing GET-MASTER-ADDR-BY-NAME (minority-refuses), since +minority
+
+	emptyRestartSince time.Time // flagEmptyRestart set at (see guard.go)
+	emptyRestartHeld  bool      // we paused the master since (holdEmptyMaster)
+	minReplicas       int       // minReplicas* state of the min-replicas warning
 }
 
 func (m *master) downAfter() time.Duration { return m.cfg.DownAfter }
@@ -199,7 +205,7 @@ func (in *instance) disconnected() bool {
 
 // printedFlags adds the link-derived word.
 func (in *instance) printedFlags() flags {
-	f := in.flags &^ (flagDisconnected | flagMasterReboot)
+	f := in.flags &^ (flagDisconnected | flagMasterReboot | flagEmptyRestart)
 	if in.disconnected() {
 		f |= flagDisconnected
 	}

@@ -30,6 +30,10 @@ type LinkSpec struct {
 	ClientName string
 	// Rename maps lower-case command names to the names the server knows them by.
 	Rename map[string]string
+	// FastReconnect asks the transport to redial a lost connection every 100 ms for a few
+	// seconds instead of once a second: a master link with protect-empty-restart, where
+	// the restart must be seen before the replicas (which retry once a second) resync.
+	FastReconnect bool
 }
 
 // conn is the core's view of one connection of a link, fed by LinkUp/LinkDown observations.
@@ -98,6 +102,7 @@ func (c *Core) linkSpec(in *instance) LinkSpec {
 	} else if m.cfg.AuthPass != "" {
 		spec.AuthUser, spec.AuthPass = m.cfg.AuthUser, m.cfg.AuthPass
 	}
+	spec.FastReconnect = in.kind == kindMaster && c.cfg.ProtectEmptyRestart
 	return spec
 }
 
@@ -128,6 +133,16 @@ func (c *Core) relink(in *instance) {
 		c.wakeBy(l.actPingTime.Add(u.master.downAfter() + time.Millisecond))
 	}
 	c.touchLink(l)
+}
+
+// hasMaster reports whether some master is monitored through this link.
+func (l *link) hasMaster() bool {
+	for _, in := range l.users {
+		if in.kind == kindMaster {
+			return true
+		}
+	}
+	return false
 }
 
 func (c *Core) releaseLink(in *instance) {
@@ -175,6 +190,15 @@ func (c *Core) linkUp(l *link, o LinkUp) {
 	if o.Kind == CmdLink {
 		// The first PING goes out at once, as redis-sentinel's reconnect does.
 		c.sendPing(l)
+		if c.cfg.ProtectEmptyRestart {
+			// And INFO, with the guard: a master restarted empty must be seen before its
+			// replicas resync (guard.go), not at the next INFO period.
+			for _, in := range l.users {
+				if in.kind == kindMaster {
+					c.send(l, Tag{Kind: TagInfo, Master: in.master.name, Name: in.name}, "INFO")
+				}
+			}
+		}
 	}
 }
 
@@ -189,6 +213,12 @@ func (c *Core) linkDown(l *link, o LinkDown) {
 	cn.up = false
 	if o.Kind == CmdLink {
 		l.pending = 0
+	}
+	if o.Kind == PubSubLink && l.cmd.up && c.cfg.ProtectEmptyRestart && l.hasMaster() {
+		// The command connection of an idle link notices a dead server only at its next
+		// PING, up to a second later; the guard needs the restarted master's INFO before the
+		// replicas resync (guard.go), so it redials now.
+		c.reconnect(l, CmdLink)
 	}
 	// redis-sentinel queues a PING with every reconnection attempt, so down-after counts
 	// from the disconnection, not from the last reply before it. Either connection counts:

@@ -174,6 +174,10 @@ func (c *Core) refreshInfo(in *instance, text string) {
 	inf := info.Parse(text)
 	in.info = text
 	m := in.master
+	keysBefore := in.keys
+	if inf.Has(info.FieldKeyspace) {
+		in.keys = inf.Keys
+	}
 
 	if inf.Has(info.FieldRunID) && in.runID != inf.RunID {
 		if in.runID != "" {
@@ -181,6 +185,9 @@ func (c *Core) refreshInfo(in *instance, text string) {
 			if in.kind == kindMaster && m.cfg.MasterRebootDownAfter != 0 {
 				in.flags |= flagMasterReboot
 				in.rebootSince = c.now
+			}
+			if in.kind == kindMaster {
+				c.checkEmptyRestart(m, &inf, keysBefore)
 			}
 		}
 		in.runID = inf.RunID
@@ -193,6 +200,7 @@ func (c *Core) refreshInfo(in *instance, text string) {
 				c.needSave = true
 			}
 		}
+		c.checkMinReplicas(m, &inf)
 	}
 	in.masterLinkDownTime = inf.MasterLinkDownSince
 	in.replicasListed = len(inf.Replicas)
@@ -242,6 +250,9 @@ func (c *Core) refreshInfo(in *instance, text string) {
 			sign = "+"
 		}
 		c.emit(Verbose, sign+"role-change", in, "new reported role is "+inf.Role)
+	}
+	if in.kind == kindReplica {
+		c.checkEmptyRestartMoot(m)
 	}
 	if in.kind == kindReplica && !c.tilt {
 		c.actOnReplicaInfo(in, inf.Role)
@@ -427,6 +438,7 @@ func (c *Core) resetMaster(m *master, sentinelsToo bool) {
 	m.cfg.Leader = ""
 	m.runID = ""
 	m.info = ""
+	m.keys, m.minReplicas = 0, minReplicasUnknown
 	m.roleReported, m.roleReportedTime = "master", c.now
 	if l := m.link; l != nil {
 		if l.cmd.up {

@@ -355,7 +355,7 @@ func (c *Core) configCmd(w *resp.Writer, args []string) {
 		}
 		return true
 	}
-	relinkSentinels := false
+	relinkSentinels, relinkMasters := false, false
 	switch strings.ToLower(param) {
 	case "resolve-hostnames":
 		if !yesNo(&c.cfg.ResolveHostnames) {
@@ -373,6 +373,14 @@ func (c *Core) configCmd(w *resp.Writer, args []string) {
 		for _, m := range c.order {
 			c.checkMinority(m) // on: refuse now if cut off; off: -minority
 		}
+	case "protect-empty-restart":
+		before := c.cfg.ProtectEmptyRestart
+		if !yesNo(&c.cfg.ProtectEmptyRestart) {
+			return
+		}
+		// The masters' links are opened again with the fast reconnection on or off
+		// (LinkSpec.FastReconnect), which the transport reads at Open.
+		relinkMasters = before != c.cfg.ProtectEmptyRestart
 	case "announce-ip":
 		c.cfg.AnnounceIP = val
 	case "announce-port":
@@ -393,6 +401,13 @@ func (c *Core) configCmd(w *resp.Writer, args []string) {
 		return
 	}
 	c.saveAndReply(w)
+	if relinkMasters {
+		// relink keeps each link's timers (see relink): turning the guard on must not
+		// reset a down master's down-after clock.
+		for _, m := range c.order {
+			c.relink(&m.instance)
+		}
+	}
 	if relinkSentinels {
 		for _, m := range c.order {
 			for _, s := range m.sentinelList() {

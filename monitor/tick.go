@@ -227,6 +227,9 @@ func (c *Core) checkSubjectivelyDown(in *instance) {
 	if in.flags&flagMasterReboot != 0 && c.now.Sub(in.rebootSince) > in.master.cfg.MasterRebootDownAfter {
 		down = true
 	}
+	if in.flags&flagEmptyRestart != 0 {
+		down = true // protect-empty-restart: see guard.go
+	}
 	switch {
 	case down && in.flags&flagSDown == 0:
 		in.flags |= flagSDown

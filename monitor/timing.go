@@ -29,6 +29,11 @@ type Timing struct {
 	// a fast retry waits for a promotion to show in the replicas' INFO: two of the 1 s
 	// INFO periods a down master's replicas are polled at.
 	FastRetryMargin time.Duration
+	// EmptyRestartHold is how long a master restarted empty is paused (CLIENT PAUSE ALL)
+	// with protect-empty-restart, so that the replicas cannot resync from it while the
+	// failover runs: a clean failover takes about a second; past the hold the replicas
+	// sync as they would have (see guard.go).
+	EmptyRestartHold time.Duration
 }
 
 // DefaultTiming returns Redis 7.0's values.
@@ -49,6 +54,7 @@ func DefaultTiming() Timing {
 		ScriptRetryDelay:       30 * time.Second,
 		SelfVoteStagger:        50 * time.Millisecond,
 		FastRetryMargin:        2 * time.Second,
+		EmptyRestartHold:       5 * time.Second,
 	}
 }
 

@@ -8,6 +8,11 @@
 // TestFailoverMixedTLS): every instance and sentinel on a tls-port with port 0,
 // tls-replication yes and tls-auth-clients yes, with certificates from internal/tlstest.
 //
+// Events are compared by waiting for the channels a test names, never as whole streams: ours
+// also publishes +no-min-replicas / -no-min-replicas by default (monitor/guard.go), which
+// redis-sentinel does not, and with protect-empty-restart yes +empty-restart; none of the
+// differential comparisons waits for them.
+//
 // It holds only tests. Every process they start is their own, on a free 127.0.0.1 port, and
 // is killed by PID when its test ends; every wait polls a condition under a deadline.
 // Parts that need /usr/bin/redis-sentinel (or redis-cli) skip when it is missing, unless

@@ -11,6 +11,10 @@
 //     copies.
 //   - Fields that are absent keep their zero value or their Redis default, and are missing
 //     from Info.Present, so the caller can keep what it knew before, as redis-sentinel does.
+//   - A few fields are ours, not redis-sentinel's (the dataset's key count, loading,
+//     connected_slaves, min_slaves_good_slaves): they feed monitor's empty-restart guard
+//     and min-replicas warning, are read from any line, and never change what the Redis
+//     fields read.
 //   - Strings in an Info are substrings of the parsed text: parsing allocates only the
 //     Replicas slice.
 package info

@@ -154,6 +154,39 @@ func refParse(text string) Info {
 	return inf
 }
 
+const oursFields = FieldKeyspace | FieldLoading | FieldConnectedReplicas | FieldMinReplicas
+
+// refOurs reads the fields of ours the obvious way: whole lines, by prefix, anywhere.
+func refOurs(text string) Info {
+	var inf Info
+	if n := strings.IndexByte(text, 0); n >= 0 {
+		text = text[:n]
+	}
+	for _, l := range strings.Split(text, "\r\n") {
+		switch {
+		case strings.HasPrefix(l, "# Keyspace"):
+			inf.Present |= FieldKeyspace
+		case strings.HasPrefix(l, "db") && len(l) > 2 && l[2] >= '0' && l[2] <= '9':
+			if i := strings.Index(l, ":keys="); i >= 0 {
+				v := l[i+6:]
+				if j := strings.IndexByte(v, ','); j >= 0 {
+					v = v[:j]
+				}
+				if n := cnum.Strtoll(v); n > 0 {
+					inf.Keys += n
+				}
+			}
+		case strings.HasPrefix(l, "loading:"):
+			inf.Loading, inf.Present = cnum.Atoi(l[8:]) != 0, inf.Present|FieldLoading
+		case strings.HasPrefix(l, "connected_slaves:"):
+			inf.ConnectedReplicas, inf.Present = cnum.Atoi(l[17:]), inf.Present|FieldConnectedReplicas
+		case strings.HasPrefix(l, "min_slaves_good_slaves:"):
+			inf.MinReplicasGood, inf.Present = cnum.Atoi(l[23:]), inf.Present|FieldMinReplicas
+		}
+	}
+	return inf
+}
+
 func FuzzParse(f *testing.F) {
 	for _, s := range []string{
 		"role:slave\r\nmaster_host:h\r\nmaster_port:-70000\r\nmaster_link_status:UP\r\n",
@@ -165,6 +198,14 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, text string) {
 		got := Parse(text)
+		if want := refOurs(text); got.Keys != want.Keys || got.Loading != want.Loading ||
+			got.ConnectedReplicas != want.ConnectedReplicas || got.MinReplicasGood != want.MinReplicasGood ||
+			got.Present&oursFields != want.Present {
+			t.Fatalf("Parse(%q): ours\n got  %+v\n want %+v", text, got, want)
+		}
+		// The C reading knows only redis-sentinel's fields.
+		got.Keys, got.Loading, got.ConnectedReplicas, got.MinReplicasGood = 0, false, 0, 0
+		got.Present &^= oursFields
 		if want := refParse(text); !reflect.DeepEqual(got, want) {
 			t.Fatalf("Parse(%q)\n got  %+v\n want %+v", text, got, want)
 		}

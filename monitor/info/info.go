@@ -27,6 +27,12 @@ const (
 	FieldReplOffset
 	FieldReplicaAnnounced
 	FieldSyncInProgress
+	// Ours, not redis-sentinel's: the fields below feed the empty-restart guard and the
+	// min-replicas warning.
+	FieldKeyspace          // a "# Keyspace" header (Keys is then the dataset's size)
+	FieldLoading           // a "loading:" line
+	FieldConnectedReplicas // a "connected_slaves:" line
+	FieldMinReplicas       // a "min_slaves_good_slaves:" line
 )
 
 // DefaultSlavePriority is the priority redis-sentinel assumes for a replica that never
@@ -78,6 +84,22 @@ type Info struct {
 	// sentinel does not read it; ours keeps such a replica from being promoted.
 	SyncInProgress bool
 
+	// The fields below are ours (redis-sentinel reads none of them), read from any line.
+
+	// Keys is the sum of the keys= values of the "db<N>:" lines; 0 when the Keyspace
+	// section is present and empty, which is how a master restarted without persistence
+	// looks.
+	Keys int64
+	// Loading is whether "loading:" is non-zero: a dataset still being loaded is not yet
+	// its final size.
+	Loading bool
+	// ConnectedReplicas is the Atoi'd "connected_slaves:".
+	ConnectedReplicas int
+	// MinReplicasGood is the Atoi'd "min_slaves_good_slaves:", a line Redis prints only
+	// when both min-replicas-to-write and min-replicas-max-lag are set (FieldMinReplicas
+	// tells whether it is there).
+	MinReplicasGood int
+
 	// Present has a Field* bit for each field that appeared in the text.
 	Present uint
 }
@@ -109,8 +131,20 @@ func Parse(text string) Info {
 // line applies one line, in the order of sentinelRefreshInstanceInfo's checks.
 func (inf *Info) line(l string) {
 	// Every field a sentinel reads starts with one of these; most INFO lines do not.
-	if l == "" || (l[0] != 'r' && l[0] != 's' && l[0] != 'm') {
+	if l == "" {
 		return
+	}
+	switch l[0] {
+	case 'r', 's', 'm':
+	case 'd', '#', 'l', 'c':
+		inf.ours(l)
+		return
+	default:
+		return
+	}
+	if strings.HasPrefix(l, "min_slaves_good_slaves:") {
+		inf.MinReplicasGood = cnum.Atoi(l[23:])
+		inf.Present |= FieldMinReplicas
 	}
 	if len(l) >= 47 && strings.HasPrefix(l, "run_id:") {
 		inf.RunID = l[7:47]
@@ -163,6 +197,27 @@ func (inf *Info) line(l string) {
 	case strings.HasPrefix(l, "replica_announced:"):
 		inf.ReplicaAnnounced = cnum.Atoi(l[18:]) != 0
 		inf.Present |= FieldReplicaAnnounced
+	}
+}
+
+// ours reads the lines only our additions use; none of them can match a line the sentinel's
+// own checks read (those start with r, s or m).
+func (inf *Info) ours(l string) {
+	switch {
+	case strings.HasPrefix(l, "# Keyspace"):
+		inf.Present |= FieldKeyspace
+	case len(l) > 3 && l[0] == 'd' && l[1] == 'b' && isDigit(l[2]):
+		if _, rest, ok := strings.Cut(l, ":keys="); ok {
+			if n := cnum.Strtoll(upToComma(rest)); n > 0 {
+				inf.Keys += n
+			}
+		}
+	case strings.HasPrefix(l, "loading:"):
+		inf.Loading = cnum.Atoi(l[8:]) != 0
+		inf.Present |= FieldLoading
+	case strings.HasPrefix(l, "connected_slaves:"):
+		inf.ConnectedReplicas = cnum.Atoi(l[17:])
+		inf.Present |= FieldConnectedReplicas
 	}
 }
 

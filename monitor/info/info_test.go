@@ -45,6 +45,10 @@ func rawField(text, name string) string {
 	return ""
 }
 
+// oursAlways are the fields of ours that every INFO of a Redis 7.0 server (and of redistest)
+// has.
+const oursAlways = FieldKeyspace | FieldLoading | FieldConnectedReplicas
+
 const replicaFields = FieldRunID | FieldRole | FieldMasterHost | FieldMasterPort |
 	FieldMasterLinkStatus | FieldSlavePriority | FieldReplOffset | FieldReplicaAnnounced | FieldSyncInProgress
 
@@ -57,19 +61,20 @@ func TestParseRealReplies(t *testing.T) {
 			RunID: "002a7f34dbc964f1a39627b181323a19dd08a7c5", Role: "master",
 			Replicas:      []Replica{{"127.0.0.1", 44969}},
 			SlavePriority: 100, ReplicaAnnounced: true,
-			Present: FieldRunID | FieldRole | FieldReplicas,
+			ConnectedReplicas: 1,
+			Present:           FieldRunID | FieldRole | FieldReplicas | oursAlways,
 		}},
 		{"real-replica", Info{
 			RunID: "5aa0e7b6e8f4f0b3c42b2d1a3bc2c4ce4d5ad3b4", Role: "slave",
 			MasterHost: "127.0.0.1", MasterPort: 0, MasterLinkUp: true,
 			SlavePriority: 100, ReplOffset: 0, ReplicaAnnounced: true,
-			Present: replicaFields,
+			Present: replicaFields | oursAlways,
 		}},
 		{"real-replica-down", Info{
 			RunID: "505c706f306a40e16c3007022c899e4dba45aa24", Role: "slave",
 			MasterHost: "127.0.0.1", MasterPort: 1, MasterLinkDownSince: -time.Second,
 			SlavePriority: 7, ReplOffset: 1, ReplicaAnnounced: false,
-			Present: replicaFields | FieldMasterLinkDownSince,
+			Present: replicaFields | FieldMasterLinkDownSince | oursAlways,
 		}},
 	}
 	for _, tt := range tests {
@@ -98,6 +103,14 @@ func TestParse(t *testing.T) {
 		want       Info
 	}{
 		{"empty", "", def},
+		{"keyspace empty", "# Keyspace\r\n", with(func(i *Info) { i.Present = FieldKeyspace })},
+		{"keys summed over dbs", "# Keyspace\r\ndb0:keys=3,expires=0,avg_ttl=0\r\ndb12:keys=4,expires=1,avg_ttl=9\r\n",
+			with(func(i *Info) { i.Keys, i.Present = 7, FieldKeyspace })},
+		{"db line without keys", "db0:expires=3\r\ndbx:keys=5", def},
+		{"loading", "loading:1", with(func(i *Info) { i.Loading, i.Present = true, FieldLoading })},
+		{"connected replicas", "connected_slaves:2", with(func(i *Info) { i.ConnectedReplicas, i.Present = 2, FieldConnectedReplicas })},
+		{"min replicas line from any role", "min_slaves_good_slaves:1",
+			with(func(i *Info) { i.MinReplicasGood, i.Present = 1, FieldMinReplicas })},
 		{"no CRLF", "role:master", with(func(i *Info) { i.Role, i.Present = "master", FieldRole })},
 		{"bare LF does not split", "role:master\nrun_id:" + id,
 			with(func(i *Info) { i.Role, i.Present = "master", FieldRole })},

@@ -59,8 +59,11 @@ func checkPair(t *testing.T, masterText, replicaText string, masterPort, replica
 	if len(m.Replicas) != 1 || m.Replicas[0] != want[0] {
 		t.Errorf("master replicas %v, want %v", m.Replicas, want)
 	}
-	if m.Present != FieldRunID|FieldRole|FieldReplicas {
+	if m.Present != FieldRunID|FieldRole|FieldReplicas|oursAlways {
 		t.Errorf("master present %b", m.Present)
+	}
+	if m.ConnectedReplicas != 1 || m.Keys != 0 || m.Loading || m.Has(FieldMinReplicas) {
+		t.Errorf("master: connected %d keys %d loading %v", m.ConnectedReplicas, m.Keys, m.Loading)
 	}
 
 	r := Parse(replicaText)
@@ -78,7 +81,7 @@ func checkPair(t *testing.T, masterText, replicaText string, masterPort, replica
 		t.Errorf("replica: offset %s, INFO says %s", got, rawField(replicaText, "slave_repl_offset"))
 	}
 	all := FieldRunID | FieldRole | FieldMasterHost | FieldMasterPort | FieldMasterLinkStatus |
-		FieldSlavePriority | FieldReplOffset | FieldReplicaAnnounced | FieldSyncInProgress
+		FieldSlavePriority | FieldReplOffset | FieldReplicaAnnounced | FieldSyncInProgress | oursAlways
 	if r.Present != all {
 		t.Errorf("replica present %b, want %b", r.Present, all)
 	}

@@ -228,10 +228,22 @@ func (c *connLoop) interrupt() {
 	}
 }
 
+// Fast reconnection (LinkSpec.FastReconnect): how often, and for how long after a connection
+// was lost. The window covers a restart within down-after; past it a dead master costs the
+// usual one attempt a second.
+const (
+	fastReconnectPeriod = 100 * time.Millisecond
+	fastReconnectWindow = 3 * time.Second
+)
+
 func (c *connLoop) run(ctx context.Context) {
-	var last time.Time
+	var last, lost time.Time
 	for {
-		if wait := c.t.opts.ReconnectPeriod - time.Since(last); wait > 0 {
+		period := c.t.opts.ReconnectPeriod
+		if c.spec.FastReconnect && !lost.IsZero() && time.Since(lost) < fastReconnectWindow {
+			period = min(period, fastReconnectPeriod)
+		}
+		if wait := period - time.Since(last); wait > 0 {
 			timer := time.NewTimer(wait)
 			select {
 			case <-ctx.Done():
@@ -250,6 +262,7 @@ func (c *connLoop) run(ctx context.Context) {
 			continue
 		}
 		c.serve(ctx, nc)
+		lost = time.Now()
 		if ctx.Err() != nil {
 			return
 		}

@@ -18,6 +18,11 @@
 //     REWRITE/CLIENT KILL/EXEC transaction applied at EXEC, replication with offsets (a
 //     promoted replica keeps its offset, a redirected one syncs after a delay), priorities
 //     (some 0), kills, restarts with a new run ID and the persisted role, SIGSTOP pauses.
+//     The offset doubles as the dataset (INFO's Keyspace shows it as the key count): a
+//     restart without persistence (RestartInstanceEmpty, scripted only) comes back with
+//     none, and a replica that resyncs from it is wiped, as in Redis; CLIENT PAUSE ALL holds
+//     replicas' syncs (other clients' commands are still answered). TestScriptedEmptyRestart
+//     runs that hazard over 100 seeds with and without protect-empty-restart.
 //   - The network: TCP-like connections from a sentinel to an instance or a peer, one FIFO
 //     per direction with random delays; link generations as the real transport numbers
 //     them (one counter per process, across links closed and opened again at an address);

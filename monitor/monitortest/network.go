@@ -32,6 +32,10 @@ const dialTimeout = 5 * time.Second
 // (the real transport's ReconnectPeriod, Redis's once a second).
 const reconnectPeriod = time.Second
 
+// fastReconnectPeriod is link's period for a LinkSpec.FastReconnect link (a master's, with
+// protect-empty-restart).
+const fastReconnectPeriod = 100 * time.Millisecond
+
 func (s *Sim) delay() time.Duration {
 	lo, hi := s.net.minDelay, s.net.maxDelay
 	if hi <= lo {

@@ -34,7 +34,13 @@ type Instance struct {
 	LinkUp     bool      // the replication link to its master is up
 	LinkDownAt time.Time // when it last went down (zero: never connected)
 	syncAt     time.Time // a sync in progress completes then (zero: none)
-	Offset     int64
+	// Offset is also the dataset: INFO reports it as the key count, and a replica that
+	// syncs ends with its master's, so a sync from a master restarted empty (offset 0)
+	// wipes it, as Redis's full resync does.
+	Offset int64
+	// clientPauseUntil: CLIENT PAUSE ALL holds replicas' syncs until then. (Commands of
+	// other clients, which Redis would postpone too, are still answered.)
+	clientPauseUntil time.Time
 }
 
 func (r *Instance) masterAddr() string { return joinHostPort(r.MasterHost, r.MasterPort) }
@@ -102,6 +108,14 @@ func (r *Instance) exec(c *conn, args []string) (any, string) {
 	case "CLIENT":
 		if len(args) == 4 && strings.EqualFold(args[1], "KILL") && strings.EqualFold(args[2], "TYPE") {
 			return int64(r.killClients(c, args[3])), ""
+		}
+		if len(args) == 4 && strings.EqualFold(args[1], "PAUSE") && strings.EqualFold(args[3], "ALL") {
+			ms, err := strconv.ParseInt(args[2], 10, 64)
+			if err != nil {
+				return nil, "ERR timeout is not an integer or out of range"
+			}
+			r.clientPauseUntil = r.s.now.Add(time.Duration(ms) * time.Millisecond)
+			r.s.tracef("%s CLIENT PAUSE %d ALL", r.Name, ms)
 		}
 		return "OK", ""
 	case "SCRIPT":
@@ -202,7 +216,7 @@ func (r *Instance) replicasOf() []*Instance {
 func (r *Instance) info() string {
 	var b strings.Builder
 	b.WriteString("# Server\r\nredis_version:7.0.15\r\nredis_mode:standalone\r\n")
-	fmt.Fprintf(&b, "run_id:%s\r\ntcp_port:%d\r\n\r\n# Replication\r\nrole:%s\r\n", r.RunID, r.Port, r.Role)
+	fmt.Fprintf(&b, "run_id:%s\r\ntcp_port:%d\r\n\r\n# Persistence\r\nloading:0\r\n\r\n# Replication\r\nrole:%s\r\n", r.RunID, r.Port, r.Role)
 	if r.Role == "slave" {
 		link, io, syncing := "down", -1, 0
 		if r.LinkUp {
@@ -229,6 +243,10 @@ func (r *Instance) info() string {
 		fmt.Fprintf(&b, "slave%d:ip=%s,port=%d,state=online,offset=%d,lag=0\r\n", i, rep.IP, rep.Port, rep.Offset)
 	}
 	fmt.Fprintf(&b, "master_failover_state:no-failover\r\nmaster_repl_offset:%d\r\n", r.Offset)
+	b.WriteString("\r\n# Keyspace\r\n")
+	if r.Offset > 0 {
+		fmt.Fprintf(&b, "db0:keys=%d,expires=0,avg_ttl=0\r\n", r.Offset)
+	}
 	return b.String()
 }
 
@@ -253,6 +271,8 @@ func (s *Sim) replicate() {
 				r.LinkUp, r.LinkDownAt = false, s.now
 			}
 			r.syncAt = time.Time{}
+		case !r.LinkUp && m.clientPauseUntil.After(s.now):
+			r.syncAt = time.Time{} // the handshake waits behind CLIENT PAUSE
 		case !r.LinkUp && r.syncAt.IsZero():
 			r.syncAt = s.now.Add(200*time.Millisecond + time.Duration(s.rng.Int64N(int64(1800*time.Millisecond))))
 		case !r.LinkUp && !s.now.Before(r.syncAt):
@@ -291,6 +311,23 @@ func (s *Sim) KillInstance(r *Instance) {
 	for _, c := range append([]*conn(nil), s.nodes[r.node].srvConns...) {
 		s.serverGone(c)
 	}
+}
+
+// RestartInstanceEmpty is a restart without persistence: the process comes back at once
+// with a new run ID and no data (offset 0), as a master, as a redis-server started from its
+// unchanged redis.conf does.
+func (s *Sim) RestartInstanceEmpty(r *Instance) {
+	s.KillInstance(r)
+	r.Offset, r.clientPauseUntil = 0, time.Time{}
+	// Its replicas saw their connection break: they resync, after their sync delay, from
+	// whatever answers at the address (the replication tick alone would not notice a
+	// restart within one tick).
+	for _, rep := range s.instances {
+		if rep.Alive && rep.Role == "slave" && rep.LinkUp && rep.masterAddr() == r.Addr {
+			rep.LinkUp, rep.LinkDownAt, rep.syncAt = false, s.now, time.Time{}
+		}
+	}
+	s.RestartInstance(r)
 }
 
 // RestartInstance starts a dead Redis process again with its persisted role and a new

@@ -306,7 +306,11 @@ func (n *Sentinel) dial(ls *linkState, k monitor.LinkKind) {
 	}
 	ls.dialing[k] = true
 	inc := n.inc
-	n.s.at(ls.lastDial[k].Add(reconnectPeriod), func() { n.tryDial(ls, k, inc) })
+	period := reconnectPeriod
+	if ls.spec.FastReconnect {
+		period = fastReconnectPeriod // the transport's first seconds after a loss, kept up here
+	}
+	n.s.at(ls.lastDial[k].Add(period), func() { n.tryDial(ls, k, inc) })
 }
 
 func (n *Sentinel) tryDial(ls *linkState, k monitor.LinkKind, inc int) {

@@ -30,6 +30,10 @@ type Options struct {
 
 	// TraceLines is how many of the last trace lines a failure shows (300 when zero).
 	TraceLines int
+
+	// ProtectEmptyRestart turns on every sentinel's protect-empty-restart (scripted runs
+	// only: the random runs never draw it, so their seeds replay as before).
+	ProtectEmptyRestart bool
 }
 
 // Group is one monitored master name with its instances.
@@ -285,6 +289,7 @@ func New(o Options) *Sim {
 		cfg.Port = n.Port
 		cfg.FastRetry = s.FastRetry
 		cfg.MinorityRefuses = s.MinorityRefuses
+		cfg.ProtectEmptyRestart = o.ProtectEmptyRestart
 		for _, g := range s.Groups {
 			mc := config.NewMaster(g.Name, g.Instances[0].IP, g.Instances[0].Port, g.Quorum)
 			mc.DownAfter, mc.FailoverTimeout, mc.ParallelSyncs = g.DownAfter, g.FailoverTimeout, g.ParallelSyncs
