@@ -252,7 +252,8 @@ func TestNoMinReplicasWarning(t *testing.T) {
 }
 
 // TestProtectEmptyRestartConfig: SENTINEL CONFIG SET takes yes or no; GET answers to the
-// exact name only, so GET * stays what redis-sentinel lists.
+// exact name, and to a pattern only when on, so GET * with the defaults stays what
+// redis-sentinel lists.
 func TestProtectEmptyRestartConfig(t *testing.T) {
 	h := newHarness(t, "monitor mymaster 127.0.0.1 6379 2")
 	if got := h.request("config", "set", "protect-empty-restart", "maybe"); got != "-ERR Invalid value 'maybe' to SENTINEL CONFIG SET 'protect-empty-restart'\r\n" {
@@ -276,11 +277,16 @@ func TestProtectEmptyRestartConfig(t *testing.T) {
 	if got := string(w.Bytes()); got != "*2\r\n$21\r\nprotect-empty-restart\r\n$3\r\nyes\r\n" {
 		t.Errorf("GET protect-empty-restart: %q", got)
 	}
-	for _, p := range []string{"*", "protect-*"} {
-		w.Reset()
-		configGet(h.c.View(), &w, p)
-		if strings.Contains(string(w.Bytes()), "protect") {
-			t.Errorf("GET %s lists it: %q", p, w.Bytes())
+	// On, a pattern lists it (as minority-refuses); off, only its exact name does, so
+	// with the defaults GET * is what redis-sentinel lists.
+	for _, on := range []bool{true, false} {
+		h.request("config", "set", "protect-empty-restart", map[bool]string{true: "yes", false: "no"}[on])
+		for _, p := range []string{"*", "protect-*"} {
+			w.Reset()
+			configGet(h.c.View(), &w, p)
+			if listed := strings.Contains(string(w.Bytes()), "protect"); listed != on {
+				t.Errorf("on %v: GET %s lists it %v: %q", on, p, listed, w.Bytes())
+			}
 		}
 	}
 }
