@@ -138,7 +138,8 @@ func TestEmptyRestartDefaultIsRedis(t *testing.T) {
 }
 
 // TestEmptyRestartNeedsData: a group that held no keys loses nothing, a master that comes
-// back with keys (it loaded an RDB) is fine, and a master still loading is not judged yet.
+// back with its keys (it loaded an RDB) is fine, one back with fewer is flagged, and a
+// master still loading is not judged yet.
 func TestEmptyRestartNeedsData(t *testing.T) {
 	t.Run("no keys anywhere", func(t *testing.T) {
 		tp := guardTopo(t, 1, true)
@@ -162,6 +163,18 @@ func TestEmptyRestartNeedsData(t *testing.T) {
 		if got := filterEvents(tp.h.events(), "+empty-restart", "+sdown"); len(got) != 0 {
 			t.Fatalf("%q", got)
 		}
+	})
+	t.Run("back with fewer keys", func(t *testing.T) {
+		// Clients holding the address wrote a few keys before our first INFO of it, or an
+		// old RDB was loaded: the replicas would still resync down to it.
+		tp := guardTopo(t, 1, true)
+		m := tp.nodes[0]
+		tp.kill(m)
+		m.alive, m.runID, m.keys, m.offset = true, strings.Repeat("f", 40), 3, 120
+		tp.h.up(m.addr())
+		tp.serve()
+		wantEvents(t, filterEvents(tp.h.events(), "+empty-restart", "+sdown"),
+			"+empty-restart "+gm+" #keys 3, had 100", "+sdown "+gm)
 	})
 	t.Run("no keyspace section", func(t *testing.T) {
 		tp := guardTopo(t, 1, true)
