@@ -607,14 +607,23 @@ func (c *Core) actOnReplicaInfo(r *instance, role string) {
 //   - our current epoch is not beyond this master's config epoch: we never heard of a
 //     later epoch, from any peer, hello or vote request;
 //   - since r began reporting role:master, a majority of the group's sentinels (us
-//     included) sent us a hello naming our master in our config epoch, not counting the
-//     hellos r itself relays (viaStray: a paused node delivers old ones when it wakes).
+//     included) sent us a hello naming our master in our config epoch (helloSentAfter).
 //     A newer config needs an election won by a majority before the promotion, so before
 //     r could report role:master; voters' epochs never go back, and any two majorities
 //     share a sentinel, whose hello would then carry the newer epoch (and raise ours,
-//     failing the check above). The assumption left is that a hello a peer sent before
-//     voting does not reach us only after r's INFO did; Redis's is that the newer hello
-//     arrives within the wait.
+//     failing the check above).
+//
+// "Sent after", not "received after": a hello carries no timestamp, and TCP delivers what a
+// partition held back when it heals, so a hello received after r's INFO may have been
+// written before the vote it knows nothing of (the simulation found exactly that: a peer
+// cut off during the failover, healed just after the stray came back, its buffered hello
+// vouching for the config the majority had replaced). helloSentAfter therefore counts only
+// hellos a peer published to us directly (not relayed by an instance, whose own path to
+// the peer we cannot see, and so never the ones r itself relays after a pause), from a peer
+// that answered our PINGs with no gap longer than helloDelayBound from before r's INFO
+// until now, received more than helloDelayBound after r's INFO. The assumption left: over
+// a path that carries a PONG at least every helloDelayBound, no hello waits longer than
+// that. Redis's is that the newer hello arrives within its wait.
 //
 // Otherwise Redis's wait applies unchanged. It is done once per master-role episode of r;
 // should the transaction be lost, the wait's conversion follows as before.
@@ -637,11 +646,27 @@ func (c *Core) settledAgainst(m *master, r *instance) bool {
 	}
 	agreeing := 1 // ourselves
 	for _, s := range m.sentinelList() {
-		if s.lastHelloAgreeing.After(r.roleReportedTime) {
+		if c.helloSentAfter(s, r.roleReportedTime) {
 			agreeing++
 		}
 	}
 	return agreeing >= (len(m.sentinels)+1)/2+1
+}
+
+// helloDelayBound is how long a hello from a peer whose PINGs keep being answered may have
+// waited on the way (see settledAgainst): two ping periods, the longest gap between PONGs
+// on a path that works.
+func (c *Core) helloDelayBound() time.Duration { return 2 * c.timing.PingPeriod }
+
+// helloSentAfter: peer s's last direct hello agreeing with our config was written after t.
+// Its path to us was up throughout (PONGs no further apart than the bound since before t,
+// and one within the bound now), so the hello waited at most the bound, and it arrived more
+// than the bound after t.
+func (c *Core) helloSentAfter(s *instance, t time.Time) bool {
+	bound := c.helloDelayBound()
+	l := s.link
+	return l != nil && !l.availSince.IsZero() && l.availSince.Before(t) &&
+		c.now.Sub(l.lastAvailTime) <= bound && s.lastHelloAgreeing.After(t.Add(bound))
 }
 
 // convertStray is the fast path's +convert-to-slave (see settledAgainst).

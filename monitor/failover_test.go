@@ -680,27 +680,30 @@ func TestStaleOldMasterNeverPromoted(t *testing.T) {
 	wantEvents(t, evs, "+selected-slave slave 127.0.0.1:6381 127.0.0.1 6381 @ mymaster 127.0.0.1 6380")
 }
 
-// TestUnsyncedReplicasNeverPromoted: the two signs a replica's INFO gives of a dataset that
-// is not the master's: a full sync still running, and no link to any master since it became
-// a replica (a conversion made by another sentinel, which we never saw as a master). Both
-// outrank the good replica by priority and offset; neither is chosen.
+// TestUnsyncedReplicasNeverPromoted: the sign a replica's INFO gives of a dataset that is not
+// the master's: no link to any master since it became a replica (a conversion made by
+// another sentinel, which we never saw as a master). It outranks the good replica by
+// priority and offset and is not chosen. A full sync in progress alone is no such sign (see
+// instance.unsynced): that replica, ranked first, is chosen.
 func TestUnsyncedReplicasNeverPromoted(t *testing.T) {
 	for _, tc := range []struct {
-		name string
-		edit func(*fakeRedis)
+		name   string
+		edit   func(*fakeRedis)
+		chosen int
 	}{
-		{"master_sync_in_progress:1", func(f *fakeRedis) { f.syncing = true }},
-		{"master_link_down_since_seconds:-1", func(f *fakeRedis) { f.linkNever = true }},
+		{"master_link_down_since_seconds:-1", func(f *fakeRedis) { f.linkNever = true }, 6381},
+		{"master_sync_in_progress:1", func(f *fakeRedis) { f.syncing = true }, 6380},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			bad := &fakeRedis{port: 6380, priority: 1, offset: 1 << 40}
-			good := &fakeRedis{port: 6381, priority: 100, offset: 100}
-			tp := newTopo(t, 1, bad, good)
-			tc.edit(bad)
+			first := &fakeRedis{port: 6380, priority: 1, offset: 1 << 40}
+			second := &fakeRedis{port: 6381, priority: 100, offset: 100}
+			tp := newTopo(t, 1, first, second)
+			tc.edit(first)
 			tp.kill(tp.nodes[0])
 			tp.run(3 * time.Second)
+			p := strconv.Itoa(tc.chosen)
 			wantEvents(t, filterEvents(tp.h.events(), "+selected-slave", "-failover-abort"),
-				"+selected-slave slave 127.0.0.1:6381 127.0.0.1 6381 @ mymaster 127.0.0.1 6379")
+				"+selected-slave slave 127.0.0.1:"+p+" 127.0.0.1 "+p+" @ mymaster 127.0.0.1 6379")
 		})
 	}
 }
@@ -753,8 +756,9 @@ func TestStrayConvertedAtOnceWhenSettled(t *testing.T) {
 }
 
 // TestStrayWaitsUnlessMajorityAgrees: with a peer known, the fast path needs the peer's
-// hello naming our master in our config epoch, received after the stray began reporting
-// role:master. Without it (or when the peer's hello carries a later current epoch, so a
+// hello naming our master in our config epoch, written after the stray began reporting
+// role:master (received more than two ping periods after it, from a peer answering our
+// PINGs throughout). Without it (or when the peer's hello carries a later current epoch, so a
 // newer config may exist), Redis's wait applies.
 func TestStrayWaitsUnlessMajorityAgrees(t *testing.T) {
 	hello := func(tp *topo, currentEpoch int) {
@@ -772,15 +776,40 @@ func TestStrayWaitsUnlessMajorityAgrees(t *testing.T) {
 			t.Fatal("never converted")
 		}
 	})
+	// The peer answers our PINGs from before the stray is back: its path to us is up.
+	reachablePeer := func(tp *topo) {
+		addPeer(tp)
+		tp.peer = func(Send) Reply { return Reply{Value: "PONG"} }
+		tp.h.up("127.0.0.1:26380")
+		tp.run(time.Second)
+	}
 	t.Run("agreeing hello", func(t *testing.T) {
-		tp, old := strayBack(t, addPeer)
+		tp, old := strayBack(t, reachablePeer)
 		tp.run(500 * time.Millisecond) // the stray's first INFO
 		if old.role != "master" {
 			t.Fatal("converted before the peer's hello")
 		}
+		// Received right after the stray's INFO, the hello may have been written before
+		// it: it proves nothing yet (helloSentAfter).
+		hello(tp, 1)
+		if d, ok := convertedWithin(tp, old, 2*time.Second); ok {
+			t.Fatalf("converted after %v on a hello that may predate the stray", d)
+		}
 		hello(tp, 1)
 		if d, ok := convertedWithin(tp, old, time.Second); !ok || d > 300*time.Millisecond {
 			t.Fatalf("converted %v after %v, want right after the hello", ok, d)
+		}
+	})
+	t.Run("agreeing hello from a peer that was cut off", func(t *testing.T) {
+		// The peer's PINGs go unanswered (a partition); when it heals, a hello it sent
+		// before may be what arrives first. Redis's wait applies.
+		tp, old := strayBack(t, addPeer)
+		tp.run(2500 * time.Millisecond)
+		tp.peer = func(Send) Reply { return Reply{Value: "PONG"} }
+		tp.h.up("127.0.0.1:26380")
+		hello(tp, 1)
+		if d, ok := convertedWithin(tp, old, 4*time.Second); ok {
+			t.Fatalf("converted after %v on a hello from a peer just back", d)
 		}
 	})
 	t.Run("hello from a later epoch", func(t *testing.T) {

@@ -220,14 +220,18 @@ func (in *instance) printedFlags() flags {
 //     group's data, so Redis's ranking decides, as it always did;
 //   - syncPending: we saw it turn from master to replica, or move to another master, and
 //     it has not reported a link up since (see refreshInfo);
-//   - a full sync in progress: the dataset is the old one until the transfer ends, and
-//     SLAVEOF NO ONE keeps that one;
 //   - master_link_down_since_seconds:-1, Redis's "no link to a master since this process
 //     became a replica or started": a conversion another sentinel made before we ever saw
 //     the node as a master.
+//
+// A full sync in progress is not a sign by itself: with Redis's default disk-based load the
+// replica keeps the dataset it had until the transfer ends, which for a replica that had
+// synced with this master is the group's history (what Redis promotes too), and is the very
+// data the empty-restart guard saves (a replica mid-transfer from the empty master still
+// holds it). A node mid-transfer after a conversion is caught by syncPending.
 func (in *instance) unsynced(m *master) bool {
 	if in.roleReported == "master" {
 		return m.roleReported == "master"
 	}
-	return in.syncPending || in.syncInProgress || in.masterLinkDownTime < 0
+	return in.syncPending || in.masterLinkDownTime < 0
 }

@@ -60,6 +60,7 @@ type link struct {
 	actPingTime   time.Time // oldest unanswered PING; zero when none is outstanding
 	lastPingTime  time.Time
 	lastAvailTime time.Time // last acceptable PING reply
+	availSince    time.Time // first of the acceptable replies since the last gap (helloSentAfter)
 	lastPongTime  time.Time // last reply of any kind
 }
 

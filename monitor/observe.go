@@ -107,6 +107,9 @@ func (c *Core) pingReply(l *link, o Reply) {
 	}
 	l.lastPongTime = c.now
 	if strings.HasPrefix(text, "PONG") || strings.HasPrefix(text, "LOADING") || strings.HasPrefix(text, "MASTERDOWN") {
+		if l.availSince.IsZero() || c.now.Sub(l.lastAvailTime) > c.helloDelayBound() {
+			l.availSince = c.now // a new run of replies: see helloSentAfter
+		}
 		l.lastAvailTime = c.now
 		l.actPingTime = time.Time{}
 		if strings.HasPrefix(text, "PONG") {
@@ -332,8 +335,10 @@ func (c *Core) processHello(payload string, via *link) {
 	if m.minority {
 		c.checkMinority(m) // after the hello was applied: see reachTimes
 	}
-	if m.cfg.ConfigEpoch == h.MasterConfigEpoch && c.sameAddr(m.addr, config.Addr{Host: h.MasterIP, Port: h.MasterPort}) &&
-		!viaStray(via) {
+	// Only a hello the peer published to us directly is evidence for the fast conversion
+	// (see settledAgainst and helloSentAfter).
+	if via == nil && m.cfg.ConfigEpoch == h.MasterConfigEpoch &&
+		c.sameAddr(m.addr, config.Addr{Host: h.MasterIP, Port: h.MasterPort}) {
 		si.lastHelloAgreeing = c.now
 		// The hello may be the last piece of evidence a stray master's fast conversion
 		// waits for (see settledAgainst).
@@ -343,22 +348,6 @@ func (c *Core) processHello(payload string, via *link) {
 			}
 		}
 	}
-}
-
-// viaStray: the hello came through an instance we monitor as a replica that reports role
-// master. A paused node delivers, when it wakes, hellos that peers published to it long
-// before: they prove nothing about the present, so the fast conversion (settledAgainst)
-// does not count them.
-func viaStray(l *link) bool {
-	if l == nil {
-		return false
-	}
-	for _, in := range l.users {
-		if in.kind == kindReplica && in.roleReported == "master" {
-			return true
-		}
-	}
-	return false
 }
 
 func (c *Core) sentinelAt(m *master, a config.Addr) *instance {

@@ -497,14 +497,15 @@ func (k *Checker) checkSelection(n *Sentinel, v *view, m, chosen string) {
 
 // unsynced: the replica's dataset is not known to be its master's (redis/redis #12570): a
 // second master while the sentinel's master reported that role too, a sync not completed
-// since it was converted or moved, a full sync running, or no link since it became a
-// replica (master_link_down_since_seconds:-1).
+// since it was converted or moved, or no link since it became a replica
+// (master_link_down_since_seconds:-1). A full sync running is not one by itself: the replica
+// keeps the dataset it had until the transfer ends (monitor's instance.unsynced says why).
 func unsynced(n *Sentinel, m string, ri *seenInfo) bool {
 	if ri.role == "master" {
 		mi := n.infos[m+"|"+m]
 		return mi == nil || mi.role == "master" // the core assumes role:master until told
 	}
-	return ri.stale || ri.syncing || ri.linkDown < 0
+	return ri.stale || ri.linkDown < 0
 }
 
 // ranksBefore is the promotion order, written out here rather than taken from package

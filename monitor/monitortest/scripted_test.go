@@ -74,6 +74,9 @@ func scriptedEmptyRestart(t *testing.T, seed uint64, guard bool) {
 		deadline := s.Now().Add(60 * time.Second)
 		s.Advance(10 * time.Second)
 		for ok, why := s.Agreement(); !ok; ok, why = s.Agreement() {
+			if err := s.Err(); err != nil {
+				t.Fatal(err) // a violation stops the simulation's clock
+			}
 			if s.Now().After(deadline) {
 				t.Fatalf("seed %d guard %v: no agreement: %s\n%v", seed, guard, why, s.Trace())
 			}
