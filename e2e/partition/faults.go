@@ -1,9 +1,11 @@
 package partition
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // Partitions are iptables DROP rules on the INPUT chain of the receiving node's namespace,
@@ -45,11 +47,13 @@ func (n *Net) Isolate(group ...*Node) {
 	n.Cut(group, rest)
 }
 
-// drop installs, on each node of to, one rule per node of from, in one iptables-restore per
-// node so a cut lands within a few milliseconds everywhere.
+// drop installs, on each node of to, one rule per node of from: one iptables-restore per
+// node, all nodes at once, so a cut lands everywhere within one exec's time (tens of ms).
 func (n *Net) drop(from, to []*Node) {
 	n.t.Helper()
-	for _, dst := range to {
+	errs := make([]error, len(to))
+	var wg sync.WaitGroup
+	for i, dst := range to {
 		var b strings.Builder
 		b.WriteString("*filter\n")
 		for _, src := range from {
@@ -58,12 +62,20 @@ func (n *Net) drop(from, to []*Node) {
 			}
 		}
 		b.WriteString("COMMIT\n")
-		if err := dst.exec(b.String(), "iptables-restore", "-w", "--noflush"); err != nil {
-			n.t.Fatalf("partition: cut on %s: %v", dst.Name, err)
-		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := dst.exec(b.String(), "iptables-restore", "-w", "--noflush"); err != nil {
+				errs[i] = fmt.Errorf("cut on %s: %w", dst.Name, err)
+			}
+		}()
 		n.mu.Lock()
 		n.cut[dst] = true
 		n.mu.Unlock()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		n.t.Fatalf("partition: %v", err)
 	}
 	n.Timeline.Logf("fault", "  applied")
 }
@@ -80,10 +92,20 @@ func (n *Net) Heal() {
 	n.cut = map[*Node]bool{}
 	n.mu.Unlock()
 	sort.Slice(nodes, func(i, j int) bool { return nodes[i].IP < nodes[j].IP })
-	for _, nd := range nodes {
-		if err := nd.exec("", "iptables", "-w", "-F", "INPUT"); err != nil {
-			n.t.Fatalf("partition: heal on %s: %v", nd.Name, err)
-		}
+	errs := make([]error, len(nodes))
+	var wg sync.WaitGroup
+	for i, nd := range nodes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := nd.exec("", "iptables", "-w", "-F", "INPUT"); err != nil {
+				errs[i] = fmt.Errorf("heal on %s: %w", nd.Name, err)
+			}
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		n.t.Fatalf("partition: %v", err)
 	}
 	n.Timeline.Logf("fault", "  healed")
 }

@@ -1,12 +1,14 @@
 package partition
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
 
+	"github.com/redis/go-redis/v9"
 	"go.uber.org/goleak"
 )
 
@@ -19,6 +21,9 @@ var (
 func TestMain(m *testing.M) { os.Exit(runTests(m)) }
 
 func runTests(m *testing.M) int {
+	// go-redis logs every failed dial; in a partition that is thousands of lines of what the
+	// scenario is doing on purpose. The workload records the errors it cares about.
+	redis.SetLogger(quiet{})
 	dir, err := os.MkdirTemp("", "sentinel-partition-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -31,6 +36,16 @@ func runTests(m *testing.M) int {
 		oursBin, buildErr = build(dir)
 	}
 	code := m.Run()
+	if rs := Results(); len(rs) > 0 {
+		table := Table(rs)
+		fmt.Println(table)
+		if path := os.Getenv("PARTITION_REPORT"); path != "" {
+			if err := os.WriteFile(path, []byte(table), 0o644); err != nil {
+				fmt.Fprintln(os.Stderr, err)
+				code = 1
+			}
+		}
+	}
 	if code == 0 {
 		if err := goleak.Find(leakOptions...); err != nil {
 			fmt.Fprintln(os.Stderr, "goleak:", err)
@@ -60,3 +75,7 @@ func build(dir string) (string, error) {
 	}
 	return bin, nil
 }
+
+type quiet struct{}
+
+func (quiet) Printf(context.Context, string, ...any) {}

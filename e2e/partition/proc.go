@@ -127,6 +127,23 @@ func (p *Proc) Resume() {
 	p.mu.Unlock()
 }
 
+// Freeze is Pause for goroutines other than the test's (an OnEvent hook): it reports a
+// failure instead of failing the test, and takes no lock the test may hold.
+func (p *Proc) Freeze() error {
+	pid := p.PID()
+	if pid == 0 {
+		return fmt.Errorf("partition: %s is not running", p.Name)
+	}
+	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
+		return fmt.Errorf("partition: SIGSTOP %s (pid %d): %w", p.Name, pid, err)
+	}
+	p.Node.net.Timeline.Logf("fault", "pause %s (SIGSTOP)", p.Name)
+	p.mu.Lock()
+	p.paused = true
+	p.mu.Unlock()
+	return nil
+}
+
 func (p *Proc) signal(sig syscall.Signal) {
 	p.t.Helper()
 	pid := p.PID()
