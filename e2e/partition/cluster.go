@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -205,6 +206,29 @@ func StartCluster(t *testing.T, spec ClusterSpec) *Cluster {
 	c.Timeline.Logf("harness", "cluster up: %s, %d group(s) × %d replicas, %d sentinels, quorum %d, seed %d",
 		spec.Kind, spec.Masters, spec.Replicas, spec.Sentinels, spec.Quorum, spec.Seed)
 	return c
+}
+
+// oursBin is our sentinel binary, built once per test binary by TestMain (BuildOurs) or
+// named by SENTINEL_E2E_BIN; buildErr says why there is none.
+var (
+	oursBin  string
+	buildErr error
+)
+
+// BuildOurs compiles ./cmd/sentinel into dir, as e2e/sentinel does; SENTINEL_E2E_RACE=1
+// builds it with the race detector. `go test` puts its own go command first in PATH.
+func BuildOurs(dir string) (string, error) {
+	bin := filepath.Join(dir, "sentinel")
+	args := []string{"build", "-o", bin}
+	if os.Getenv("SENTINEL_E2E_RACE") == "1" {
+		args = append(args, "-race")
+	}
+	args = append(args, "github.com/sentinel-go/sentinel/cmd/sentinel")
+	out, err := exec.Command("go", args...).CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("go %v: %v\n%s", args, err, out)
+	}
+	return bin, nil
 }
 
 // sentinelBinary is the sentinel of the kind: ours, built once by TestMain, or Debian's.

@@ -4,18 +4,10 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
 
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/goleak"
-)
-
-// oursBin is our sentinel binary, built once for the test binary; buildErr says why not.
-var (
-	oursBin  string
-	buildErr error
 )
 
 func TestMain(m *testing.M) { os.Exit(runTests(m)) }
@@ -33,7 +25,7 @@ func runTests(m *testing.M) int {
 	if p := os.Getenv("SENTINEL_E2E_BIN"); p != "" {
 		oursBin = p
 	} else {
-		oursBin, buildErr = build(dir)
+		oursBin, buildErr = BuildOurs(dir)
 	}
 	code := m.Run()
 	if rs := Results(); len(rs) > 0 {
@@ -59,21 +51,6 @@ var leakOptions = []goleak.Option{
 	// go-redis pools close their reaper goroutines asynchronously.
 	goleak.IgnoreTopFunction("github.com/redis/go-redis/v9/internal/pool.(*ConnPool).reaper"),
 	goleak.IgnoreTopFunction("internal/poll.runtime_pollWait"),
-}
-
-// build compiles ./cmd/sentinel into dir, as e2e/sentinel does.
-func build(dir string) (string, error) {
-	bin := filepath.Join(dir, "sentinel")
-	args := []string{"build", "-o", bin}
-	if os.Getenv("SENTINEL_E2E_RACE") == "1" {
-		args = append(args, "-race")
-	}
-	args = append(args, "github.com/sentinel-go/sentinel/cmd/sentinel")
-	out, err := exec.Command("go", args...).CombinedOutput()
-	if err != nil {
-		return "", fmt.Errorf("go %v: %v\n%s", args, err, out)
-	}
-	return bin, nil
 }
 
 type quiet struct{}
