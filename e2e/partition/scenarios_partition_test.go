@@ -4,11 +4,14 @@ import (
 	"context"
 	"fmt"
 	"math/rand"
+	"net"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 )
 
 // The partition scenarios of issue #10, (a) (b) (c) (d) (e) (g), each on ours and on
@@ -136,6 +139,32 @@ func TestJepsenMinorityRefuses(t *testing.T) {
 	cancel()
 	if err == nil {
 		t.Errorf("the isolated sentinel answered GET-MASTER-ADDR-BY-NAME with %v after down-after", addr)
+	}
+	// A client that starts now, on the minority's side, as a restarted application would:
+	// the only sentinel it reaches refuses, so it must not end up writing to the isolated
+	// master.
+	var (
+		mu     sync.Mutex
+		dialed []string
+	)
+	fresh := redis.NewFailoverClient(&redis.FailoverOptions{
+		MasterName: j.g.Name, SentinelAddrs: c.SentinelAddrs(), MaxRetries: -1,
+		DialTimeout: checkTimeout, ReadTimeout: checkTimeout, WriteTimeout: checkTimeout,
+		Dialer: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			mu.Lock()
+			dialed = append(dialed, addr)
+			mu.Unlock()
+			return j.minority[2].Dial(ctx, network, addr)
+		},
+	})
+	ctx, cancel = context.WithTimeout(context.Background(), 3*checkTimeout)
+	setErr := fresh.Set(ctx, "fresh-client", "x", 0).Err()
+	cancel()
+	fresh.Close()
+	mu.Lock()
+	defer mu.Unlock()
+	if slices.Contains(dialed, j.g.Servers[0].Addr) || setErr == nil {
+		t.Errorf("a fresh client on the minority side reached the isolated master (dialed %v, SET: %v)", dialed, setErr)
 	}
 	c.WaitAcked(j.wl, 30, 10*time.Second)
 	healAt := c.Timeline.Since()
