@@ -27,6 +27,16 @@
 //   - Every wait is bounded; no test sleeps and hopes. Scenarios wait for sentinel events
 //     or for the cluster to agree, each under a stated bound.
 //   - Schedules are seeded: SENTINEL_PARTITION_SEED replays one; every test logs its seed.
+//     SENTINEL_PARTITION_TIMELINE=1 prints the timeline of passing tests too;
+//     SENTINEL_SOAK=1 (and SENTINEL_SOAK_ROUNDS) runs random fault schedules;
+//     PARTITION_REPORT names a file for the table TestMain prints.
+//   - Every scenario ends in Cluster.Finish, which fails it unless every sentinel and
+//     instance of every group agree on one master and config-epoch, and — for ours — when a
+//     sentinel declared SDOWN a data node it could reach (no drop between them, neither
+//     paused nor dead, over the down-after before the event and a second more).
+//   - A fault triggered by an event (Cluster.OnEvent) runs in the observer's goroutine the
+//     moment the event arrives; it can only freeze a process (Proc.Freeze), because our
+//     sentinel takes its next failover step within a millisecond, faster than a cut installs.
 //   - Where namespaces cannot be made (not root, no `ip` or iptables, no CAP_SYS_ADMIN) the
 //     tests skip with the reason, and fail under REDISTEST_REQUIRE_REAL=1 (CI, .ci/run).
 //
