@@ -560,6 +560,16 @@ func (c *Cluster) Finish(scenario string, g *Group, wl *Workload, healedAt time.
 	}
 	r := Analyze(h, final, c.Observer.Events())
 	r.Scenario, r.Kind, r.Agree = scenario, string(c.Spec.Kind), ag.Agree
+	// An SDOWN of a node the sentinel could reach is a bug in the sentinel, and the
+	// failover it may start can promote the wrong node: ours fails the test, redis-sentinel's
+	// goes in the notes.
+	for _, e := range c.FalseSDowns() {
+		if c.Spec.Kind == KindOurs {
+			c.t.Errorf("%s: %s at %v declared a reachable node down: %s", scenario, e.Sentinel, e.At, e)
+		} else {
+			r.Notes = strings.TrimSpace(r.Notes + " false SDOWN: " + e.String() + ";")
+		}
+	}
 	if healedAt > 0 {
 		r.Converge = agreedAt - healedAt
 	}

@@ -53,7 +53,13 @@ func (n *Net) drop(from, to []*Node) {
 	n.t.Helper()
 	errs := make([]error, len(to))
 	var wg sync.WaitGroup
+	at := n.Timeline.Since()
 	for i, dst := range to {
+		for _, src := range from {
+			if src != dst {
+				n.recordDrop(src, dst, at)
+			}
+		}
 		var b strings.Builder
 		b.WriteString("*filter\n")
 		for _, src := range from {
@@ -107,6 +113,7 @@ func (n *Net) Heal() {
 	if err := errors.Join(errs...); err != nil {
 		n.t.Fatalf("partition: %v", err)
 	}
+	n.endDrops(n.Timeline.Since())
 	n.Timeline.Logf("fault", "  healed")
 }
 

@@ -54,6 +54,7 @@ type Net struct {
 	nodes  []*Node
 	byName map[string]*Node
 	cut    map[*Node]bool // nodes with DROP rules in place, for Heal
+	spans  []faultSpan    // every drop, for judging the sentinels' SDOWNs
 }
 
 // Node is one network namespace of a Net, with one address on the Net's bridge.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -214,5 +215,70 @@ func waitPing(t *testing.T, from *Node, addr string, within time.Duration) {
 			t.Fatalf("%s did not answer PING from %s within %v: %q %v", addr, from.Name, within, got, err)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestNetCleanup: once the test that made a Net is over, none of its namespaces is left,
+// and a namespace named for a PID that no longer exists is swept by the next NewNet.
+func TestNetCleanup(t *testing.T) {
+	var prefix string
+	t.Run("net", func(t *testing.T) {
+		n := NewNet(t)
+		n.Node("a")
+		n.Node("b")
+		prefix = n.prefix
+	})
+	if prefix == "" {
+		t.Skip("the Net was not made")
+	}
+	if left := namespaces(t, prefix); len(left) > 0 {
+		t.Fatalf("namespaces left after the test: %v", left)
+	}
+	// PID 0x7ffffffe is above any pid_max Linux allows, so it names a dead process.
+	stale := nsPrefix + "2147483646-1-x"
+	if err := run("ip", "netns", "add", stale); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = run("ip", "netns", "del", stale) })
+	NewNet(t)
+	if left := namespaces(t, stale); len(left) > 0 {
+		t.Fatalf("stale namespace not swept: %v", left)
+	}
+}
+
+func namespaces(t *testing.T, prefix string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(netnsDir)
+	if err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), prefix) {
+			out = append(out, e.Name())
+		}
+	}
+	return out
+}
+
+// TestTimelineOrder: entries come out in time order whatever order they were added in,
+// events stamped by their observer among the harness's own.
+func TestTimelineOrder(t *testing.T) {
+	tl := NewTimeline()
+	tl.Add(3*time.Second, "s1", "+switch-master")
+	tl.Add(1*time.Second, "fault", "cut")
+	tl.Add(2*time.Second, "s2", "+sdown")
+	var got []string
+	for _, e := range tl.Entries() {
+		got = append(got, e.Text)
+	}
+	if want := []string{"cut", "+sdown", "+switch-master"}; strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Fatalf("order %v, want %v", got, want)
+	}
+	if e, ok := tl.Find("s2", "sdown"); !ok || e.At != 2*time.Second {
+		t.Fatalf("Find: %v %v", e, ok)
+	}
+	if !strings.Contains(tl.String(), "    1.000s fault      cut") {
+		t.Fatalf("String:\n%s", tl)
 	}
 }

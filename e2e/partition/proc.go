@@ -33,11 +33,12 @@ type Proc struct {
 	args []string
 	log  string
 
-	mu     sync.Mutex
-	cmd    *exec.Cmd
-	exited chan struct{}
-	paused bool
-	pids   []int
+	mu      sync.Mutex
+	cmd     *exec.Cmd
+	exited  chan struct{}
+	paused  bool
+	pids    []int
+	outages []outage // paused or dead, on the Timeline
 }
 
 // Start runs bin with args inside the node's namespace, its working directory a fresh
@@ -111,6 +112,7 @@ func (p *Proc) Running() bool { return p.PID() != 0 }
 func (p *Proc) Pause() {
 	p.t.Helper()
 	p.Node.net.Timeline.Logf("fault", "pause %s (SIGSTOP)", p.Name)
+	p.outageStart(p.Node.net.Timeline.Since())
 	p.signal(syscall.SIGSTOP)
 	p.mu.Lock()
 	p.paused = true
@@ -122,6 +124,7 @@ func (p *Proc) Resume() {
 	p.t.Helper()
 	p.Node.net.Timeline.Logf("fault", "resume %s (SIGCONT)", p.Name)
 	p.signal(syscall.SIGCONT)
+	p.outageEnd(p.Node.net.Timeline.Since())
 	p.mu.Lock()
 	p.paused = false
 	p.mu.Unlock()
@@ -134,6 +137,7 @@ func (p *Proc) Freeze() error {
 	if pid == 0 {
 		return fmt.Errorf("partition: %s is not running", p.Name)
 	}
+	p.outageStart(p.Node.net.Timeline.Since())
 	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
 		return fmt.Errorf("partition: SIGSTOP %s (pid %d): %w", p.Name, pid, err)
 	}
@@ -159,6 +163,7 @@ func (p *Proc) signal(sig syscall.Signal) {
 func (p *Proc) Kill() {
 	p.t.Helper()
 	p.Node.net.Timeline.Logf("fault", "kill -9 %s (pid %d)", p.Name, p.PID())
+	p.outageStart(p.Node.net.Timeline.Since())
 	p.stop()
 }
 
@@ -172,6 +177,7 @@ func (p *Proc) Restart() {
 	if err := p.start(); err != nil {
 		p.t.Fatalf("partition: restart %s: %v", p.Name, err)
 	}
+	p.outageEnd(p.Node.net.Timeline.Since())
 	p.Node.net.Timeline.Logf("fault", "restart %s (pid %d)", p.Name, p.PID())
 }
 
@@ -191,6 +197,7 @@ func (p *Proc) RestartEmpty() {
 	if err := p.start(); err != nil {
 		p.t.Fatalf("partition: restart %s: %v", p.Name, err)
 	}
+	p.outageEnd(p.Node.net.Timeline.Since())
 	p.Node.net.Timeline.Logf("fault", "restart %s empty (pid %d)", p.Name, p.PID())
 }
 

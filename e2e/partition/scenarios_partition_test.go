@@ -330,8 +330,10 @@ func leaderCutOff(t *testing.T, step string) {
 // TestTwoMastersFail is (g): two masters monitored by the same three sentinels cut off at
 // the same instant. Both groups must fail over — two elections at once, each sentinel
 // voting in both — and end with one master each.
-func TestTwoMastersFail(t *testing.T) {
-	eachKind(t, func(t *testing.T, kind Kind, seed int64) {
+func TestTwoMastersFail(t *testing.T) { eachKind(t, twoMasters) }
+
+func twoMasters(t *testing.T, kind Kind, seed int64) {
+	{
 		sp := spec(kind, seed)
 		sp.Masters = 2
 		c := StartCluster(t, sp)
@@ -359,5 +361,5 @@ func TestTwoMastersFail(t *testing.T) {
 			t.Errorf("%d failovers for two failed masters", r.Failovers)
 		}
 		Record(r)
-	})
+	}
 }
