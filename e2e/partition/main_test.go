@@ -50,6 +50,9 @@ func runTests(m *testing.M) int {
 var leakOptions = []goleak.Option{
 	// go-redis pools close their reaper goroutines asynchronously.
 	goleak.IgnoreTopFunction("github.com/redis/go-redis/v9/internal/pool.(*ConnPool).reaper"),
+	// After a failed dial a pool probes in the background, sleeping 1 s between tries, and
+	// notices only after that sleep that it was closed.
+	goleak.IgnoreAnyFunction("github.com/redis/go-redis/v9/internal/pool.(*ConnPool).tryDial"),
 	goleak.IgnoreTopFunction("internal/poll.runtime_pollWait"),
 }
 

@@ -271,3 +271,7 @@ func (c *trackedConn) Write(b []byte) (int, error) {
 	c.onWrite()
 	return c.Conn.Write(b)
 }
+
+// NetConn hands go-redis the socket underneath, so its pool still checks an idle
+// connection for a close before reusing it, as it does for a connection it dialed itself.
+func (c *trackedConn) NetConn() net.Conn { return c.Conn }

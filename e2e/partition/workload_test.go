@@ -219,3 +219,27 @@ func TestFailoverClientFollowsSentinel(t *testing.T) {
 	}
 	t.Logf("acked %d, lost %d, dual-write %v, stale-write %v", r.Acked, r.Lost, r.DualWrite, r.StaleWrite)
 }
+
+// TestCheckAgreementTwoMasters: a second instance that calls itself a master breaks the
+// agreement, and an unreachable one does too; the monitored master alone agrees.
+func TestCheckAgreementTwoMasters(t *testing.T) {
+	m1, m2 := redistest.RunT(t), redistest.RunT(t)
+	host, port, _ := strings.Cut(m1.Addr(), ":")
+	sen := realredis.StartSentinel(t, 10*time.Second, fmt.Sprintf("sentinel monitor mymaster %s %s 1", host, port))
+	sAddr := fmt.Sprintf("127.0.0.1:%d", sen.Port)
+	ctx := context.Background()
+	a, _, err := WaitAgreement(ctx, nil, "mymaster", []string{sAddr}, []string{m1.Addr()}, 10*time.Second)
+	if err != nil || a.Master != m1.Addr() || a.Epoch != 0 {
+		t.Fatalf("one master: %+v, %v", a, err)
+	}
+	if a := CheckAgreement(ctx, nil, "mymaster", []string{sAddr}, []string{m1.Addr(), m2.Addr()}); a.Agree {
+		t.Fatalf("two masters agree: %+v", a)
+	}
+	m2.Kill()
+	if a := CheckAgreement(ctx, nil, "mymaster", []string{sAddr}, []string{m1.Addr(), m2.Addr()}); a.Agree {
+		t.Fatalf("an unreachable instance agrees: %+v", a)
+	}
+	if a := CheckAgreement(ctx, nil, "nosuch", []string{sAddr}, []string{m1.Addr()}); a.Agree {
+		t.Fatalf("an unknown master name agrees: %+v", a)
+	}
+}
