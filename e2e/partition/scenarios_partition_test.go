@@ -122,7 +122,6 @@ func TestJepsen(t *testing.T) {
 // isolated master's address, so no client dials it after that (plus a ping period of
 // slack for the sentinel to notice).
 func TestJepsenMinorityRefuses(t *testing.T) {
-	t.Skip("needs sentinel minority-refuses (branch minority)")
 	seed := Seed(t)
 	sp := spec(KindOurs, seed)
 	sp.SentinelConfig = []string{"sentinel minority-refuses yes"}
