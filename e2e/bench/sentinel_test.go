@@ -20,6 +20,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/sentinel-go/sentinel/e2e/sentinelbin"
 	"github.com/sentinel-go/sentinel/internal/tlstest"
 )
 
@@ -271,15 +272,9 @@ func verdict(ok bool) string {
 	return "MISSED"
 }
 
-var buildSentinel = sync.OnceValues(func() (string, error) {
-	out := filepath.Join(tmpDir, "sentinel")
-	// Built as a user builds it, like redistest above.
-	cmd := exec.Command("go", "build", "-o", out, "github.com/sentinel-go/sentinel/cmd/sentinel")
-	if b, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("building our sentinel: %v\n%s", err, b)
-	}
-	return out, nil
-})
+// buildSentinel builds ours once, as a user builds it (no race detector unless
+// SENTINEL_E2E_RACE=1), like redistest above.
+var buildSentinel = sync.OnceValues(func() (string, error) { return sentinelbin.Build(tmpDir) })
 
 // measureSentinel runs one sentinel against the redistest topology and measures it; the
 // sentinel is stopped before it returns, so the next one has the machine to itself.

@@ -237,6 +237,34 @@ func LostWrites(h History, final map[string]string) []Write {
 	return lost
 }
 
+// LostByNode summarises lost writes per acknowledging node, "node: n (first..last)", so a
+// timeline says whose acknowledgements the failover threw away and when they were made.
+func LostByNode(lost []Write) string {
+	type span struct {
+		n           int
+		first, last time.Duration
+	}
+	by := map[string]*span{}
+	var nodes []string
+	for _, w := range lost {
+		sp := by[w.Node]
+		if sp == nil {
+			sp = &span{first: w.End}
+			by[w.Node] = sp
+			nodes = append(nodes, w.Node)
+		}
+		sp.n++
+		sp.first, sp.last = min(sp.first, w.End), max(sp.last, w.End)
+	}
+	slices.Sort(nodes)
+	parts := make([]string, 0, len(nodes))
+	for _, n := range nodes {
+		sp := by[n]
+		parts = append(parts, fmt.Sprintf("%s: %d (%v..%v)", n, sp.n, sp.first.Round(time.Millisecond), sp.last.Round(time.Millisecond)))
+	}
+	return strings.Join(parts, ", ")
+}
+
 // LostBefore counts the lost writes acknowledged before t.
 func LostBefore(h History, final map[string]string, t time.Duration) int {
 	n := 0

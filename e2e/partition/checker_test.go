@@ -148,3 +148,14 @@ func TestAnalyzeLoss(t *testing.T) {
 		t.Fatalf("AckedKeys = %v", got)
 	}
 }
+
+func TestLostByNode(t *testing.T) {
+	lost := append(acks("10.0.0.3:6379", 300, 100), acks("10.0.0.2:6379", 250)...)
+	want := "10.0.0.2:6379: 1 (250ms..250ms), 10.0.0.3:6379: 2 (100ms..300ms)"
+	if got := LostByNode(lost); got != want {
+		t.Fatalf("LostByNode = %q, want %q", got, want)
+	}
+	if got := LostByNode(nil); got != "" {
+		t.Fatalf("LostByNode(nil) = %q", got)
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -208,28 +207,12 @@ func StartCluster(t *testing.T, spec ClusterSpec) *Cluster {
 	return c
 }
 
-// oursBin is our sentinel binary, built once per test binary by TestMain (BuildOurs) or
+// oursBin is our sentinel binary, built once per test binary by TestMain (sentinelbin.Build) or
 // named by SENTINEL_E2E_BIN; buildErr says why there is none.
 var (
 	oursBin  string
 	buildErr error
 )
-
-// BuildOurs compiles ./cmd/sentinel into dir, as e2e/sentinel does; SENTINEL_E2E_RACE=1
-// builds it with the race detector. `go test` puts its own go command first in PATH.
-func BuildOurs(dir string) (string, error) {
-	bin := filepath.Join(dir, "sentinel")
-	args := []string{"build", "-o", bin}
-	if os.Getenv("SENTINEL_E2E_RACE") == "1" {
-		args = append(args, "-race")
-	}
-	args = append(args, "github.com/sentinel-go/sentinel/cmd/sentinel")
-	out, err := exec.Command("go", args...).CombinedOutput()
-	if err != nil {
-		return "", fmt.Errorf("go %v: %v\n%s", args, err, out)
-	}
-	return bin, nil
-}
 
 // sentinelBinary is the sentinel of the kind: ours, built once by TestMain, or Debian's.
 func sentinelBinary(t testing.TB, kind Kind) string {
@@ -574,6 +557,9 @@ func (c *Cluster) Finish(scenario string, g *Group, wl *Workload, healedAt time.
 		r.Converge = agreedAt - healedAt
 	}
 	c.Timeline.Logf("harness", "%s: acked %d lost %d dual-write %v failovers %d", scenario, r.Acked, r.Lost, r.DualWrite, r.Failovers)
+	if lost := LostWrites(h, final); len(lost) > 0 {
+		c.Timeline.Logf("harness", "lost writes by acknowledging node: %s", LostByNode(lost))
+	}
 	c.t.Logf("%s/%s (seed %d): acked %d, lost %d, dual-write %v, converge %v, failovers %d, agree %v",
 		scenario, c.Spec.Kind, c.Spec.Seed, r.Acked, r.Lost, r.DualWrite, r.Converge, r.Failovers, r.Agree)
 	return Outcome{Result: r, History: h, Final: final, Master: ag.Master}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/sentinel-go/sentinel/e2e/sentinelbin"
 	"go.uber.org/goleak"
 )
 
@@ -25,7 +26,7 @@ func runTests(m *testing.M) int {
 	if p := os.Getenv("SENTINEL_E2E_BIN"); p != "" {
 		oursBin = p
 	} else {
-		oursBin, buildErr = BuildOurs(dir)
+		oursBin, buildErr = sentinelbin.Build(dir)
 	}
 	code := m.Run()
 	if rs := Results(); len(rs) > 0 {

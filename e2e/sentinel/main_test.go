@@ -3,10 +3,9 @@ package sentinel_test
 import (
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
 
+	"github.com/sentinel-go/sentinel/e2e/sentinelbin"
 	"go.uber.org/goleak"
 )
 
@@ -30,7 +29,7 @@ func runTests(m *testing.M) int {
 	if p := os.Getenv("SENTINEL_E2E_BIN"); p != "" {
 		oursBin = p
 	} else {
-		oursBin, buildErr = build(dir)
+		oursBin, buildErr = sentinelbin.Build(dir)
 	}
 	code := m.Run()
 	if code == 0 {
@@ -46,20 +45,4 @@ var leakOptions = []goleak.Option{
 	// go-redis pools close their reaper goroutines asynchronously.
 	goleak.IgnoreTopFunction("github.com/redis/go-redis/v9/internal/pool.(*ConnPool).reaper"),
 	goleak.IgnoreTopFunction("internal/poll.runtime_pollWait"),
-}
-
-// build compiles ./cmd/sentinel into dir, once for the whole package. `go test` puts its
-// own go command first in PATH.
-func build(dir string) (string, error) {
-	bin := filepath.Join(dir, "sentinel")
-	args := []string{"build", "-o", bin}
-	if os.Getenv("SENTINEL_E2E_RACE") == "1" {
-		args = append(args, "-race")
-	}
-	args = append(args, "github.com/sentinel-go/sentinel/cmd/sentinel")
-	out, err := exec.Command("go", args...).CombinedOutput()
-	if err != nil {
-		return "", fmt.Errorf("go %v: %v\n%s", args, err, out)
-	}
-	return bin, nil
 }
