@@ -3,42 +3,30 @@ package partition
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"sync"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/sentinel-go/sentinel/e2e/realredis"
 )
 
-const (
-	// reapWait bounds the wait for a killed process to be reaped: SIGKILL cannot be caught.
-	reapWait = 10 * time.Second
-	// logTail is how many lines of its output a process shows when its test failed.
-	logTail = 150
-)
-
-// Proc is a program running inside a node's namespace. `ip netns exec` execs the program in
-// place, so the PID it reports is the program's own: signals (SIGSTOP, SIGKILL) reach it
-// and nothing else.
+// Proc is a program running inside a node's namespace: a realredis.Process (output log,
+// kill by PID and reap, the log's tail when the test failed) whose command is
+// `ip netns exec <ns> <bin> <args>`. `ip netns exec` execs the program in place, so the
+// PID is the program's own: signals (SIGSTOP, SIGKILL) reach it and nothing else. Proc adds
+// the timeline: every fault is logged, and its outages (paused, dead) recorded for the
+// false-SDOWN check.
 type Proc struct {
 	Node *Node
 	Name string // for the timeline: "m1", "s2"
 	Dir  string // its working directory, which holds its data and its log
 	t    testing.TB
 	bin  string
-	args []string
-	log  string
+	proc *realredis.Process
 
-	mu      sync.Mutex
-	cmd     *exec.Cmd
-	exited  chan struct{}
-	paused  bool
-	pids    []int
-	outages []outage // paused or dead, on the Timeline
+	mu      sync.Mutex // guards outages: the false-SDOWN check reads them from other goroutines
+	outages []outage   // paused or dead, on the Timeline
 }
 
 // Start runs bin with args inside the node's namespace, its working directory a fresh
@@ -53,56 +41,12 @@ func (nd *Node) Start(bin string, args ...string) *Proc {
 func (nd *Node) StartIn(dir, bin string, args ...string) *Proc {
 	t := nd.net.t
 	t.Helper()
-	p := &Proc{Node: nd, Name: nd.Name, Dir: dir, t: t, bin: bin, args: args, log: filepath.Join(dir, "output.log")}
-	t.Cleanup(func() {
-		p.stop()
-		if t.Failed() {
-			p.mu.Lock()
-			pids := p.pids
-			p.mu.Unlock()
-			t.Logf("%s on %s (pid %v) logged:\n%s", filepath.Base(bin), nd.Name, pids, tail(p.Log(), logTail))
-		}
-	})
-	if err := p.start(); err != nil {
-		t.Fatalf("partition: start %s on %s: %v", bin, nd.Name, err)
-	}
-	return p
-}
-
-func (p *Proc) start() error {
-	logf, err := os.OpenFile(p.log, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
-	if err != nil {
-		return err
-	}
-	cmd := exec.Command("ip", append([]string{"netns", "exec", p.Node.ns, p.bin}, p.args...)...)
-	cmd.Dir = p.Dir
-	cmd.Stdout, cmd.Stderr = logf, logf
-	if err := cmd.Start(); err != nil {
-		logf.Close()
-		return err
-	}
-	exited := make(chan struct{})
-	go func() {
-		cmd.Wait()
-		logf.Close()
-		close(exited)
-	}()
-	p.mu.Lock()
-	p.cmd, p.exited, p.paused = cmd, exited, false
-	p.pids = append(p.pids, cmd.Process.Pid)
-	p.mu.Unlock()
-	return nil
+	cmd := append([]string{"netns", "exec", nd.ns, bin}, args...)
+	return &Proc{Node: nd, Name: nd.Name, Dir: dir, t: t, bin: bin, proc: realredis.Start(t, dir, "ip", cmd...)}
 }
 
 // PID is the running process's PID, 0 when it is stopped.
-func (p *Proc) PID() int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.cmd == nil {
-		return 0
-	}
-	return p.cmd.Process.Pid
-}
+func (p *Proc) PID() int { return p.proc.PID() }
 
 // Running says whether the process has been started and not killed (paused counts).
 func (p *Proc) Running() bool { return p.PID() != 0 }
@@ -114,9 +58,6 @@ func (p *Proc) Pause() {
 	p.Node.net.Timeline.Logf("fault", "pause %s (SIGSTOP)", p.Name)
 	p.outageStart(p.Node.net.Timeline.Since())
 	p.signal(syscall.SIGSTOP)
-	p.mu.Lock()
-	p.paused = true
-	p.mu.Unlock()
 }
 
 // Resume thaws a paused process (SIGCONT).
@@ -125,37 +66,23 @@ func (p *Proc) Resume() {
 	p.Node.net.Timeline.Logf("fault", "resume %s (SIGCONT)", p.Name)
 	p.signal(syscall.SIGCONT)
 	p.outageEnd(p.Node.net.Timeline.Since())
-	p.mu.Lock()
-	p.paused = false
-	p.mu.Unlock()
 }
 
 // Freeze is Pause for goroutines other than the test's (an OnEvent hook): it reports a
-// failure instead of failing the test, and takes no lock the test may hold.
+// failure instead of failing the test.
 func (p *Proc) Freeze() error {
-	pid := p.PID()
-	if pid == 0 {
-		return fmt.Errorf("partition: %s is not running", p.Name)
-	}
 	p.outageStart(p.Node.net.Timeline.Since())
-	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
-		return fmt.Errorf("partition: SIGSTOP %s (pid %d): %w", p.Name, pid, err)
+	if err := p.proc.Signal(syscall.SIGSTOP); err != nil {
+		return fmt.Errorf("partition: SIGSTOP %s: %w", p.Name, err)
 	}
 	p.Node.net.Timeline.Logf("fault", "pause %s (SIGSTOP)", p.Name)
-	p.mu.Lock()
-	p.paused = true
-	p.mu.Unlock()
 	return nil
 }
 
 func (p *Proc) signal(sig syscall.Signal) {
 	p.t.Helper()
-	pid := p.PID()
-	if pid == 0 {
-		p.t.Fatalf("partition: %s is not running", p.Name)
-	}
-	if err := syscall.Kill(pid, sig); err != nil {
-		p.t.Fatalf("partition: signal %v to %s (pid %d): %v", sig, p.Name, pid, err)
+	if err := p.proc.Signal(sig); err != nil {
+		p.t.Fatalf("partition: signal %v to %s: %v", sig, p.Name, err)
 	}
 }
 
@@ -164,7 +91,7 @@ func (p *Proc) Kill() {
 	p.t.Helper()
 	p.Node.net.Timeline.Logf("fault", "kill -9 %s (pid %d)", p.Name, p.PID())
 	p.outageStart(p.Node.net.Timeline.Since())
-	p.stop()
+	p.proc.Stop()
 }
 
 // Restart starts the process again with the same arguments and working directory, so a
@@ -174,11 +101,7 @@ func (p *Proc) Restart() {
 	if p.Running() {
 		p.Kill()
 	}
-	if err := p.start(); err != nil {
-		p.t.Fatalf("partition: restart %s: %v", p.Name, err)
-	}
-	p.outageEnd(p.Node.net.Timeline.Since())
-	p.Node.net.Timeline.Logf("fault", "restart %s (pid %d)", p.Name, p.PID())
+	p.restart("restart %s (pid %d)")
 }
 
 // RestartEmpty is Restart after deleting the data files a redis-server would load
@@ -194,63 +117,26 @@ func (p *Proc) RestartEmpty() {
 		}
 	}
 	p.Node.net.Timeline.Logf("fault", "wiped the data of %s", p.Name)
-	if err := p.start(); err != nil {
+	p.restart("restart %s empty (pid %d)")
+}
+
+func (p *Proc) restart(logFormat string) {
+	p.t.Helper()
+	if err := p.proc.Restart(); err != nil {
 		p.t.Fatalf("partition: restart %s: %v", p.Name, err)
 	}
 	p.outageEnd(p.Node.net.Timeline.Since())
-	p.Node.net.Timeline.Logf("fault", "restart %s empty (pid %d)", p.Name, p.PID())
-}
-
-// stop kills the process by PID and waits until it is reaped. A paused process dies too:
-// SIGKILL needs no SIGCONT.
-func (p *Proc) stop() {
-	p.mu.Lock()
-	cmd, exited := p.cmd, p.exited
-	p.cmd = nil
-	p.mu.Unlock()
-	if cmd == nil {
-		return
-	}
-	cmd.Process.Kill() // an error only says it had exited already
-	select {
-	case <-exited:
-	case <-time.After(reapWait):
-		p.t.Errorf("partition: %s pid %d not reaped %v after SIGKILL", p.Name, cmd.Process.Pid, reapWait)
-	}
+	p.Node.net.Timeline.Logf("fault", logFormat, p.Name, p.PID())
 }
 
 // Exited says whether the process died by itself (it was not killed by the harness).
-func (p *Proc) Exited() bool {
-	p.mu.Lock()
-	exited := p.exited
-	p.mu.Unlock()
-	if exited == nil {
-		return false
-	}
-	select {
-	case <-exited:
-		return true
-	default:
-		return false
-	}
-}
+func (p *Proc) Exited() bool { return p.proc.Exited() }
 
 // Log returns everything the process wrote, over all its runs.
-func (p *Proc) Log() string {
-	b, _ := os.ReadFile(p.log)
-	return string(b)
-}
+func (p *Proc) Log() string { return p.proc.Log() }
 
 // String is the process's name and node.
 func (p *Proc) String() string { return fmt.Sprintf("%s@%s", filepath.Base(p.bin), p.Node.Name) }
-
-func tail(s string, n int) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
-}
 
 // The programs the cluster runs: Debian's, by full path, so the tests judge 7.0.15 and not
 // whatever PATH finds first.

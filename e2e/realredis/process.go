@@ -104,6 +104,40 @@ func (p *Process) Stop() {
 	}
 }
 
+// Restart kills the process if it runs (SIGKILL, reaped) and starts it again with the same
+// arguments and directory, so a server with persistence on finds its data again.
+func (p *Process) Restart() error {
+	p.Stop()
+	return p.start()
+}
+
+// PID is the running process's PID, 0 when it is stopped.
+func (p *Process) PID() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.cmd == nil {
+		return 0
+	}
+	return p.cmd.Process.Pid
+}
+
+// Exited says whether the process ended by itself: it was started, not stopped, and has
+// been reaped.
+func (p *Process) Exited() bool {
+	p.mu.Lock()
+	cmd, exited := p.cmd, p.exited
+	p.mu.Unlock()
+	if cmd == nil {
+		return false
+	}
+	select {
+	case <-exited:
+		return true
+	default:
+		return false
+	}
+}
+
 // Signal sends sig to the process: SIGSTOP and SIGCONT freeze and thaw it, as a stalled
 // host would.
 func (p *Process) Signal(sig os.Signal) error {

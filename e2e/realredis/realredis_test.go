@@ -96,3 +96,41 @@ func TestTLS(t *testing.T) {
 		}
 	}
 }
+
+// TestProcessExitedAndRestart: Exited tells a process that ended by itself from one the
+// test stopped, and Restart runs the same command again under a new PID.
+func TestProcessExitedAndRestart(t *testing.T) {
+	p := Start(t, t.TempDir(), "/bin/sh", "-c", "echo run; exec sleep 60")
+	runs := func(n int) { // the n-th run has written its line
+		t.Helper()
+		waitUntil(t, func() bool { return strings.Count(p.Log(), "run") == n }, "run %d logged", n)
+	}
+	runs(1)
+	first := p.PID()
+	if first == 0 || p.Exited() {
+		t.Fatalf("running: pid %d, exited %v", first, p.Exited())
+	}
+	if err := p.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	if pid := p.PID(); pid == 0 || pid == first {
+		t.Fatalf("restarted pid %d, first %d", pid, first)
+	}
+	runs(2)
+	p.Stop()
+	if p.PID() != 0 || p.Exited() {
+		t.Fatalf("stopped: pid %d, exited %v (a stopped process did not end by itself)", p.PID(), p.Exited())
+	}
+	q := Start(t, t.TempDir(), "/bin/sh", "-c", "exit 0")
+	waitUntil(t, q.Exited, "a process that exits is seen as exited")
+}
+
+// waitUntil polls cond every 10 ms for at most 10 s.
+func waitUntil(t *testing.T, cond func() bool, format string, args ...any) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("not within 10 s: "+format, args...)
+		}
+	}
+}
