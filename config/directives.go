@@ -6,7 +6,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/sentinel-go/sentinel/cnum"
+	"github.com/sentinel-go/sentinel/internal/cstrconv"
 )
 
 // preMonitor are the sentinel directives redis-sentinel applies before any monitor line,
@@ -77,7 +77,7 @@ func (l *loader) sentinel(a []string) string {
 		if r != "" {
 			return r
 		}
-		ms := cnum.Atoi(a[2])
+		ms := cstrconv.Atoi(a[2])
 		d := time.Duration(ms) * time.Millisecond
 		switch name {
 		case "down-after-milliseconds":
@@ -101,7 +101,7 @@ func (l *loader) sentinel(a []string) string {
 		if r != "" {
 			return r
 		}
-		m.ParallelSyncs = cnum.Atoi(a[2])
+		m.ParallelSyncs = cstrconv.Atoi(a[2])
 	case name == "notification-script" && argc == 3,
 		name == "client-reconfig-script" && argc == 3:
 		m, r := master()
@@ -132,7 +132,7 @@ func (l *loader) sentinel(a []string) string {
 		}
 		m.AuthUser = a[2]
 	case name == "current-epoch" && argc == 2:
-		if e := cnum.Strtoull(a[1]); e > c.CurrentEpoch {
+		if e := cstrconv.Strtoull(a[1]); e > c.CurrentEpoch {
 			c.CurrentEpoch = e
 		}
 	case name == "myid" && argc == 2:
@@ -145,7 +145,7 @@ func (l *loader) sentinel(a []string) string {
 		if r != "" {
 			return r
 		}
-		m.ConfigEpoch = cnum.Strtoull(a[2])
+		m.ConfigEpoch = cstrconv.Strtoull(a[2])
 		if m.ConfigEpoch > c.CurrentEpoch {
 			c.CurrentEpoch = m.ConfigEpoch
 		}
@@ -154,7 +154,7 @@ func (l *loader) sentinel(a []string) string {
 		if r != "" {
 			return r
 		}
-		m.LeaderEpoch = cnum.Strtoull(a[2])
+		m.LeaderEpoch = cstrconv.Strtoull(a[2])
 	case (name == "known-replica" || name == "known-slave") && argc == 4:
 		m, r := master()
 		if r != "" {
@@ -189,7 +189,7 @@ func (l *loader) sentinel(a []string) string {
 			c.AnnounceIP = a[1]
 		}
 	case name == "announce-port" && argc == 2:
-		c.AnnouncePort = cnum.Atoi(a[1])
+		c.AnnouncePort = cstrconv.Atoi(a[1])
 	case name == "deny-scripts-reconfig" && argc == 2:
 		return setYesNo(&c.DenyScriptsReconfig, a[1], "deny-scripts-reconfig options")
 	case name == "sentinel-user" && argc == 2:
@@ -252,7 +252,7 @@ func yesNo(s string) (bool, bool) {
 // keep (the IP as inet_ntop prints it, or the name as written when hostnames are announced
 // or cannot be resolved here) and the key instances are compared by.
 func (l *loader) address(host, portStr string) (keep, key string, port int, reason string) {
-	port = cnum.Atoi(portStr)
+	port = cstrconv.Atoi(portStr)
 	if port < 0 || port > 65535 {
 		return "", "", 0, "Invalid port number."
 	}
@@ -273,7 +273,7 @@ func (l *loader) address(host, portStr string) (keep, key string, port int, reas
 }
 
 func (l *loader) monitor(name, host, port, quorum string) string {
-	q := cnum.Atoi(quorum)
+	q := cstrconv.Atoi(quorum)
 	if q <= 0 {
 		return "Quorum must be 1 or greater."
 	}

@@ -28,7 +28,7 @@
 // nothing we lack. DIRECTIVES.md is the table for people, generated from the Go one. A line redis-sentinel refuses returns a *LineError
 // whose Report is the exact block redis-sentinel prints; the differential tests check that
 // against the real binary. Integer values go through the same lenient C conversions
-// (atoi, strtoull; package cnum), so every file redis-sentinel accepts loads here with the
+// (atoi, strtoull; package cstrconv), so every file redis-sentinel accepts loads here with the
 // same values.
 //
 // # Writing

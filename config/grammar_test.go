@@ -56,7 +56,7 @@ func TestOptionsText(t *testing.T) {
 }
 
 // TestCConversions covers the conversions only the config loader uses; atoi, strtoll and
-// strtoull are package cnum's, and tested there.
+// strtoull are package cstrconv's, and tested there.
 func TestCConversions(t *testing.T) {
 	for s, ok := range map[string]bool{"0": true, "-0": false, "007": false, "+5": false, "-5": true,
 		"9223372036854775807": true, "9223372036854775808": false, "-9223372036854775808": true} {

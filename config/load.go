@@ -9,7 +9,7 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/sentinel-go/sentinel/cnum"
+	"github.com/sentinel-go/sentinel/internal/cstrconv"
 	"github.com/sentinel-go/sentinel/internal/splitargs"
 )
 
@@ -313,7 +313,7 @@ func (l *loader) setOption(o *option, name string, args []string) string {
 	c := l.c
 	switch o.name {
 	case "port":
-		c.Port = cnum.Atoi(canon[0])
+		c.Port = cstrconv.Atoi(canon[0])
 	case "bind":
 		c.Bind = append([]string{}, canon...)
 	case "protected-mode":

@@ -4,11 +4,11 @@ import (
 	"math"
 	"strings"
 
-	"github.com/sentinel-go/sentinel/cnum"
+	"github.com/sentinel-go/sentinel/internal/cstrconv"
 )
 
 // Redis's own number parsers and formatter for config values, beside the C library's
-// (package cnum). Only the config loader uses these: the option table's integer, memory,
+// (package cstrconv). Only the config loader uses these: the option table's integer, memory,
 // percent and octal values, and client-output-buffer-limit.
 
 // string2ll is Redis's strict integer parser: no spaces, no '+', no leading zeros, no
@@ -117,7 +117,7 @@ func formatMemory(v int64) string {
 
 // parseOctal is strtoll(s, &end, 8) that must consume everything.
 func parseOctal(s string) (int64, bool) {
-	neg, p := cnum.Sign(s)
+	neg, p := cstrconv.Sign(s)
 	if len(p) > 1 && p[0] == '0' && (p[1] == 'x' || p[1] == 'X') {
 		return 0, false
 	}

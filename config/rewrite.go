@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sentinel-go/sentinel/cnum"
+	"github.com/sentinel-go/sentinel/internal/cstrconv"
 	"github.com/sentinel-go/sentinel/internal/splitargs"
 )
 
@@ -247,7 +247,7 @@ func (c *Config) rewriteSpecial(st *rewriteState, o *option, v []string) {
 			vals := obufDefaults[cl]
 			if len(v) == 12 {
 				for k := range vals {
-					vals[k] = cnum.Strtoll(v[cl*4+1+k])
+					vals[k] = cstrconv.Strtoll(v[cl*4+1+k])
 				}
 			}
 			line := fmt.Sprintf("%s %s %s %s %d", o.name, name, formatMemory(vals[0]), formatMemory(vals[1]), vals[2])

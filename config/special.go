@@ -4,7 +4,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/sentinel-go/sentinel/cnum"
+	"github.com/sentinel-go/sentinel/internal/cstrconv"
 	"github.com/sentinel-go/sentinel/internal/splitargs"
 )
 
@@ -47,7 +47,7 @@ func parseSpecial(o *option, args, prev []string) ([]string, string) {
 		}
 		out := make([]string, 3)
 		for i, a := range args {
-			out[i] = itoa(cnum.Strtoll(a))
+			out[i] = itoa(cstrconv.Strtoll(a))
 		}
 		return out, ""
 	case "notify-keyspace-events":
@@ -80,7 +80,7 @@ func parseSpecial(o *option, args, prev []string) ([]string, string) {
 // cStrtolWhole tells whether strtol would consume all of s (Go's ParseInt is stricter
 // about signs and spaces; Redis allows a leading '+' and white space).
 func cStrtolWhole(s string) bool {
-	_, rest := cnum.Sign(s)
+	_, rest := cstrconv.Sign(s)
 	if rest == "" {
 		return false
 	}
@@ -100,7 +100,7 @@ func parseSave(args []string) ([]string, string) {
 		return nil, "Invalid save parameters"
 	}
 	for j, a := range args {
-		v := cnum.Strtoll(a)
+		v := cstrconv.Strtoll(a)
 		if !(a == "" || cStrtolWhole(a)) || (j%2 == 0 && v < 1) || (j%2 == 1 && v < 0) {
 			return nil, "Invalid save parameters"
 		}
@@ -116,7 +116,7 @@ func parseObuf(args, prev []string) ([]string, string) {
 	if len(prev) == 12 {
 		for c := 0; c < 3; c++ {
 			for k := 0; k < 3; k++ {
-				state[c][k] = cnum.Strtoll(prev[c*4+1+k])
+				state[c][k] = cstrconv.Strtoll(prev[c*4+1+k])
 			}
 		}
 	}
@@ -153,7 +153,7 @@ func string2llLoose(s string) (int64, bool) {
 	if !cStrtolWhole(s) {
 		return 0, false
 	}
-	return cnum.Strtoll(s), true
+	return cstrconv.Strtoll(s), true
 }
 
 // Keyspace notification classes, as in Redis's notify.c.

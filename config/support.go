@@ -3,7 +3,7 @@ package config
 import (
 	"strings"
 
-	"github.com/sentinel-go/sentinel/cnum"
+	"github.com/sentinel-go/sentinel/internal/cstrconv"
 )
 
 // Class is what this sentinel does with a directive redis-sentinel 7.0.15 accepts. Every
@@ -304,7 +304,7 @@ var directiveClasses = map[string]classified{
 // then finds dirty (always 0) >= changes and saves every <seconds>.
 func saveEveryTime(args, _ []string) bool {
 	for j := 1; j < len(args); j += 2 {
-		if cnum.Strtoll(args[j]) == 0 {
+		if cstrconv.Strtoll(args[j]) == 0 {
 			return true
 		}
 	}

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sentinel-go/sentinel/glob"
-	"github.com/sentinel-go/sentinel/resp"
+	"github.com/sentinel-go/sentinel/internal/glob"
+	"github.com/sentinel-go/sentinel/internal/resp"
 )
 
 // subcommands lists SENTINEL's subcommands with Redis's arity (negative: at least), the

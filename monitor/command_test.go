@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sentinel-go/sentinel/resp"
+	"github.com/sentinel-go/sentinel/internal/resp"
 )
 
 // fieldNames extracts the keys of a RESP2 flat map reply of bulk strings.

@@ -17,7 +17,7 @@
 //     masters, sorted replica and sentinel names), never map order: a run replays exactly.
 //   - A reply is applied only if it came on the connection generation it was asked on;
 //     LinkDown resets the pending count, so late answers from dead connections are ignored.
-//   - Rules follow redis-sentinel 7.0 (spec §4-§8); where a comment names a Redis rule, the
+//   - Rules follow redis-sentinel 7.0 (sentinel.c: monitoring, SDOWN/ODOWN, elections and failover); where a comment names a Redis rule, the
 //     code mirrors it, and Timing holds Redis's constants (changeable by SENTINEL DEBUG).
 //     Where the code deviates (a failover moves on as soon as a step completes instead of
 //     at the next tick or INFO, +switch-master at the promotion, staggered self-votes, the

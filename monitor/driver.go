@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/sentinel-go/sentinel/config"
-	"github.com/sentinel-go/sentinel/resp"
+	"github.com/sentinel-go/sentinel/internal/resp"
 )
 
 // Scripts queues and runs user scripts, and reports on them for SENTINEL PENDING-SCRIPTS and
@@ -267,7 +267,10 @@ func (d *Driver) Do(w *resp.Writer, args []string) {
 }
 
 // Endpoint adapts a Driver to the RESP endpoint (monitor/server's Sentinel interface).
-type Endpoint struct{ D *Driver }
+type Endpoint struct{ d *Driver }
+
+// Endpoint is d as the RESP endpoint sees it.
+func (d *Driver) Endpoint() Endpoint { return Endpoint{d: d} }
 
 // Command runs SENTINEL args...: reads from the view, changes through the loop.
 func (e Endpoint) Command(w *resp.Writer, args [][]byte) {
@@ -275,40 +278,40 @@ func (e Endpoint) Command(w *resp.Writer, args [][]byte) {
 	if !ok {
 		return
 	}
-	now := e.D.opts.Now()
+	now := e.d.opts.Now()
 	switch {
 	case sub == "config" && len(args) == 3 && strings.EqualFold(string(args[1]), "get"):
-		configGet(e.D.View(), w, string(args[2]))
+		configGet(e.d.View(), w, string(args[2]))
 	case sub == "pending-scripts":
-		e.D.opts.Scripts.WritePending(w)
+		e.d.opts.Scripts.WritePending(w)
 	case subcommands[sub].read:
-		Query(e.D.View(), now, w, sub, args)
+		Query(e.d.View(), now, w, sub, args)
 	default:
 		strs := make([]string, len(args))
 		for i, a := range args {
 			strs[i] = string(a)
 		}
-		e.D.Do(w, strs)
+		e.d.Do(w, strs)
 	}
 }
 
 // Hello queues a hello a peer PUBLISHed to us; the reply never waits for it.
 func (e Endpoint) Hello(payload []byte) {
 	select {
-	case e.D.hello <- string(payload):
+	case e.d.hello <- string(payload):
 	default: // a flood of hellos: the next one in two seconds carries the same news
 	}
 }
 
 // AppendInfo appends INFO's sentinel section.
 func (e Endpoint) AppendInfo(b []byte) []byte {
-	running, queued := e.D.opts.Scripts.Stats()
-	return AppendInfo(e.D.View(), e.D.opts.Now(), ScriptStats{Running: running, Queued: queued}, b)
+	running, queued := e.d.opts.Scripts.Stats()
+	return AppendInfo(e.d.View(), e.d.opts.Now(), ScriptStats{Running: running, Queued: queued}, b)
 }
 
 // MasterNames lists the masters for ROLE.
 func (e Endpoint) MasterNames() []string {
-	v := e.D.View()
+	v := e.d.View()
 	names := make([]string, len(v.Masters))
 	for i, mv := range v.Masters {
 		names[i] = mv.Name

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/sentinel-go/sentinel/config"
-	"github.com/sentinel-go/sentinel/resp"
+	"github.com/sentinel-go/sentinel/internal/resp"
 )
 
 // fakeNet is an in-memory transport: every address answers like a healthy master with
@@ -118,7 +118,7 @@ func TestDriverDetectsDownInVirtualTime(t *testing.T) {
 		time.Sleep(3 * time.Second) // virtual: the INFO of the first tick discovered the replica
 		synctest.Wait()
 		var w resp.Writer
-		Endpoint{D: d}.Command(&w, [][]byte{[]byte("replicas"), []byte("mymaster")})
+		d.Endpoint().Command(&w, [][]byte{[]byte("replicas"), []byte("mymaster")})
 		if !strings.Contains(string(w.Bytes()), "127.0.0.1:6380") {
 			t.Fatalf("replica not listed: %q", w.Bytes())
 		}

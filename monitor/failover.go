@@ -9,10 +9,10 @@ import (
 	"github.com/sentinel-go/sentinel/config"
 	"github.com/sentinel-go/sentinel/election"
 	"github.com/sentinel-go/sentinel/failover"
-	"github.com/sentinel-go/sentinel/resp"
+	"github.com/sentinel-go/sentinel/internal/resp"
 )
 
-// The failover (spec §6, §7): redis-sentinel's state machine, with the rules kept and the
+// The failover (redis-sentinel's sentinelFailoverStateMachine and its helpers): redis-sentinel's state machine, with the rules kept and the
 // waits between steps removed. Where redis-sentinel moves one state per timer tick and
 // learns of a promotion from the next periodic INFO, this core moves on as soon as a step
 // is done and asks for INFO right after each reconfiguration, so the same sequence of
@@ -524,7 +524,7 @@ func (c *Core) abortFailover(m *master) {
 	c.touch(m)
 }
 
-// sendSlaveOf is redis-sentinel's reconfiguration transaction (spec §7.4), then an INFO on
+// sendSlaveOf is redis-sentinel's reconfiguration transaction (sentinelSendSlaveOf), then an INFO on
 // the same connection: its reply shows the result at once instead of at the next periodic
 // INFO. to == nil promotes. The transport applies rename-command to each word.
 func (c *Core) sendSlaveOf(in *instance, to *config.Addr) {

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/sentinel-go/sentinel/config"
-	"github.com/sentinel-go/sentinel/resp"
+	"github.com/sentinel-go/sentinel/internal/resp"
 )
 
 // FuzzCore drives a Core with an arbitrary sequence of ticks, connection changes, replies

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sentinel-go/sentinel/resp"
+	"github.com/sentinel-go/sentinel/internal/resp"
 )
 
 const (

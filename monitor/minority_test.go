@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/sentinel-go/sentinel/config"
-	"github.com/sentinel-go/sentinel/resp"
+	"github.com/sentinel-go/sentinel/internal/resp"
 )
 
 const masterAddr = "127.0.0.1:6379"

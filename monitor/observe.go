@@ -52,7 +52,7 @@ func (c *Core) Observe(now time.Time, o Observation) {
 	}
 }
 
-// Hello processes a hello a peer sent us directly with PUBLISH (spec §2.5, §4.4).
+// Hello processes a hello a peer sent us directly with PUBLISH (redis-sentinel's sentinelProcessHelloMessage, reached from its PUBLISH command).
 func (c *Core) Hello(now time.Time, payload string) {
 	c.now = now
 	if c.crashed {
@@ -172,7 +172,7 @@ func (c *Core) logf(level Level, format string, args ...any) {
 	c.ready.Logs = append(c.ready.Logs, LogLine{Level: level, Text: fmt.Sprintf(format, args...)})
 }
 
-// refreshInfo applies an INFO reply (spec §4.5).
+// refreshInfo applies an INFO reply (redis-sentinel's sentinelRefreshInstanceInfo).
 func (c *Core) refreshInfo(in *instance, text string) {
 	inf := info.Parse(text)
 	in.info = text
@@ -265,7 +265,7 @@ func (c *Core) refreshInfo(in *instance, text string) {
 	}
 }
 
-// processHello applies a peer's hello (spec §4.4): discover the peer, adopt a larger
+// processHello applies a peer's hello (sentinelProcessHelloMessage): discover the peer, adopt a larger
 // current epoch, and follow a master whose newer config epoch moved it elsewhere.
 // via is the link whose Pub/Sub connection delivered it; nil for a PUBLISH to us.
 func (c *Core) processHello(payload string, via *link) {
@@ -378,7 +378,7 @@ func (c *Core) updateSentinelAddressInAllMasters(si *instance) {
 	}
 }
 
-// switchMaster moves a master to a new address (spec §7.6): its replicas become every old
+// switchMaster moves a master to a new address (sentinelResetMasterAndChangeAddress): its replicas become every old
 // replica but the new master plus the old master itself, rediscovered with +slave. announce
 // is false when +switch-master already went out (at the promotion).
 func (c *Core) switchMaster(m *master, to config.Addr, announce bool) {

@@ -9,8 +9,8 @@ import (
 
 	"github.com/sentinel-go/sentinel/config"
 	"github.com/sentinel-go/sentinel/election"
-	"github.com/sentinel-go/sentinel/glob"
-	"github.com/sentinel-go/sentinel/resp"
+	"github.com/sentinel-go/sentinel/internal/glob"
+	"github.com/sentinel-go/sentinel/internal/resp"
 )
 
 // Redis's replies, word for word: clients and the upstream tests match on them.

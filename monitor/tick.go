@@ -206,7 +206,7 @@ func (c *Core) reconnect(l *link, kind LinkKind) {
 	c.ready.Links = append(c.ready.Links, LinkChange{Op: LinkReconnect, Kind: kind, Spec: l.spec})
 }
 
-// checkSubjectivelyDown is SDOWN (spec §5.3): no acceptable PING reply for down-after, a
+// checkSubjectivelyDown is SDOWN (redis-sentinel's sentinelCheckSubjectivelyDown): no acceptable PING reply for down-after, a
 // master that keeps saying it is a replica, or a rebooted master still loading too long.
 func (c *Core) checkSubjectivelyDown(in *instance) {
 	l := in.link

@@ -18,11 +18,11 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/sentinel-go/sentinel/config"
+	"github.com/sentinel-go/sentinel/internal/redislog"
 	"github.com/sentinel-go/sentinel/monitor"
 	"github.com/sentinel-go/sentinel/monitor/link"
 	"github.com/sentinel-go/sentinel/monitor/script"
 	"github.com/sentinel-go/sentinel/monitor/server"
-	"github.com/sentinel-go/sentinel/redislog"
 )
 
 // runSentinel is `sentinel <config> [--name value ...]`: the daemon. It returns the exit code.
@@ -256,7 +256,7 @@ func (d *daemon) run(ctx context.Context) error {
 		MaxClients:     limits.maxClients,
 		IdleTimeout:    limits.idle,
 		TCPKeepAlive:   limits.keepAlive,
-		Sentinel:       monitor.Endpoint{D: driver},
+		Sentinel:       driver.Endpoint(),
 		Logger:         log.Named("server"),
 		ProtectedMode:  cfg.ProtectedMode,
 		RequirePass:    cfg.RequirePass,

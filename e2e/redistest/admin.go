@@ -6,8 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sentinel-go/sentinel/internal/pubsub"
 	"github.com/sentinel-go/sentinel/internal/respserver"
-	"github.com/sentinel-go/sentinel/pubsub"
 )
 
 func init() {

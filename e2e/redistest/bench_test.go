@@ -5,7 +5,7 @@ import (
 	"net"
 	"testing"
 
-	"github.com/sentinel-go/sentinel/resp"
+	"github.com/sentinel-go/sentinel/internal/resp"
 )
 
 // BenchmarkPipelinedSetGet measures the command path end to end over loopback: 16 SET/GET

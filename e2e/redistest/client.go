@@ -3,8 +3,8 @@ package redistest
 import (
 	"time"
 
+	"github.com/sentinel-go/sentinel/internal/resp"
 	"github.com/sentinel-go/sentinel/internal/respserver"
-	"github.com/sentinel-go/sentinel/resp"
 )
 
 // client is the instance's state for one accepted connection; the kernel's Conn carries

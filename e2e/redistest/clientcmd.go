@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/sentinel-go/sentinel/clientkill"
+	"github.com/sentinel-go/sentinel/internal/clientkill"
 	"github.com/sentinel-go/sentinel/internal/respserver"
 )
 

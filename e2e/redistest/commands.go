@@ -3,8 +3,8 @@ package redistest
 import (
 	"fmt"
 
+	"github.com/sentinel-go/sentinel/internal/resp"
 	"github.com/sentinel-go/sentinel/internal/respserver"
-	"github.com/sentinel-go/sentinel/resp"
 )
 
 // flags describe how the dispatcher treats a command before its handler runs; they mirror

@@ -26,7 +26,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/sentinel-go/sentinel/e2e/realredis"
-	"github.com/sentinel-go/sentinel/resp"
+	"github.com/sentinel-go/sentinel/internal/resp"
 )
 
 // diffWait bounds every wait in these tests. Real Redis retries a lost master link once a

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sentinel-go/sentinel/resp"
+	"github.com/sentinel-go/sentinel/internal/resp"
 )
 
 // FuzzCommand feeds arbitrary client input through the RESP reader and the command path of

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sentinel-go/sentinel/glob"
+	"github.com/sentinel-go/sentinel/internal/glob"
 )
 
 const numDBs = 16

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sentinel-go/sentinel/resp"
+	"github.com/sentinel-go/sentinel/internal/resp"
 )
 
 // replication is an instance's replication state, both halves: the history it serves to its

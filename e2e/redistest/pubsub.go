@@ -3,8 +3,8 @@ package redistest
 import (
 	"strings"
 
+	"github.com/sentinel-go/sentinel/internal/pubsub"
 	"github.com/sentinel-go/sentinel/internal/respserver"
-	"github.com/sentinel-go/sentinel/pubsub"
 )
 
 // publish delivers msg to the subscribers of channel and of matching patterns, and returns

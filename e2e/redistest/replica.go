@@ -13,7 +13,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/sentinel-go/sentinel/resp"
+	"github.com/sentinel-go/sentinel/internal/resp"
 )
 
 // masterLink is one incarnation of a replica's connection to its master. REPLICAOF, a kill

@@ -17,7 +17,7 @@ import (
 	"github.com/sentinel-go/sentinel/e2e/redistest"
 )
 
-// The failover scenarios (spec §3.5, §6, §7): three sentinels, quorum 2, a master and two
+// The failover scenarios (redis-sentinel's ODOWN, election and failover rules): three sentinels, quorum 2, a master and two
 // replicas, the master killed. Every scenario takes the sentinel kinds as a parameter and
 // runs with real redis-sentinels too, which checks the scenario itself: what the real ones
 // do is what ours must do.
@@ -713,7 +713,7 @@ var (
 	losesTies = strings.Repeat("f", 40)
 )
 
-// TestFailoverSelection checks which replica is promoted (spec §7.3), on redistest, whose
+// TestFailoverSelection checks which replica is promoted (redis-sentinel's sentinelSelectSlave), on redistest, whose
 // run IDs are fixed so that the tie-break always favours the replica that must lose:
 // replica-priority 0 is never promoted; with equal priorities the larger replication
 // offset wins; with no eligible replica the leader aborts with

@@ -82,7 +82,7 @@ func TestMixedGroup(t *testing.T) {
 		}
 		// Not before down-after either. redis-sentinel queues a PING on every reconnect
 		// attempt, connected or not, so once the master is gone a PING is outstanding from
-		// the first failed attempt and SDOWN comes down-after later (spec §4.1, §5.3); it
+		// the first failed attempt and SDOWN comes down-after later (sentinelCheckSubjectivelyDown); it
 		// never counts from the last good reply, which can be up to a ping period older.
 		// (The small slack is for a PING that was in flight at the kill.)
 		if sd < downAfter-100*time.Millisecond {

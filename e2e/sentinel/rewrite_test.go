@@ -56,7 +56,7 @@ func testRewrite(t *testing.T, p *pair) {
 		if n := countLines(files[s], rewriteMarker); n != 1 {
 			t.Errorf("%s: %d %q lines, want 1", s, n, rewriteMarker)
 		}
-		// parallel-syncs 1 is the default, so the rewrite drops it (spec §1.7).
+		// parallel-syncs 1 is the default, so the rewrite drops it (rewriteConfigSentinelOption writes only non-defaults).
 		for _, l := range files[s] {
 			if strings.HasPrefix(l, "sentinel parallel-syncs") {
 				t.Errorf("%s: default-valued line kept: %q", s, l)

@@ -3,7 +3,7 @@ package acl
 import (
 	"strings"
 
-	"github.com/sentinel-go/sentinel/glob"
+	"github.com/sentinel-go/sentinel/internal/glob"
 )
 
 // Result is why a command was refused; the larger, the more specific, as Redis ranks the

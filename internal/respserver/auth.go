@@ -1,6 +1,6 @@
 package respserver
 
-import "github.com/sentinel-go/sentinel/resp"
+import "github.com/sentinel-go/sentinel/internal/resp"
 
 // Authenticator is an embedder's users as AUTH checks them: the kernel has the command's
 // shape and texts, the embedder the users (requirepass, an ACL engine).

@@ -9,7 +9,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/sentinel-go/sentinel/resp"
+	"github.com/sentinel-go/sentinel/internal/resp"
 )
 
 // Redis 7.0's limits on what a client that has not authenticated may announce

@@ -3,9 +3,9 @@ package respserver
 import (
 	"sort"
 
-	"github.com/sentinel-go/sentinel/glob"
-	"github.com/sentinel-go/sentinel/pubsub"
-	"github.com/sentinel-go/sentinel/resp"
+	"github.com/sentinel-go/sentinel/internal/glob"
+	"github.com/sentinel-go/sentinel/internal/pubsub"
+	"github.com/sentinel-go/sentinel/internal/resp"
 )
 
 // Subscriber is an embedder's client as the Pub/Sub registry knows it.

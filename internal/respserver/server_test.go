@@ -24,7 +24,7 @@ import (
 
 	"go.uber.org/goleak"
 
-	"github.com/sentinel-go/sentinel/resp"
+	"github.com/sentinel-go/sentinel/internal/resp"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }

@@ -6,7 +6,7 @@
 // Invariants:
 //   - Parse accepts exactly what redis-sentinel accepts: any payload with exactly eight
 //     comma-separated fields, empty ones included. It checks nothing else; numbers are read
-//     with the C library's leniency (package cnum: ports with atoi, epochs with strtoull), so
+//     with the C library's leniency (package cstrconv: ports with atoi, epochs with strtoull), so
 //     "x" is 0 and "-1" is the largest epoch, and each string ends at its first NUL byte, as a
 //     C string does.
 //   - Append writes the format sentinelSendHello writes, so Parse(h.String()) == h for any h

@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/sentinel-go/sentinel/cnum"
+	"github.com/sentinel-go/sentinel/internal/cstrconv"
 )
 
 // Channel is the Pub/Sub channel hellos travel on.
@@ -46,13 +46,13 @@ func Parse(payload string) (Hello, error) {
 	f[7] = rest
 	return Hello{
 		IP:                cString(f[0]),
-		Port:              cnum.Atoi(f[1]),
+		Port:              cstrconv.Atoi(f[1]),
 		RunID:             cString(f[2]),
-		CurrentEpoch:      cnum.Strtoull(f[3]),
+		CurrentEpoch:      cstrconv.Strtoull(f[3]),
 		MasterName:        cString(f[4]),
 		MasterIP:          cString(f[5]),
-		MasterPort:        cnum.Atoi(f[6]),
-		MasterConfigEpoch: cnum.Strtoull(f[7]),
+		MasterPort:        cstrconv.Atoi(f[6]),
+		MasterConfigEpoch: cstrconv.Strtoull(f[7]),
 	}, nil
 }
 

@@ -8,13 +8,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sentinel-go/sentinel/cnum"
+	"github.com/sentinel-go/sentinel/internal/cstrconv"
 )
 
 // The reference below is a second reading of sentinelRefreshInstanceInfo, written to look
 // like the C rather than to be fast: each line becomes a NUL-terminated byte array that
 // strchr/strstr walk and that gets NULs written into it, and arithmetic on numbers goes
-// through math/big. The C conversions themselves are package cnum's, checked against their
+// through math/big. The C conversions themselves are package cstrconv's, checked against their
 // own math/big reference there. Parse must agree with this reading on every input.
 
 func refCStr(b []byte, i int) string {
@@ -72,7 +72,7 @@ func refReplica(l string) (Replica, bool) {
 			b[end] = 0
 		}
 	}
-	return Replica{IP: refCStr(b, ip), Port: cnum.Atoi(refCStr(b, port))}, true
+	return Replica{IP: refCStr(b, ip), Port: cstrconv.Atoi(refCStr(b, port))}, true
 }
 
 func refParse(text string) Info {
@@ -92,7 +92,7 @@ func refParse(text string) Info {
 			continue
 		}
 		if len(l) >= 32 && l[:30] == "master_link_down_since_seconds" {
-			ms := big.NewInt(cnum.Strtoll(l[31:]))
+			ms := big.NewInt(cstrconv.Strtoll(l[31:]))
 			ms.Mul(ms, big.NewInt(1000))
 			// C's product in two's complement, then nanoseconds clamped to the Duration range.
 			mod := new(big.Int).Lsh(big.NewInt(1), 64)
@@ -127,7 +127,7 @@ func refParse(text string) Info {
 			inf.Present |= FieldMasterHost
 		}
 		if len(l) >= 12 && l[:12] == "master_port:" {
-			inf.MasterPort = cnum.Atoi(l[12:])
+			inf.MasterPort = cstrconv.Atoi(l[12:])
 			inf.Present |= FieldMasterPort
 		}
 		if len(l) >= 19 && l[:19] == "master_link_status:" {
@@ -135,19 +135,19 @@ func refParse(text string) Info {
 			inf.Present |= FieldMasterLinkStatus
 		}
 		if len(l) >= 15 && l[:15] == "slave_priority:" {
-			inf.SlavePriority = cnum.Atoi(l[15:])
+			inf.SlavePriority = cstrconv.Atoi(l[15:])
 			inf.Present |= FieldSlavePriority
 		}
 		if len(l) >= 18 && l[:18] == "slave_repl_offset:" {
-			inf.ReplOffset = cnum.Strtoull(l[18:])
+			inf.ReplOffset = cstrconv.Strtoull(l[18:])
 			inf.Present |= FieldReplOffset
 		}
 		if len(l) >= 18 && l[:18] == "replica_announced:" {
-			inf.ReplicaAnnounced = cnum.Atoi(l[18:]) != 0
+			inf.ReplicaAnnounced = cstrconv.Atoi(l[18:]) != 0
 			inf.Present |= FieldReplicaAnnounced
 		}
 		if len(l) >= 24 && l[:24] == "master_sync_in_progress:" {
-			inf.SyncInProgress = cnum.Atoi(l[24:]) != 0
+			inf.SyncInProgress = cstrconv.Atoi(l[24:]) != 0
 			inf.Present |= FieldSyncInProgress
 		}
 	}
@@ -172,16 +172,16 @@ func refOurs(text string) Info {
 				if j := strings.IndexByte(v, ','); j >= 0 {
 					v = v[:j]
 				}
-				if n := cnum.Strtoll(v); n > 0 {
+				if n := cstrconv.Strtoll(v); n > 0 {
 					inf.Keys += n
 				}
 			}
 		case strings.HasPrefix(l, "loading:"):
-			inf.Loading, inf.Present = cnum.Atoi(l[8:]) != 0, inf.Present|FieldLoading
+			inf.Loading, inf.Present = cstrconv.Atoi(l[8:]) != 0, inf.Present|FieldLoading
 		case strings.HasPrefix(l, "connected_slaves:"):
-			inf.ConnectedReplicas, inf.Present = cnum.Atoi(l[17:]), inf.Present|FieldConnectedReplicas
+			inf.ConnectedReplicas, inf.Present = cstrconv.Atoi(l[17:]), inf.Present|FieldConnectedReplicas
 		case strings.HasPrefix(l, "min_slaves_good_slaves:"):
-			inf.MinReplicasGood, inf.Present = cnum.Atoi(l[23:]), inf.Present|FieldMinReplicas
+			inf.MinReplicasGood, inf.Present = cstrconv.Atoi(l[23:]), inf.Present|FieldMinReplicas
 		}
 	}
 	return inf

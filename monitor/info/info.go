@@ -5,7 +5,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sentinel-go/sentinel/cnum"
+	"github.com/sentinel-go/sentinel/internal/cstrconv"
 )
 
 // Replica is one "slave<N>:" line of a master's INFO.
@@ -143,7 +143,7 @@ func (inf *Info) line(l string) {
 		return
 	}
 	if strings.HasPrefix(l, "min_slaves_good_slaves:") {
-		inf.MinReplicasGood = cnum.Atoi(l[23:])
+		inf.MinReplicasGood = cstrconv.Atoi(l[23:])
 		inf.Present |= FieldMinReplicas
 	}
 	if len(l) >= 47 && strings.HasPrefix(l, "run_id:") {
@@ -159,7 +159,7 @@ func (inf *Info) line(l string) {
 	}
 	// Redis compares only the name's 30 bytes and skips the byte after them unchecked.
 	if len(l) >= 32 && l[:30] == "master_link_down_since_seconds" {
-		inf.MasterLinkDownSince = durationMillis(cnum.Strtoll(l[31:]) * 1000)
+		inf.MasterLinkDownSince = durationMillis(cstrconv.Strtoll(l[31:]) * 1000)
 		inf.Present |= FieldMasterLinkDownSince
 	}
 	switch {
@@ -178,7 +178,7 @@ func (inf *Info) line(l string) {
 		inf.MasterHost = l[12:]
 		inf.Present |= FieldMasterHost
 	case strings.HasPrefix(l, "master_port:"):
-		inf.MasterPort = cnum.Atoi(l[12:])
+		inf.MasterPort = cstrconv.Atoi(l[12:])
 		inf.Present |= FieldMasterPort
 	case strings.HasPrefix(l, "master_link_status:"):
 		v := l[19:]
@@ -186,16 +186,16 @@ func (inf *Info) line(l string) {
 		inf.MasterLinkUp = len(v) == 2 && v[0]|0x20 == 'u' && v[1]|0x20 == 'p'
 		inf.Present |= FieldMasterLinkStatus
 	case strings.HasPrefix(l, "slave_priority:"):
-		inf.SlavePriority = cnum.Atoi(l[15:])
+		inf.SlavePriority = cstrconv.Atoi(l[15:])
 		inf.Present |= FieldSlavePriority
 	case strings.HasPrefix(l, "slave_repl_offset:"):
-		inf.ReplOffset = cnum.Strtoull(l[18:])
+		inf.ReplOffset = cstrconv.Strtoull(l[18:])
 		inf.Present |= FieldReplOffset
 	case strings.HasPrefix(l, "master_sync_in_progress:"):
-		inf.SyncInProgress = cnum.Atoi(l[24:]) != 0
+		inf.SyncInProgress = cstrconv.Atoi(l[24:]) != 0
 		inf.Present |= FieldSyncInProgress
 	case strings.HasPrefix(l, "replica_announced:"):
-		inf.ReplicaAnnounced = cnum.Atoi(l[18:]) != 0
+		inf.ReplicaAnnounced = cstrconv.Atoi(l[18:]) != 0
 		inf.Present |= FieldReplicaAnnounced
 	}
 }
@@ -208,15 +208,15 @@ func (inf *Info) ours(l string) {
 		inf.Present |= FieldKeyspace
 	case len(l) > 3 && l[0] == 'd' && l[1] == 'b' && isDigit(l[2]):
 		if _, rest, ok := strings.Cut(l, ":keys="); ok {
-			if n := cnum.Strtoll(upToComma(rest)); n > 0 {
+			if n := cstrconv.Strtoll(upToComma(rest)); n > 0 {
 				inf.Keys += n
 			}
 		}
 	case strings.HasPrefix(l, "loading:"):
-		inf.Loading = cnum.Atoi(l[8:]) != 0
+		inf.Loading = cstrconv.Atoi(l[8:]) != 0
 		inf.Present |= FieldLoading
 	case strings.HasPrefix(l, "connected_slaves:"):
-		inf.ConnectedReplicas = cnum.Atoi(l[17:])
+		inf.ConnectedReplicas = cstrconv.Atoi(l[17:])
 		inf.Present |= FieldConnectedReplicas
 	}
 }
@@ -236,7 +236,7 @@ func replica(l string) (Replica, bool) {
 		if !ok {
 			return Replica{}, false
 		}
-		return Replica{IP: ip, Port: cnum.Atoi(port)}, true
+		return Replica{IP: ip, Port: cstrconv.Atoi(port)}, true
 	}
 	// Redis finds each key anywhere in the line, including inside the other's value, and
 	// ends each value at the next comma; terminating one value in place never shortens the
@@ -246,7 +246,7 @@ func replica(l string) (Replica, bool) {
 	if n < 0 {
 		return Replica{}, false
 	}
-	return Replica{IP: ip, Port: cnum.Atoi(upToComma(l[n+5:]))}, true
+	return Replica{IP: ip, Port: cstrconv.Atoi(upToComma(l[n+5:]))}, true
 }
 
 func upToComma(s string) string {

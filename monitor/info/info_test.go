@@ -12,7 +12,7 @@ import (
 
 	"go.uber.org/goleak"
 
-	"github.com/sentinel-go/sentinel/cnum"
+	"github.com/sentinel-go/sentinel/internal/cstrconv"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -84,8 +84,8 @@ func TestParseRealReplies(t *testing.T) {
 			// The capture's run ID, ports and offsets vary by run; take them from the text.
 			if want.Role == "slave" {
 				want.RunID = rawField(text, "run_id")
-				want.MasterPort = cnum.Atoi(rawField(text, "master_port"))
-				want.ReplOffset = cnum.Strtoull(rawField(text, "slave_repl_offset"))
+				want.MasterPort = cstrconv.Atoi(rawField(text, "master_port"))
+				want.ReplOffset = cstrconv.Strtoull(rawField(text, "slave_repl_offset"))
 			}
 			if got := Parse(text); !reflect.DeepEqual(got, want) {
 				t.Errorf("got  %+v\nwant %+v", got, want)

@@ -10,10 +10,10 @@ import (
 	"time"
 
 	"github.com/sentinel-go/sentinel/config"
+	"github.com/sentinel-go/sentinel/internal/resp"
 	"github.com/sentinel-go/sentinel/monitor"
 	"github.com/sentinel-go/sentinel/monitor/hello"
 	"github.com/sentinel-go/sentinel/monitor/info"
-	"github.com/sentinel-go/sentinel/resp"
 )
 
 // MemStore keeps the last saved config in memory: what a restarted sentinel comes back

@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/sentinel-go/sentinel/config"
+	"github.com/sentinel-go/sentinel/internal/resp"
 	"github.com/sentinel-go/sentinel/monitor"
-	"github.com/sentinel-go/sentinel/resp"
 )
 
 // Options shape one simulation. Zero values are drawn from the seed, so one seed alone
@@ -729,8 +729,8 @@ func (s *Sim) checkODown() {
 			v := s.check.views[n.RunID]
 			if v.tilt || v.attempts[g.Name] != nil {
 				// A leader whose promoted replica died waits in reconf_slaves for it with no
-				// timeout, still monitoring the old address (spec §7.5, as redis-sentinel):
-				// its peers cannot get its agreement on the new one meanwhile.
+				// timeout, still monitoring the old address, as redis-sentinel does: its
+				// peers cannot get its agreement on the new one meanwhile.
 				return
 			}
 			if !v.sdown[g.Name+"|"+g.Name] {

@@ -15,8 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sentinel-go/sentinel/internal/resp"
 	"github.com/sentinel-go/sentinel/monitor/script"
-	"github.com/sentinel-go/sentinel/resp"
 )
 
 // events collects a running Scheduler's events for waiting on.

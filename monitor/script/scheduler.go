@@ -8,7 +8,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/sentinel-go/sentinel/resp"
+	"github.com/sentinel-go/sentinel/internal/resp"
 )
 
 // redis-sentinel 7.0's limits (SENTINEL_SCRIPT_*).

@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sentinel-go/sentinel/internal/resp"
 	"github.com/sentinel-go/sentinel/monitor/script"
-	"github.com/sentinel-go/sentinel/resp"
 	"go.uber.org/goleak"
 )
 

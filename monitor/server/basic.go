@@ -3,7 +3,7 @@ package server
 import (
 	"strings"
 
-	"github.com/sentinel-go/sentinel/pubsub"
+	"github.com/sentinel-go/sentinel/internal/pubsub"
 )
 
 // helloChannel is the only channel a sentinel accepts PUBLISH on: peers send their hello

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sentinel-go/sentinel/clientkill"
+	"github.com/sentinel-go/sentinel/internal/clientkill"
 	"github.com/sentinel-go/sentinel/internal/respserver"
 )
 

@@ -3,8 +3,8 @@ package server
 import (
 	"strings"
 
-	"github.com/sentinel-go/sentinel/glob"
 	"github.com/sentinel-go/sentinel/internal/acl"
+	"github.com/sentinel-go/sentinel/internal/glob"
 )
 
 var commandHandlers = map[string]handler{

@@ -3,8 +3,8 @@ package server
 import (
 	"time"
 
+	"github.com/sentinel-go/sentinel/internal/resp"
 	"github.com/sentinel-go/sentinel/internal/respserver"
-	"github.com/sentinel-go/sentinel/resp"
 )
 
 // denied is Redis's protected-mode refusal, sent before closing the connection.

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sentinel-go/sentinel/resp"
+	"github.com/sentinel-go/sentinel/internal/resp"
 )
 
 // TestGenerateCommandData rewrites commands_info.resp3 and commands_docs.resp3 from the

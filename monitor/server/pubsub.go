@@ -3,8 +3,8 @@ package server
 import (
 	"strings"
 
-	"github.com/sentinel-go/sentinel/pubsub"
-	"github.com/sentinel-go/sentinel/resp"
+	"github.com/sentinel-go/sentinel/internal/pubsub"
+	"github.com/sentinel-go/sentinel/internal/resp"
 )
 
 // subCount is the subscription count Redis reports. The caller holds Server.mu.

@@ -1,7 +1,7 @@
 package server
 
 import (
-	"github.com/sentinel-go/sentinel/resp"
+	"github.com/sentinel-go/sentinel/internal/resp"
 )
 
 // Sentinel is what the endpoint asks of the sentinel behind it. The endpoint owns

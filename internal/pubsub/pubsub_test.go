@@ -3,7 +3,7 @@ package pubsub
 import (
 	"testing"
 
-	"github.com/sentinel-go/sentinel/resp"
+	"github.com/sentinel-go/sentinel/internal/resp"
 	"go.uber.org/goleak"
 )
 

@@ -1,4 +1,4 @@
-// Package cnum is the C library's lenient number parsing that Redis applies to config
+// Package cstrconv is the C library's lenient number parsing that Redis applies to config
 // values, INFO fields and hello messages, so we accept and reject exactly what Redis does.
 //
 // glibc's atoi, strtoll and strtoull, base 10, as redis-sentinel 7.0.15 calls them (with a
@@ -20,4 +20,4 @@
 // import this package anyway, because it is a leaf that imports nothing of ours itself:
 // one copy of these conversions keeps the config loader, the INFO parser and the hello
 // parser agreeing with each other and with Redis.
-package cnum
+package cstrconv

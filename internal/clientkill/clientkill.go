@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/sentinel-go/sentinel/resp"
+	"github.com/sentinel-go/sentinel/internal/resp"
 )
 
 // Errors with Redis's reply texts.

@@ -1,6 +1,6 @@
 package pubsub
 
-import "github.com/sentinel-go/sentinel/resp"
+import "github.com/sentinel-go/sentinel/internal/resp"
 
 // Message writes the delivery to a client subscribed to channel:
 // ["message", channel, payload].

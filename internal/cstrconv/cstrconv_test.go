@@ -1,4 +1,4 @@
-package cnum
+package cstrconv
 
 import (
 	"math"
