@@ -86,3 +86,47 @@ func TestRelinkKeepsTheDownState(t *testing.T) {
 	h.advance(100 * time.Millisecond)
 	wantEvents(t, h.events(), "-sdown master mymaster 127.0.0.1 6379")
 }
+
+// TestSentinelPassRelinksPeersKeepingTimers: SENTINEL CONFIG SET sentinel-pass reopens each
+// peer's link once with the new credentials, as the auth-pass change reopens instances',
+// and keeps what the old connections told us: a peer that has been silent stays as silent
+// as it was, instead of starting a fresh down-after.
+func TestSentinelPassRelinksPeersKeepingTimers(t *testing.T) {
+	const peer = "127.0.0.1:26380"
+	h := newHarness(t, "monitor mymaster 127.0.0.1 6379 2\nmonitor other 127.0.0.1 6390 2")
+	for _, m := range []string{"mymaster,127.0.0.1,6379", "other,127.0.0.1,6390"} {
+		h.c.Hello(h.now, "127.0.0.1,26380,"+peerID+",0,"+m+",0")
+	}
+	h.collect()
+	l := h.c.links[peer]
+	if l == nil || l.refcount != 2 {
+		t.Fatalf("want one peer link shared by both masters, got %+v", l)
+	}
+	h.advance(3 * time.Second) // the peer never answers
+	avail := l.lastAvailTime
+	h.links = nil
+	if got := h.request("config", "set", "sentinel-pass", "secret"); got != "+OK\r\n" {
+		t.Fatalf("CONFIG SET: %q", got)
+	}
+	var closes, opens int
+	for _, lc := range h.links {
+		if lc.Spec.Addr != peer {
+			continue
+		}
+		switch lc.Op {
+		case LinkClose:
+			closes++
+		case LinkOpen:
+			opens++
+			if lc.Spec.AuthPass != "secret" {
+				t.Errorf("reopened with password %q", lc.Spec.AuthPass)
+			}
+		}
+	}
+	if closes != 1 || opens != 1 {
+		t.Fatalf("peer link closed %d and opened %d times, want once each: %+v", closes, opens, h.links)
+	}
+	if got := h.c.links[peer]; got != l || !got.lastAvailTime.Equal(avail) || got.refcount != 2 {
+		t.Fatalf("the link or its timers were replaced: %+v (last reply was %v)", got, avail)
+	}
+}

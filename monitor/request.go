@@ -409,14 +409,15 @@ func (c *Core) configCmd(w *resp.Writer, args []string) {
 		}
 	}
 	if relinkSentinels {
+		// One link per peer, shared by every master it watches: relinked once, with its
+		// timers kept (see relink), as the auth-pass change relinks instances.
+		done := map[*link]bool{}
 		for _, m := range c.order {
 			for _, s := range m.sentinelList() {
-				c.releaseLink(s)
-			}
-		}
-		for _, m := range c.order {
-			for _, s := range m.sentinelList() {
-				s.link = c.linkFor(s)
+				if s.link != nil && !done[s.link] {
+					done[s.link] = true
+					c.relink(s)
+				}
 			}
 		}
 	}

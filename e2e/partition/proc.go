@@ -129,9 +129,6 @@ func (p *Proc) restart(logFormat string) {
 	p.Node.net.Timeline.Logf("fault", logFormat, p.Name, p.PID())
 }
 
-// Exited says whether the process died by itself (it was not killed by the harness).
-func (p *Proc) Exited() bool { return p.proc.Exited() }
-
 // Log returns everything the process wrote, over all its runs.
 func (p *Proc) Log() string { return p.proc.Log() }
 

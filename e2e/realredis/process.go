@@ -121,23 +121,6 @@ func (p *Process) PID() int {
 	return p.cmd.Process.Pid
 }
 
-// Exited says whether the process ended by itself: it was started, not stopped, and has
-// been reaped.
-func (p *Process) Exited() bool {
-	p.mu.Lock()
-	cmd, exited := p.cmd, p.exited
-	p.mu.Unlock()
-	if cmd == nil {
-		return false
-	}
-	select {
-	case <-exited:
-		return true
-	default:
-		return false
-	}
-}
-
 // Signal sends sig to the process: SIGSTOP and SIGCONT freeze and thaw it, as a stalled
 // host would.
 func (p *Process) Signal(sig os.Signal) error {
