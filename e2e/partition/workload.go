@@ -123,12 +123,18 @@ func (w *Workload) Stop() History {
 
 // Acked returns the number of writes acknowledged so far; a scenario waits on it to know
 // the workload is under way.
-func (w *Workload) Acked() int {
+func (w *Workload) Acked() int { return w.count(true) }
+
+// Failed returns the number of writes not acknowledged so far: a test waits on it to know
+// the writers have met a fault.
+func (w *Workload) Failed() int { return w.count(false) }
+
+func (w *Workload) count(acked bool) int {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	n := 0
 	for _, x := range w.writes {
-		if x.Acked {
+		if x.Acked == acked {
 			n++
 		}
 	}

@@ -73,9 +73,8 @@ func TestWorkloadLossOnEmptyRestart(t *testing.T) {
 	w := StartWorkload(WorkloadOptions{Writers: []Writer{{Name: "p", Pinned: srv.Addr()}}, Seed: 2})
 	waitFor(t, 10*time.Second, "20 acknowledged writes", func() bool { return w.Acked() >= 20 })
 	srv.Kill()
-	before := w.Acked()
-	// Let the writer meet the dead node at least once.
-	time.Sleep(100 * time.Millisecond)
+	before, failedBefore := w.Acked(), w.Failed()
+	waitFor(t, 10*time.Second, "a write failing on the dead node", func() bool { return w.Failed() > failedBefore })
 	if err := srv.Restart(redistest.RestartOptions{}); err != nil {
 		t.Fatal(err)
 	}
