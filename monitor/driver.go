@@ -29,7 +29,7 @@ func (noScripts) WritePending(w *resp.Writer)            { w.Array(0) }
 func (noScripts) Stats() (int, int)                      { return 0, 0 }
 func (noScripts) SetTiming(time.Duration, time.Duration) {}
 
-// Transport carries out link changes and sends for the driver; monitor/link implements it
+// Transport carries out link changes and sends for the driver; transport implements it
 // with go-redis, tests with an in-memory network. Its methods must not block: the driver
 // is the only goroutine that touches the core.
 type Transport interface {
@@ -49,7 +49,7 @@ type DriverOptions struct {
 	Events func(Event)
 	Logs   func(LogLine)
 	// Scripts runs the notification and client-reconfig scripts the core asks for, after
-	// the events of the same step (monitor/script implements it); default: none run.
+	// the events of the same step (script implements it); default: none run.
 	Scripts Scripts
 	Now     func() time.Time // default time.Now
 	// Resolve turns a hostname into an IP for display and comparison when
@@ -266,7 +266,7 @@ func (d *Driver) Do(w *resp.Writer, args []string) {
 	}
 }
 
-// Endpoint adapts a Driver to the RESP endpoint (monitor/server's Sentinel interface).
+// Endpoint adapts a Driver to the RESP endpoint (endpoint's Sentinel interface).
 type Endpoint struct{ d *Driver }
 
 // Endpoint is d as the RESP endpoint sees it.

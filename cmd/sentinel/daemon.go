@@ -18,11 +18,11 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/sentinel-go/sentinel/config"
+	"github.com/sentinel-go/sentinel/endpoint"
 	"github.com/sentinel-go/sentinel/internal/redislog"
 	"github.com/sentinel-go/sentinel/monitor"
-	"github.com/sentinel-go/sentinel/monitor/link"
-	"github.com/sentinel-go/sentinel/monitor/script"
-	"github.com/sentinel-go/sentinel/monitor/server"
+	"github.com/sentinel-go/sentinel/script"
+	"github.com/sentinel-go/sentinel/transport"
 )
 
 // runSentinel is `sentinel <config> [--name value ...]`: the daemon. It returns the exit code.
@@ -138,7 +138,7 @@ var syslogPath = "/dev/log"
 type daemon struct {
 	cfg *config.Config
 	log hclog.Logger
-	srv *server.Server
+	srv *endpoint.Server
 }
 
 // fileStore saves the state by rewriting the config file, logging as redis-sentinel does.
@@ -180,9 +180,9 @@ func (d *daemon) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	redis.SetLogger(link.GoRedisLogger{Log: log.Named("go-redis")})
+	redis.SetLogger(transport.GoRedisLogger{Log: log.Named("go-redis")})
 	var driver *monitor.Driver
-	linkOpts := link.Options{
+	linkOpts := transport.Options{
 		Observe:    func(o monitor.Observation) { driver.Observe(o) },
 		SourceAddr: cfg.BindSourceAddr,
 		Logger:     log.Named("link"),
@@ -190,7 +190,7 @@ func (d *daemon) run(ctx context.Context) error {
 	if tlsd.settings.Replication {
 		linkOpts.TLS = tlsd.store.ClientConfig() // tls-replication: every instance and peer link
 	}
-	transport := link.New(linkOpts)
+	links := transport.New(linkOpts)
 	// Script events (-script-error, -script-timeout) are events like the core's: logged
 	// and published; the runner's debug ones (+script-child) only logged.
 	scripts := script.New(script.Options{Event: func(e script.Event) {
@@ -211,7 +211,7 @@ func (d *daemon) run(ctx context.Context) error {
 	driver, err = monitor.NewDriver(monitor.DriverOptions{
 		Config:    cfg,
 		Store:     fileStore{log: log},
-		Transport: transport,
+		Transport: links,
 		Events:    d.event,
 		Logs:      func(l monitor.LogLine) { logAt(log, l.Level, l.Text) },
 		Scripts:   scripts,
@@ -220,7 +220,7 @@ func (d *daemon) run(ctx context.Context) error {
 		return err
 	}
 
-	listeners, err := server.Listen(cfg.Bind, cfg.Port)
+	listeners, err := endpoint.Listen(cfg.Bind, cfg.Port)
 	if err != nil {
 		log.Warn(fmt.Sprintf("Could not create server TCP listening socket %s: %v",
 			net.JoinHostPort(firstBind(cfg.Bind), strconv.Itoa(cfg.Port)), err))
@@ -252,7 +252,7 @@ func (d *daemon) run(ctx context.Context) error {
 		listeners = append(listeners, unix)
 	}
 	exe, _ := os.Executable()
-	d.srv = server.New(server.Options{
+	d.srv = endpoint.New(endpoint.Options{
 		MaxClients:     limits.maxClients,
 		IdleTimeout:    limits.idle,
 		TCPKeepAlive:   limits.keepAlive,
@@ -304,7 +304,7 @@ func (d *daemon) run(ctx context.Context) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := d.srv.Serve(l); err != nil && !errors.Is(err, server.ErrServerClosed) {
+			if err := d.srv.Serve(l); err != nil && !errors.Is(err, endpoint.ErrServerClosed) {
 				log.Error("serve: " + err.Error())
 			}
 		}()
@@ -341,7 +341,7 @@ func (d *daemon) run(ctx context.Context) error {
 	defer done()
 	_ = d.srv.Shutdown(shutdownCtx)
 	wg.Wait()
-	transport.Shutdown()
+	links.Shutdown()
 	log.Warn("Sentinel is now ready to exit, bye bye...")
 	if errors.Is(err, monitor.ErrSave) {
 		return nil // already reported by the store; exiting is still clean

@@ -10,8 +10,8 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/sentinel-go/sentinel/config"
+	"github.com/sentinel-go/sentinel/endpoint"
 	"github.com/sentinel-go/sentinel/internal/respserver"
-	"github.com/sentinel-go/sentinel/monitor/server"
 )
 
 // connLimits are maxclients, timeout and tcp-keepalive as the endpoint takes them.
@@ -74,5 +74,5 @@ func listenUnix(cfg *config.Config) (net.Listener, error) {
 		}
 		perm = os.FileMode(p)
 	}
-	return server.ListenUnix(path, perm)
+	return endpoint.ListenUnix(path, perm)
 }

@@ -15,8 +15,8 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/sentinel-go/sentinel/config"
+	"github.com/sentinel-go/sentinel/endpoint"
 	"github.com/sentinel-go/sentinel/internal/tlsconf"
-	"github.com/sentinel-go/sentinel/monitor/server"
 )
 
 // errReported ends the daemon with exit code 1 after its cause was logged already.
@@ -55,7 +55,7 @@ func (t *daemonTLS) listen(cfg *config.Config, log hclog.Logger) ([]net.Listener
 	if t.store == nil || t.settings.Port == 0 {
 		return nil, nil
 	}
-	raw, err := server.Listen(cfg.Bind, t.settings.Port)
+	raw, err := endpoint.Listen(cfg.Bind, t.settings.Port)
 	if err != nil {
 		// listenToPort's two lines, "(TLS)" naming the kind of port.
 		log.Warn(fmt.Sprintf("Warning: Could not create server TCP listening socket %s:%d: %s",

@@ -1,5 +1,5 @@
 // Package clientkill is CLIENT KILL's argument parsing and client matching, as Redis 7.0
-// does them, shared by our two RESP endpoints (the sentinel's monitor/server and the test
+// does them, shared by our two RESP endpoints (the sentinel's endpoint and the test
 // server e2e/redistest) so they cannot drift apart from each other or from Redis.
 //
 // Parse reads both forms of the command: the old "CLIENT KILL <addr>", which may kill the

@@ -1,5 +1,5 @@
 // Package pubsub writes the frames of Redis's Pub/Sub as Redis 7.0 sends them, shared by our
-// two RESP endpoints (the sentinel's monitor/server and the test server e2e/redistest):
+// two RESP endpoints (the sentinel's endpoint and the test server e2e/redistest):
 // "message" and "pmessage" deliveries, the per-channel confirmations of SUBSCRIBE and its
 // kin, and the reply PING gives a subscribed client.
 //

@@ -7,7 +7,7 @@ import (
 )
 
 // TestUnauthLimits: Redis 7.0's limits for a client that has not authenticated, with its
-// exact texts (checked against redis-sentinel 7.0.15 in monitor/server's limits test), the
+// exact texts (checked against redis-sentinel 7.0.15 in endpoint's limits test), the
 // limit itself allowed, and the order of checks: a count or length invalid for anybody
 // gets the general error first.
 func TestUnauthLimits(t *testing.T) {

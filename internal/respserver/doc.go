@@ -1,5 +1,5 @@
 // Package respserver is the RESP server kernel that the sentinel's endpoint
-// (monitor/server) and the embedded test server (e2e/redistest) are built on: listeners and
+// (endpoint) and the embedded test server (e2e/redistest) are built on: listeners and
 // their lifecycle (Serve, Shutdown, ErrServerClosed, as net/http), connections with their
 // reading and writing goroutines, request batches, output queues and their limits, the
 // client table and CLIENT LIST's line (ClientInfo), Redis's connection limits, the command

@@ -1,0 +1,192 @@
+package endpoint
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/sentinel-go/sentinel/internal/respserver"
+)
+
+// handlers maps full command names to their implementation. SENTINEL's subcommands have
+// none of their own: the sentinel core runs them all.
+var handlers = map[string]handler{
+	"ping":         cmdPing,
+	"role":         cmdRole,
+	"publish":      cmdPublish,
+	"shutdown":     cmdShutdown,
+	"info":         cmdInfo,
+	"auth":         cmdAuth,
+	"hello":        cmdHello,
+	"subscribe":    cmdSubscribe,
+	"psubscribe":   cmdSubscribe,
+	"unsubscribe":  cmdUnsubscribe,
+	"punsubscribe": cmdUnsubscribe,
+}
+
+func init() {
+	for name, h := range clientHandlers {
+		handlers["client|"+name] = h
+	}
+	for name, h := range aclHandlers {
+		handlers["acl|"+name] = h
+	}
+	for name, h := range commandHandlers {
+		handlers["command|"+name] = h
+	}
+	handlers["command"] = cmdCommandAll
+}
+
+// pubsubContextOK are the commands a RESP2 client may send while subscribed.
+var pubsubContextOK = map[string]bool{
+	"ping": true, "subscribe": true, "psubscribe": true, "unsubscribe": true, "punsubscribe": true,
+}
+
+// execute runs one request and applies CLIENT REPLY to its reply.
+func (c *conn) execute(args [][]byte) {
+	mark := c.w.Len()
+	c.mark = mark
+	c.skipThis, c.skipNext = c.skipNext, false
+	cmd := c.dispatch(args)
+	c.s.mu.Lock()
+	c.argvMem = 0
+	if cmd == nil || cmd.parent == nil || cmd.parent.name != "client" {
+		// CLIENT CACHING applies to the next command only, as in Redis.
+		c.tracking.caching = false
+	}
+	c.s.mu.Unlock()
+	if c.w.Len() > mark && c.w.Bytes()[mark] == '-' {
+		c.s.st.errorReplies.Add(1)
+	}
+	if c.w.Len() > mark && c.suppressed() {
+		c.truncate(mark)
+	}
+	c.skipThis = false
+}
+
+// dispatch checks a request the way Redis's processCommand does, in its order, then runs
+// it: lookup, arity, authentication, ACL, the RESP2 subscribed context, CLIENT PAUSE.
+func (c *conn) dispatch(args [][]byte) *command {
+	s := c.s
+	k, reply := s.commands.Check(c.kc, args)
+	var cmd *command
+	if k != nil {
+		cmd = k.Def
+	}
+	c.setLastCommand(cmd, args)
+	if reply != "" {
+		c.w.Error(reply)
+		return cmd
+	}
+	s.mu.Lock()
+	u := c.user
+	subscribed := c.proto == 2 && c.subCount() > 0
+	s.mu.Unlock()
+	if r, pos := u.check(cmd, args); r != aclOK {
+		c.denied(cmd, args, r, pos)
+		return cmd
+	}
+	if subscribed && !pubsubContextOK[cmd.name] {
+		c.w.Error(fmt.Sprintf("ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context", cmd.name))
+		return cmd
+	}
+	if !c.waitPause(cmd) {
+		return cmd
+	}
+	s.st.commands.Add(1)
+	if cmd.parent != nil && cmd.parent.name == "sentinel" {
+		s.sentinel.Command(&c.w, args[1:])
+		return cmd
+	}
+	handlers[cmd.name](c, args)
+	return cmd
+}
+
+func arityOK(cmd *command, n int) bool { return respserver.ArityOK(cmd.arity, n) }
+
+// setLastCommand records the command CLIENT LIST shows as cmd=, and the request's size.
+func (c *conn) setLastCommand(cmd *command, args [][]byte) {
+	size := 0
+	for _, a := range args {
+		size += len(a)
+	}
+	c.s.mu.Lock()
+	defer c.s.mu.Unlock()
+	c.lastCmd = c.s.now()
+	c.argvMem = size
+	c.cmdName = ""
+	if cmd != nil {
+		c.cmdName = cmd.name
+	}
+}
+
+// waitPause holds the request back while CLIENT PAUSE applies to it, and reports false
+// if the connection or the server closed meanwhile.
+func (c *conn) waitPause(cmd *command) bool {
+	s := c.s
+	for {
+		s.mu.Lock()
+		ch, left := s.pause.holds(cmd, s.now())
+		c.blocked = ch != nil
+		s.mu.Unlock()
+		if ch == nil {
+			return true
+		}
+		t := time.NewTimer(left)
+		select {
+		case <-ch:
+		case <-t.C:
+		case <-c.kc.Dead():
+			t.Stop()
+			return false
+		case <-s.k.Done():
+			t.Stop()
+			return false
+		}
+		t.Stop()
+	}
+}
+
+// pauseState is CLIENT PAUSE. Guarded by Server.mu.
+type pauseState struct {
+	end     time.Time
+	all     bool          // ALL rather than WRITE
+	changed chan struct{} // closed when the pause changes; nil without a pause
+}
+
+// holds returns, if the pause holds cmd back, a channel closed when the pause changes and
+// how long it still lasts.
+func (p *pauseState) holds(cmd *command, now time.Time) (<-chan struct{}, time.Duration) {
+	if p.changed == nil {
+		return nil, 0
+	}
+	left := p.end.Sub(now)
+	if left <= 0 {
+		p.wake()
+		return nil, 0
+	}
+	if !p.all && !cmd.writeBlocked() {
+		return nil, 0
+	}
+	return p.changed, left
+}
+
+// extend pauses clients until end, never shortening or weakening a pause in force, as
+// Redis's pauseClients does.
+func (p *pauseState) extend(end time.Time, all bool) {
+	if p.changed != nil {
+		all = all || p.all
+		if p.end.After(end) {
+			end = p.end
+		}
+		close(p.changed)
+	}
+	p.end, p.all, p.changed = end, all, make(chan struct{})
+}
+
+// wake ends the pause.
+func (p *pauseState) wake() {
+	if p.changed != nil {
+		close(p.changed)
+	}
+	*p = pauseState{}
+}

@@ -1,5 +1,0 @@
-//go:build !race
-
-package monitortest
-
-const raceEnabled = false
