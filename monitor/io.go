@@ -1,5 +1,7 @@
 package monitor
 
+import "github.com/sentinel-go/sentinel/config"
+
 // The core's inputs (observations from the transport) and outputs (Ready): plain values, so
 // tests can drive a Core without sockets.
 
@@ -52,18 +54,66 @@ type LinkChange struct {
 	Spec LinkSpec
 }
 
-// Ready is what one step produced, to be carried out in this order: links, sends, events.
-// The state that needed saving was already saved through the Store before Ready returned.
+// Ready is what the steps since the last Advance produced, to be carried out in this order:
+// State first, then links, sends and responses, then logs, events and scripts, then lookups.
 type Ready struct {
-	Links  []LinkChange
-	Sends  []Send
-	Events []Event
-	Logs   []LogLine
+	// State, when not nil, is the whole state to persist (the config file with its
+	// generated lines), and it must be durable before anything else of this Ready leaves:
+	// a vote or an epoch a peer is told survives a crash (etcd-io/raft's HardState rule;
+	// redis-sentinel flushes its config before it replies).
+	State *config.Config
+	Links []LinkChange
+	Sends []Send
+	// Responses answer requests (Core.Request), each by its RequestID, in the order the
+	// answers were made; a request may be answered in a later Ready than its own, once the
+	// lookups it waits for came back.
+	Responses []Response
+	Events    []Event
+	Logs      []LogLine
 	// Scripts are notification and client-reconfig script runs to queue, after the events.
 	Scripts []Script
 	// Crash: SENTINEL SIMULATE-FAILURE asked to crash at this point. The driver stops
 	// after carrying out the rest of this Ready.
 	Crash bool
+	// Lookups is I/O the core wants done off its loop (DNS, a file check); each answer
+	// comes back as a LookupResult observation. The core never waits for one.
+	Lookups []Lookup
+}
+
+// RequestID names a request so that its Response finds the way back to the client that
+// asked; the driver picks them, unique among the requests not yet answered.
+type RequestID uint64
+
+// Response is the answer to one request.
+type Response struct {
+	ID    RequestID
+	Value Value
+	// Durable: the answer reports a change of the saved state (SENTINEL MONITOR, REMOVE,
+	// SET, CONFIG SET, FLUSHCONFIG). If saving this Ready's State fails, the client gets
+	// Redis's "ERR Failed to save config file. Check server logs." instead.
+	Durable bool
+}
+
+// LookupKind says what a Lookup asks.
+type LookupKind uint8
+
+const (
+	LookupHost       LookupKind = iota // resolve a hostname (resolve-hostnames)
+	LookupExecutable                   // is the path a regular file with an execute bit (scripts)
+)
+
+// Lookup is one question for the world outside the core.
+type Lookup struct {
+	Kind LookupKind
+	Name string // the hostname, or the script's path
+}
+
+// LookupResult answers a Lookup.
+type LookupResult struct {
+	Lookup
+	OK  bool   // resolved, or executable
+	IP  string // LookupHost: the first address, when OK
+	Err string // why not, for the log
 }
 
 // Script is one run of a user script: the path and its arguments.
@@ -132,3 +182,4 @@ func (LinkDown) observation()       {}
 func (Reply) observation()          {}
 func (Message) observation()        {}
 func (PubSubActivity) observation() {}
+func (LookupResult) observation()   {}
