@@ -1,44 +1,37 @@
 // Command sentinel is a Redis Sentinel replacement, meant to run from the same sentinel.conf
 // as redis-sentinel.
 //
-// `sentinel <config> [--name value ...]` runs the daemon, taking the same file and the same
-// extra arguments as redis-sentinel. --demo runs a live topology on embedded instances.
+// `sentinel <config> [--name value ...]` runs the daemon (package daemon), taking the same
+// file and the same extra arguments as redis-sentinel. The demo is its own command,
+// cmd/sentinel-demo, so this binary links no test server.
 package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
-	"runtime"
-	"runtime/debug"
 	"strings"
-	"syscall"
-)
 
-// version is set at link time (-ldflags "-X main.version=v1.2.3"); otherwise the module
-// version from the build info is shown.
-var version = ""
+	"github.com/sentinel-go/sentinel/daemon"
+	"github.com/sentinel-go/sentinel/internal/cmdline"
+)
 
 const usage = `Usage:
   sentinel /path/to/sentinel.conf [--name value ...]
                                         run as a sentinel; extra arguments are config lines
-  sentinel --demo [--tls] [--demo-duration D]
-                                        three sentinels over a master and two replicas: kill the master, watch the failover
   sentinel --version                    print the version
   sentinel --help                       print this help
+
+The demo (three sentinels over a master and two replicas: kill the master, watch the
+failover) is its own command: go run ./cmd/sentinel-demo [--tls]
 
 Flags:
 `
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
-	os.Exit(code)
-}
+// demoMoved is the one line `sentinel --demo` gets since the demo became its own command.
+const demoMoved = "sentinel: --demo moved to its own command: go run ./cmd/sentinel-demo [--tls]"
+
+func main() { cmdline.Main(run) }
 
 // run is the command without the process around it; it returns the exit code.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -48,66 +41,40 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		args = args[1:]
 	}
 	if len(args) == 0 {
-		// redis-sentinel's answer to a missing config file, word for word.
-		early(stdout).Warn("Sentinel needs config file on disk to save state. Exiting...")
-		return 1
+		return daemon.Run(ctx, "", nil, stdout, stderr) // redis-sentinel's missing-config answer
 	}
 	if !strings.HasPrefix(args[0], "-") {
-		return runSentinel(ctx, args[0], args[1:], stdout, stderr)
+		return daemon.Run(ctx, args[0], args[1:], stdout, stderr)
 	}
-	fs := flag.NewFlagSet("sentinel", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	demo := fs.Bool("demo", false, "run the failover demo on embedded instances")
-	demoDuration := fs.Duration("demo-duration", 0, "stop the demo after this long at most (0: when the story is told)")
-	demoTLS := fs.Bool("tls", false, "with --demo: everything over TLS only, with a CA and certificate made at start")
-	showVersion := fs.Bool("version", false, "print the version and exit")
-	help := fs.Bool("help", false, "print this help and exit")
-	fs.BoolVar(help, "h", false, "print this help and exit")
-	printUsage := func(w io.Writer) {
-		fmt.Fprint(w, usage)
-		fs.SetOutput(w)
-		fs.PrintDefaults()
-		fs.SetOutput(stderr)
-	}
-	fs.Usage = func() { printUsage(stderr) }
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	switch {
-	case *help:
-		printUsage(stdout)
-		return 0
-	case *showVersion:
-		fmt.Fprintln(stdout, versionLine())
-		return 0
-	case *demo:
-		if fs.NArg() > 0 {
-			fmt.Fprintln(stderr, "sentinel: --demo takes no config file")
-			return 1
-		}
-		if *demoDuration > 0 {
-			var cancel context.CancelFunc
-			ctx, cancel = context.WithTimeout(ctx, *demoDuration)
-			defer cancel()
-		}
-		if err := runDemo(ctx, stdout, demoOptions{Logger: demoLogger(stderr), TLS: *demoTLS}); err != nil {
-			fmt.Fprintln(stderr, "sentinel: demo:", err)
-			return 1
-		}
-		return 0
-	default:
-		printUsage(stderr)
+	if demoFlag(args) {
+		fmt.Fprintln(stderr, demoMoved)
 		return 1
 	}
+	fs := cmdline.NewFlags("sentinel", usage, stdout, stderr)
+	showVersion := fs.Bool("version", false, "print the version and exit")
+	if code, exit := fs.Parse(args); exit {
+		return code
+	}
+	if *showVersion {
+		fmt.Fprintln(stdout, daemon.VersionLine())
+		return 0
+	}
+	fs.PrintUsage(stderr)
+	return 1
 }
 
-func versionLine() string {
-	v := version
-	if v == "" {
-		v = "(devel)"
-		if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
-			v = bi.Main.Version
+// demoFlag reports whether args name one of the demo's former flags (--demo, --tls,
+// --demo-duration, in any of the flag package's spellings), which would otherwise be
+// reported as undefined with no hint where they went.
+func demoFlag(args []string) bool {
+	for _, a := range args {
+		if a == "--" || !strings.HasPrefix(a, "-") {
+			return false // the flag package stops here too
+		}
+		name, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if name == "demo" || name == "demo-duration" || name == "tls" {
+			return true
 		}
 	}
-	return fmt.Sprintf("sentinel %s %s %s/%s", v, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	return false
 }

@@ -1,4 +1,4 @@
-package main
+package daemon
 
 import (
 	"context"
@@ -260,7 +260,7 @@ func TestDaemonTLSPortBusy(t *testing.T) {
 	port := busy.Addr().(*net.TCPAddr).Port
 	conf := tlsConf(t, dir, k, fmt.Sprintf("port 0\ntls-port %d\n", port))
 	var stdout, stderr strings.Builder
-	if code := run(context.Background(), []string{conf}, &stdout, &stderr); code != 1 {
+	if code := Run(context.Background(), conf, nil, &stdout, &stderr); code != 1 {
 		t.Fatalf("exit %d, want 1", code)
 	}
 	for _, want := range []string{

@@ -18,6 +18,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/sentinel-go/sentinel/daemon"
 	"github.com/sentinel-go/sentinel/e2e/redistest"
 	"github.com/sentinel-go/sentinel/internal/tlstest"
 )
@@ -352,7 +353,7 @@ func startDemoSentinels(ctx context.Context, dir string, masterPort int, kit *tl
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			runSentinel(ctx, conf, nil, io.Discard, io.Discard)
+			daemon.Run(ctx, conf, nil, io.Discard, io.Discard)
 		}()
 		addrs = append(addrs, fmt.Sprintf("127.0.0.1:%d", port))
 	}

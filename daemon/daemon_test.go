@@ -1,4 +1,4 @@
-package main
+package daemon
 
 import (
 	"context"
@@ -10,10 +10,13 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"go.uber.org/goleak"
 
 	"github.com/sentinel-go/sentinel/e2e/realredis"
 	"github.com/sentinel-go/sentinel/e2e/redistest"
 )
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 func waitFor(t *testing.T, within time.Duration, what string, cond func() bool) {
 	t.Helper()
@@ -36,14 +39,15 @@ type daemonRun struct {
 	stderr   strings.Builder
 }
 
-// startDaemon runs `sentinel args...` in-process; t.Cleanup stops it if the test did not.
-func startDaemon(t *testing.T, port int, args ...string) *daemonRun {
+// startDaemon runs `sentinel conf extra...` in-process; t.Cleanup stops it if the test did
+// not.
+func startDaemon(t *testing.T, port int, conf string, extra ...string) *daemonRun {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	d := &daemonRun{cancel: cancel, finished: make(chan struct{}), code: -1}
 	go func() {
 		defer close(d.finished)
-		d.code = run(ctx, args, &d.stdout, &d.stderr)
+		d.code = Run(ctx, conf, extra, &d.stdout, &d.stderr)
 	}()
 	d.C = redis.NewSentinelClient(&redis.Options{Addr: fmt.Sprintf("127.0.0.1:%d", port)})
 	t.Cleanup(func() { d.stop() })

@@ -1,4 +1,4 @@
-package main
+package daemon
 
 import (
 	"context"
@@ -25,8 +25,17 @@ import (
 	"github.com/sentinel-go/sentinel/transport"
 )
 
-// runSentinel is `sentinel <config> [--name value ...]`: the daemon. It returns the exit code.
-func runSentinel(ctx context.Context, path string, extra []string, stdout, stderr io.Writer) int {
+// Run is `sentinel <config> [--name value ...]`: it loads the config file at path with the
+// extra arguments as further config lines, builds the sentinel's pieces, runs them until ctx
+// ends (or SIGINT, SIGTERM, SHUTDOWN) and returns the process's exit code. Log lines go to
+// stdout (or the logfile), fatal reports to stderr, as redis-sentinel writes them. An empty
+// path is a missing config file, answered with redis-sentinel's words.
+func Run(ctx context.Context, path string, extra []string, stdout, stderr io.Writer) int {
+	if path == "" {
+		// redis-sentinel's answer to a missing config file, word for word.
+		early(stdout).Warn("Sentinel needs config file on disk to save state. Exiting...")
+		return 1
+	}
 	cfg, err := config.Load(path, extra)
 	if err != nil {
 		// Reported as redis-sentinel reports it: log lines on stdout, the fatal block on
@@ -174,7 +183,7 @@ func (d *daemon) run(ctx context.Context) error {
 	}()
 
 	log.Warn("oO0OoO0OoO0Oo Sentinel is starting oO0OoO0OoO0Oo")
-	log.Warn(fmt.Sprintf("%s, pid=%d, just started", versionLine(), os.Getpid()))
+	log.Warn(fmt.Sprintf("%s, pid=%d, just started", VersionLine(), os.Getpid()))
 	log.Warn("Configuration loaded")
 	tlsd, err := setupTLS(cfg, log)
 	if err != nil {
