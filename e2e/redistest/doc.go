@@ -1,5 +1,5 @@
 // Package redistest is a small Redis-protocol server with real master/replica replication,
-// built so that tests, the demo and the benchmarks need no Redis installed.
+// built so that tests, the demo (cmd/sentinel-demo) and the benchmarks need no Redis installed.
 //
 // An instance speaks RESP2 and RESP3, keeps string keys in sixteen databases, and replicates
 // the way Redis 7.0 does: the replica handshake (PING, AUTH, REPLCONF, PSYNC), a full resync
