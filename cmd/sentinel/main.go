@@ -3,7 +3,9 @@
 //
 // `sentinel <config> [--name value ...]` runs the daemon (package daemon), taking the same
 // file and the same extra arguments as redis-sentinel. The demo is its own command,
-// cmd/sentinel-demo, so this binary links no test server.
+// cmd/sentinel-demo, so this binary links no test server. The version --version prints is
+// daemon.Version, set at link time
+// (-ldflags "-X github.com/sentinel-go/sentinel/daemon.Version=v1.2.3").
 package main
 
 import (
