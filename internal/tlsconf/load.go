@@ -261,7 +261,9 @@ func parseKeyPEM(data []byte, pass string) (crypto.PrivateKey, error) {
 		key, err := parseKey(der)
 		if err != nil {
 			if b.Type == "ENCRYPTED PRIVATE KEY" || b.Headers["Proc-Type"] != "" {
-				return nil, errBadDecrypt // a wrong password can pass the padding check
+				// A wrong password passes the padding check about once in 256 tries; OpenSSL
+				// then fails to decode what it decrypted, and says so, not "bad decrypt".
+				return nil, errNoKey
 			}
 			return nil, err
 		}

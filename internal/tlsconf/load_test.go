@@ -2,9 +2,13 @@ package tlsconf
 
 import (
 	"crypto/tls"
+	"crypto/x509"
+	"encoding/pem"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/sentinel-go/sentinel/internal/tlstest"
@@ -17,6 +21,7 @@ type fixture struct {
 	// other is a second pair of the same CA; otherCA a pair of an unrelated CA.
 	other, foreign *tlstest.Pair
 	foreignCA      *tlstest.CA
+	wrong          string // a wrong password for legacy.key and p8.key (wrongPass)
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -47,6 +52,7 @@ func newFixture(t *testing.T) *fixture {
 	f.write(t, "other.key", f.other.KeyPEM)
 	f.write(t, "other.crt", f.other.CertPEM)
 	f.write(t, "garbage.pem", []byte("hello\n"))
+	f.wrong = wrongPass(t, legacy, p8)
 	f.write(t, "legacy.key", legacy)
 	f.write(t, "p8.key", p8)
 	f.write(t, "dh.pem", []byte(dhPEM))
@@ -126,11 +132,11 @@ func TestLoadErrors(t *testing.T) {
 			"Failed to load private key: " + f.path("other.key") + ": error:05800074:x509 certificate routines::key values mismatch"},
 		{"legacy key without pass", func(s *Settings) { s.KeyFile = f.path("legacy.key") },
 			"Failed to load private key: " + f.path("legacy.key") + ": error:07880109:common libcrypto routines::interrupted or cancelled"},
-		{"legacy key wrong pass", func(s *Settings) { s.KeyFile, s.KeyFilePass = f.path("legacy.key"), "wrong" },
+		{"legacy key wrong pass", func(s *Settings) { s.KeyFile, s.KeyFilePass = f.path("legacy.key"), f.wrong },
 			"Failed to load private key: " + f.path("legacy.key") + ": error:1C800064:Provider routines::bad decrypt"},
 		{"pkcs8 key without pass", func(s *Settings) { s.KeyFile = f.path("p8.key") },
 			"Failed to load private key: " + f.path("p8.key") + ": error:07880109:common libcrypto routines::interrupted or cancelled"},
-		{"pkcs8 key wrong pass", func(s *Settings) { s.KeyFile, s.KeyFilePass = f.path("p8.key"), "wrong" },
+		{"pkcs8 key wrong pass", func(s *Settings) { s.KeyFile, s.KeyFilePass = f.path("p8.key"), f.wrong },
 			"Failed to load private key: " + f.path("p8.key") + ": error:1C800064:Provider routines::bad decrypt"},
 		{"CA missing", func(s *Settings) { s.CAFile = f.path("none.crt") },
 			"Failed to configure CA certificate(s) file/directory: error:80000002:system library::No such file or directory"},
@@ -415,4 +421,69 @@ func FuzzParseKeyPEM(f *testing.F) {
 			t.Fatalf("key %v with error %v", key, err)
 		}
 	})
+}
+
+// TestWrongPassThatPassesPadding: about one wrong password in 256 decrypts to something with
+// valid padding. OpenSSL then fails to decode the key and reports DECODER's "unsupported",
+// not "bad decrypt" (checked against redis-sentinel 7.0.15 with such a password for both
+// formats); a random key made each run once made the differential test flaky there.
+func TestWrongPassThatPassesPadding(t *testing.T) {
+	k, err := tlstest.NewKit(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	legacy, err := k.Pair.EncryptLegacy("secret")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p8, err := k.Pair.EncryptPKCS8("secret")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, data := range map[string][]byte{"legacy": legacy, "PKCS#8": p8} {
+		lucky := ""
+		for i := 0; i < 20000 && lucky == ""; i++ {
+			if pass := fmt.Sprintf("wrong%d", i); passesPadding(data, pass) {
+				lucky = pass
+			}
+		}
+		if lucky == "" {
+			t.Fatalf("%s: no wrong password in 20000 passed the padding check", name)
+		}
+		_, err := parseKeyPEM(data, lucky)
+		if got := opensslKeyErr(err); got != sslDecoderUnsupp {
+			t.Errorf("%s, wrong password %q: %s, want %s", name, lucky, got, sslDecoderUnsupp)
+		}
+		_, err = parseKeyPEM(data, "wrong")
+		if got := opensslKeyErr(err); got != sslBadDecrypt && got != sslDecoderUnsupp {
+			t.Errorf("%s, wrong password: %s", name, got)
+		}
+	}
+}
+
+// passesPadding reports whether pass decrypts an encrypted key PEM to something with valid
+// padding, right or not.
+func passesPadding(data []byte, pass string) bool {
+	b, _ := pem.Decode(data)
+	if b.Type == "ENCRYPTED PRIVATE KEY" {
+		_, err := decryptPKCS8(b.Bytes, []byte(pass))
+		return err == nil
+	}
+	//lint:ignore SA1019 the format under test
+	_, err := x509.DecryptPEMBlock(b, []byte(pass)) //nolint:staticcheck
+	return err == nil
+}
+
+// wrongPass is a wrong password that fails both keys' padding check, so the error is
+// OpenSSL's "bad decrypt" every run (see TestWrongPassThatPassesPadding).
+func wrongPass(t *testing.T, keys ...[]byte) string {
+	t.Helper()
+	for i := 0; i < 1000; i++ {
+		pass := fmt.Sprintf("wrong%d", i)
+		if !slices.ContainsFunc(keys, func(k []byte) bool { return passesPadding(k, pass) }) {
+			return pass
+		}
+	}
+	t.Fatal("every wrong password passed a padding check")
+	return ""
 }
