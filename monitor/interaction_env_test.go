@@ -332,41 +332,35 @@ func (e *env) round(only *sentinel) bool {
 			moved = true
 		}
 	}
-	for _, s := range e.live() {
-		if only != nil && s != only {
-			continue
-		}
+	peers := e.live()
+	if only != nil {
+		peers = []*sentinel{only}
+	}
+	for _, s := range peers {
 		out := s.outbox
 		s.outbox = nil
-		for i, snd := range out {
-			if s.k == nil {
-				break
-			}
+		for _, snd := range out {
 			l := s.links[snd.Addr]
-			if l == nil || l.gen[monitor.CmdLink] != snd.Gen {
-				continue // the transport drops a send meant for a connection that is gone
+			switch {
+			case s.k == nil || l == nil || l.gen[monitor.CmdLink] != snd.Gen:
+				// The transport drops a send meant for a connection that is gone.
+			case !e.reachable(s.name, e.nodeName(snd.Addr)):
+				s.outbox = append(s.outbox, snd) // blackholed: it waits for the heal
+			default:
+				e.carry(s, snd)
+				moved = true
 			}
-			if !e.reachable(s.name, e.nodeName(snd.Addr)) {
-				s.outbox = append(s.outbox, out[i]) // blackholed: it waits for the heal
-				continue
-			}
-			e.carry(s, snd)
-			moved = true
 		}
 	}
-	for _, s := range e.live() {
-		if only != nil && s != only {
-			continue
-		}
+	for _, s := range peers {
 		in := s.inbox
 		s.inbox = nil
 		for _, o := range in {
-			if s.k == nil {
-				break
+			if s.k != nil {
+				e.traceObservation(s, o)
+				s.k.observe(e.now, o)
+				moved = true
 			}
-			e.traceObservation(s, o)
-			s.k.observe(e.now, o)
-			moved = true
 		}
 	}
 	return moved
