@@ -46,6 +46,9 @@ import (
 //	        print s1's pending Ready (state changes against the last persisted state,
 //	        links, sends, responses, events, logs, scripts, lookups) and carry it out;
 //	        its events are not printed again by "events".
+//	state s1
+//	        print s1's persisted state (of the Readys carried out): myid, epochs, the
+//	        masters with their votes, known replicas and sentinels.
 //	events [s1]
 //	        carry out every pending Ready, then print the events carried out since the
 //	        last "events" (every sentinel's, each line prefixed by its name, when none).
@@ -56,10 +59,11 @@ import (
 //	hello s1
 //	<payload>
 //	        a hello PUBLISHed to s1 directly (peer to peer).
-//	observe s1 info|ping|message <instance>
+//	observe s1 info|ping|message <instance> [field:value ...]
 //	<INFO lines | error text | hello payload>
 //	        inject what the link to the instance brings: an INFO reply (the lines are the
-//	        INFO text), a PING reply (PONG, or the error text), a Pub/Sub hello.
+//	        INFO text), a PING reply (PONG, or the error text), a Pub/Sub hello. Short
+//	        input may stand on the directive line instead, a word a line (no "=" in it).
 //	observe s1 linkdown <instance|sentinel> [pubsub]
 //	        the connection (command by default) is gone; dialled again a second later.
 //	fault m ping=BUSY|LOADING|MASTERDOWN|none
@@ -179,6 +183,12 @@ func (e *env) handle(td *datadriven.TestData) (string, error) {
 		return e.readyCmd(s), nil
 	case "events":
 		return e.eventsCmd(args)
+	case "state":
+		s := e.sentinel(strings.Join(args, ""))
+		if s == nil {
+			return "", fmt.Errorf("name a sentinel")
+		}
+		return strings.Join(stateLines(s.persisted), "\n") + "\n", nil
 	case "request", "query":
 		s, err := e.liveSentinel(args)
 		if err != nil {
@@ -395,6 +405,9 @@ func (e *env) observeCmd(args []string, input string) (string, error) {
 		return "", fmt.Errorf("%s has no link to %s", s.name, args[2])
 	}
 	input = strings.TrimSpace(input)
+	if input == "" && len(args) > 3 && args[1] != "linkdown" {
+		input = strings.Join(args[3:], "\n") // fields on the directive line
+	}
 	gen := l.gen[monitor.CmdLink]
 	var o monitor.Observation
 	switch args[1] {
