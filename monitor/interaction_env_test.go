@@ -189,6 +189,9 @@ func (e *env) dial(s *sentinel, l *hlink) {
 		}
 		s.gen++
 		l.gen[k] = s.gen
+		if r := e.fleet.At(l.spec.Addr); r != nil {
+			e.fleet.Connect(sim.Conn{Client: s.name, Addr: r.Addr, Kind: k, Gen: s.gen}, r)
+		}
 		s.inbox = append(s.inbox, monitor.LinkUp{Addr: l.spec.Addr, Kind: k, Gen: s.gen, LocalIP: s.ip})
 		if k == monitor.PubSubLink {
 			s.inbox = append(s.inbox, monitor.PubSubActivity{Addr: l.spec.Addr, Gen: s.gen}) // SUBSCRIBE's confirmation
@@ -212,6 +215,7 @@ func (e *env) drop(s *sentinel, l *hlink, k monitor.LinkKind, why string) {
 		return
 	}
 	s.inbox = append(s.inbox, monitor.LinkDown{Addr: l.spec.Addr, Kind: k, Gen: l.gen[k], Err: why})
+	e.fleet.Disconnect(sim.Conn{Client: s.name, Addr: l.spec.Addr, Kind: k, Gen: l.gen[k]})
 	l.gen[k] = 0
 }
 
@@ -407,9 +411,10 @@ func (e *env) carry(s *sentinel, snd monitor.Send) {
 			reply(int64(e.publish(r, snd.Args[1], snd.Args[2])), "")
 			return
 		}
-		if v, errText, ok := e.fleet.Exec(s.name, snd.Gen, r, snd.Args); ok {
+		if v, errText, ok := e.fleet.Exec(sim.Conn{Client: s.name, Gen: snd.Gen}, r, snd.Args); ok {
 			reply(v, errText)
 		}
+		e.closedByInstances()
 		return
 	}
 	p := e.sentinelAt(snd.Addr)
@@ -428,6 +433,21 @@ func (e *env) carry(s *sentinel, snd monitor.Send) {
 		p.k.request(e.now, e.nextReq, snd.Args[1:])
 	default:
 		reply(nil, fmt.Sprintf("ERR unknown command '%s'", snd.Args[0]))
+	}
+}
+
+// closedByInstances drops the connections the instances closed (CLIENT KILL in a failover's
+// transaction): their sentinels hear LinkDown and dial again at their next tick (at most
+// once a reconnect period).
+func (e *env) closedByInstances() {
+	for _, c := range e.fleet.Closed() {
+		s := e.sentinel(c.Client)
+		if s == nil || s.k == nil {
+			continue
+		}
+		if l := s.links[c.Addr]; l != nil && l.gen[c.Kind] == c.Gen {
+			e.drop(s, l, c.Kind, "connection closed by the server")
+		}
 	}
 }
 

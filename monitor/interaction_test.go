@@ -65,7 +65,8 @@ import (
 //	        INFO text), a PING reply (PONG, or the error text), a Pub/Sub hello. Short
 //	        input may stand on the directive line instead, a word a line (no "=" in it).
 //	observe s1 linkdown <instance|sentinel> [pubsub]
-//	        the connection (command by default) is gone; dialled again a second later.
+//	        the connection (command by default) is gone; dialled again at the next tick,
+//	        at most once a second.
 //	fault m ping=BUSY|LOADING|MASTERDOWN|none
 //	        what the instance answers to PING from now on.
 //	kill <instance|sentinel> / restart <instance|sentinel> [fresh]
@@ -428,7 +429,7 @@ func (e *env) observeCmd(args []string, input string) (string, error) {
 			k = monitor.PubSubLink
 		}
 		o = monitor.LinkDown{Addr: addr, Kind: k, Gen: l.gen[k], Err: "connection reset"}
-		l.gen[k], l.lastDial = 0, e.now
+		l.gen[k] = 0
 	default:
 		return "", fmt.Errorf("observe: unknown kind %s", args[1])
 	}
