@@ -56,6 +56,9 @@ type sentinel struct {
 	outbox    []monitor.Send
 	inbox     []monitor.Observation
 	events    []string // carried out, not yet printed by "events"
+	// pausedUntil: the process is stopped (SIGSTOP) until then: not ticked, and nothing
+	// it sends or is sent moves; it all waits, as in the socket buffers.
+	pausedUntil time.Time
 }
 
 // hlink is the transport's side of a link: the current connection of each kind (0: none).
@@ -229,6 +232,19 @@ func (e *env) dropAll(addr string) {
 	}
 }
 
+func (e *env) paused(s *sentinel) bool { return e.now.Before(s.pausedUntil) }
+
+// running lists the live sentinels that are not paused.
+func (e *env) running() []*sentinel {
+	var out []*sentinel
+	for _, s := range e.live() {
+		if !e.paused(s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
 func (e *env) live() []*sentinel {
 	var out []*sentinel
 	for _, s := range e.sentinels {
@@ -330,15 +346,18 @@ func transportValue(v monitor.Value) (any, string) {
 // reports whether anything moved.
 func (e *env) round(only *sentinel) bool {
 	moved := false
-	for _, s := range e.live() {
+	for _, s := range e.running() {
 		if s.k.hasReady() {
 			e.process(s, false)
 			moved = true
 		}
 	}
-	peers := e.live()
+	peers := e.running()
 	if only != nil {
 		peers = []*sentinel{only}
+		if e.paused(only) {
+			peers = nil
+		}
 	}
 	for _, s := range peers {
 		out := s.outbox
@@ -350,6 +369,8 @@ func (e *env) round(only *sentinel) bool {
 				// The transport drops a send meant for a connection that is gone.
 			case !e.reachable(s.name, e.nodeName(snd.Addr)):
 				s.outbox = append(s.outbox, snd) // blackholed: it waits for the heal
+			case e.sentinelAt(snd.Addr) != nil && e.paused(e.sentinelAt(snd.Addr)):
+				s.outbox = append(s.outbox, snd) // the peer reads nothing while stopped
 			default:
 				e.carry(s, snd)
 				moved = true
@@ -489,7 +510,7 @@ func (e *env) tick(d time.Duration, only []*sentinel) {
 		only = e.live()
 	}
 	for _, s := range only {
-		if s.k == nil {
+		if s.k == nil || e.paused(s) {
 			continue
 		}
 		e.retryDials(s)

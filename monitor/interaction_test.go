@@ -73,6 +73,10 @@ import (
 //	        a process dies (its connections close) or starts again: an instance with a
 //	        new run ID and its role; a sentinel from its last persisted state, or with
 //	        fresh from its initial config with a new run ID (its state file lost).
+//	pause s1 3s
+//	        stop the sentinel's process (SIGSTOP) for the duration: it is not ticked and
+//	        reads and sends nothing; what is sent to it waits. Its first tick after is late
+//	        by the pause.
 //	partition s1 m | s2 s3 r1 ...
 //	        split the nodes into sides; nodes not named are on the first side. Traffic
 //	        across sides waits (TCP keeps it) until heal; connections cannot be made.
@@ -227,6 +231,17 @@ func (e *env) handle(td *datadriven.TestData) (string, error) {
 		return "", e.faultCmd(args)
 	case "kill", "restart":
 		return "", e.processCmd(td.Cmd, args)
+	case "pause":
+		s, err := e.liveSentinel(args)
+		if err != nil {
+			return "", err
+		}
+		d, err := duration(args[1:])
+		if err != nil {
+			return "", err
+		}
+		s.pausedUntil = e.now.Add(d)
+		return "", nil
 	case "partition":
 		e.partition(args)
 		return "", nil
