@@ -6,13 +6,13 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net"
-	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/sentinel-go/sentinel/config"
 	"github.com/sentinel-go/sentinel/internal/resp"
 	"github.com/sentinel-go/sentinel/monitor"
+	"github.com/sentinel-go/sentinel/query"
 )
 
 // Scripts queues and runs user scripts, and reports on them for SENTINEL PENDING-SCRIPTS and
@@ -70,12 +70,16 @@ type Driver struct {
 	hello chan string
 	view  atomic.Pointer[monitor.View]
 	done  chan struct{}
+
+	nextID atomic.Uint64
+	// waiting holds the requests the core has not answered yet; only the loop touches it.
+	waiting map[monitor.RequestID]chan<- monitor.Value
 }
 
 type request struct {
-	w    *resp.Writer
-	args []string
-	done chan struct{}
+	id    monitor.RequestID
+	args  []string
+	reply chan<- monitor.Value // buffered: the loop never waits for the client
 }
 
 // New builds the core (saving a generated myid at once) and its first view.
@@ -108,6 +112,8 @@ func New(o Options) (*Driver, error) {
 		reqs:  make(chan request),
 		hello: make(chan string, 256),
 		done:  make(chan struct{}),
+
+		waiting: map[monitor.RequestID]chan<- monitor.Value{},
 	}
 	d.view.Store(core.View())
 	return d, nil
@@ -165,14 +171,12 @@ func (d *Driver) Run(ctx context.Context) error {
 		case p := <-d.hello:
 			d.core.Hello(d.opts.Now(), p)
 		case r := <-d.reqs:
-			d.core.Request(d.opts.Now(), r.w, r.args)
+			d.waiting[r.id] = r.reply
+			d.core.Request(d.opts.Now(), r.id, r.args)
 			// SENTINEL DEBUG may have changed the scripts' limits.
 			t := d.core.Timing()
 			d.opts.Scripts.SetTiming(t.ScriptMaxRuntime, t.ScriptRetryDelay)
-			crashed := d.flush()
-			d.view.Store(d.core.View())
-			close(r.done)
-			if crashed {
+			if d.flush() {
 				return ErrSimulatedCrash
 			}
 			continue
@@ -227,10 +231,11 @@ func (d *Driver) tickInterval() time.Duration {
 }
 
 // flush carries out a step's Ready: the core already saved; now links, sends, the view,
-// then events and scripts. It reports whether the step ended in a simulated crash, which it
-// logs last, after the event it crashed on, as redis-sentinel does.
+// then events and scripts, then the answers. It reports whether the step ended in a
+// simulated crash, which it logs after the event it crashed on, as redis-sentinel does.
 func (d *Driver) flush() bool {
 	rd := d.core.Ready()
+	saveErr := d.core.SaveError()
 	t := d.opts.Transport
 	for _, lc := range rd.Links {
 		switch lc.Op {
@@ -250,8 +255,9 @@ func (d *Driver) flush() bool {
 	}
 	// The view goes out before the events: a client that hears +switch-master and asks
 	// GET-MASTER-ADDR-BY-NAME must get the new address, as from redis-sentinel, which
-	// changes the address and publishes in one turn of its event loop.
-	if len(rd.Events) > 0 && d.core.Changed() {
+	// changes the address and publishes in one turn of its event loop. Likewise before the
+	// answers: a client told OK for SENTINEL MONITOR lists the master in MASTERS.
+	if (len(rd.Events) > 0 || len(rd.Responses) > 0) && d.core.Changed() {
 		d.view.Store(d.core.View())
 	}
 	for _, e := range rd.Events {
@@ -263,19 +269,40 @@ func (d *Driver) flush() bool {
 	if rd.Crash {
 		d.opts.Logs(monitor.LogLine{Level: monitor.Warning, Text: "Sentinel CRASH because of SENTINEL simulate-failure"})
 	}
+	// The answers go last, after the events of their step, as redis-sentinel's reply
+	// reaches the client after the events the command emitted.
+	for _, r := range rd.Responses {
+		if c, ok := d.waiting[r.ID]; ok {
+			delete(d.waiting, r.ID)
+			c <- r.Reply(saveErr)
+		}
+	}
 	return rd.Crash
 }
 
-// Do runs a state-changing SENTINEL subcommand on the loop and waits for its reply, which
-// is appended to w only after what it changed was saved.
+// Do runs a state-changing SENTINEL subcommand on the loop, waits for its answer, which
+// comes only after what it changed was saved, and appends it to w.
 func (d *Driver) Do(w *resp.Writer, args []string) {
-	r := request{w: w, args: args, done: make(chan struct{})}
+	reply := make(chan monitor.Value, 1)
+	r := request{id: monitor.RequestID(d.nextID.Add(1)), args: args, reply: reply}
 	select {
 	case d.reqs <- r:
-		<-r.done
+		select {
+		case v := <-reply:
+			query.WriteValue(w, v)
+			return
+		case <-d.done:
+		}
+		// Run returned; it may have answered just before.
+		select {
+		case v := <-reply:
+			query.WriteValue(w, v)
+			return
+		default:
+		}
 	case <-d.done:
-		w.Error("ERR sentinel is shutting down")
 	}
+	w.Error("ERR sentinel is shutting down")
 }
 
 // Endpoint adapts a Driver to the RESP endpoint (endpoint's Sentinel interface).
@@ -286,18 +313,15 @@ func (d *Driver) Endpoint() Endpoint { return Endpoint{d: d} }
 
 // Command runs SENTINEL args...: reads from the view, changes through the loop.
 func (e Endpoint) Command(w *resp.Writer, args [][]byte) {
-	sub, read, ok := monitor.CheckArity(w, args)
+	sub, read, ok := query.Check(w, args)
 	if !ok {
 		return
 	}
-	now := e.d.opts.Now()
 	switch {
-	case sub == "config" && len(args) == 3 && strings.EqualFold(string(args[1]), "get"):
-		monitor.ConfigGet(e.d.View(), w, string(args[2]))
 	case sub == "pending-scripts":
 		e.d.opts.Scripts.WritePending(w)
 	case read:
-		monitor.Query(e.d.View(), now, w, sub, args)
+		query.Answer(e.d.View(), e.d.opts.Now(), w, sub, args)
 	default:
 		strs := make([]string, len(args))
 		for i, a := range args {
@@ -318,7 +342,7 @@ func (e Endpoint) Hello(payload []byte) {
 // AppendInfo appends INFO's sentinel section.
 func (e Endpoint) AppendInfo(b []byte) []byte {
 	running, queued := e.d.opts.Scripts.Stats()
-	return monitor.AppendInfo(e.d.View(), e.d.opts.Now(), monitor.ScriptStats{Running: running, Queued: queued}, b)
+	return query.AppendInfo(e.d.View(), e.d.opts.Now(), query.ScriptStats{Running: running, Queued: queued}, b)
 }
 
 // MasterNames lists the masters for ROLE.
