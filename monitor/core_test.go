@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/sentinel-go/sentinel/config"
-	"github.com/sentinel-go/sentinel/internal/resp"
 )
 
 // memStore keeps saved configs in memory.
@@ -131,10 +130,8 @@ func (h *harness) events() []string {
 }
 
 func (h *harness) request(args ...string) string {
-	var w resp.Writer
-	h.c.Request(h.now, &w, args)
-	h.collect()
-	return string(w.Bytes())
+	h.c.Request(h.now, 1, args)
+	return h.answer1(h.collect())
 }
 
 func wantEvents(t *testing.T, got []string, want ...string) {

@@ -1,12 +1,16 @@
 // Package monitor is the sentinel's core: per master, the view of the master, its replicas
 // and its peer sentinels; subjective and objective down detection; discovery from INFO and
 // hello messages; TILT; the election and the failover (with the rules of packages election
-// and failover); the SENTINEL commands; and the events that report all of it.
+// and failover); the SENTINEL subcommands that change state or ask the core (their
+// answers are Values in Ready.Responses; the read-only ones are answered from a View by
+// package query); and the events that report all of it.
 //
-// Core holds the state and the rules and does no I/O: the driver gives it the time (Tick,
-// Observe, Request all take now), the transport's observations (connections up and down,
-// replies, Pub/Sub messages) and client requests, and carries out the Ready it returns —
-// link changes, commands to send, events to log and publish. Whatever a step changed that
+// Core holds the state and the rules and does no I/O: the driver (package driver) gives it
+// the time (Tick, Observe, Request all take now), the transport's observations
+// (connections up and down, replies, Pub/Sub messages) and client requests, and carries
+// out the Ready it returns — link changes, commands to send, answers, events to log and
+// publish. The core imports nothing that writes RESP or reaches the network
+// (imports_test.go). Whatever a step changed that
 // must survive a restart (myid, epochs, votes, discovered instances) is saved through the
 // Store before Ready returns, so nothing a peer or client is told can be forgotten.
 //

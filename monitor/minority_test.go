@@ -384,7 +384,7 @@ func TestMinorityViewKeptFresh(t *testing.T) {
 			v = x.c.View()
 		}
 		mv := v.Master("mymaster")
-		if msg, refused := minorityRefusal(v, mv, x.now); refused {
+		if msg, refused := v.MinorityRefusal(mv, x.now); refused {
 			t.Fatalf("at %v with every peer answering: %s", x.now, msg)
 		}
 	}

@@ -1,16 +1,18 @@
-package monitor
+package driver
 
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"net"
-	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/sentinel-go/sentinel/config"
 	"github.com/sentinel-go/sentinel/internal/resp"
+	"github.com/sentinel-go/sentinel/monitor"
+	"github.com/sentinel-go/sentinel/query"
 )
 
 // Scripts queues and runs user scripts, and reports on them for SENTINEL PENDING-SCRIPTS and
@@ -33,21 +35,21 @@ func (noScripts) SetTiming(time.Duration, time.Duration) {}
 // with go-redis, tests with an in-memory network. Its methods must not block: the driver
 // is the only goroutine that touches the core.
 type Transport interface {
-	Open(spec LinkSpec)
+	Open(spec monitor.LinkSpec)
 	Close(addr string)
-	Reconnect(addr string, kind LinkKind)
-	Send(s Send)
+	Reconnect(addr string, kind monitor.LinkKind)
+	Send(s monitor.Send)
 }
 
-// DriverOptions configures a Driver.
-type DriverOptions struct {
+// Options configures a Driver.
+type Options struct {
 	Config    *config.Config
-	Store     Store
+	Store     monitor.Store
 	Transport Transport
 	// Events receives every event and log line, in order, after the state they report was
 	// saved. It runs on the driver goroutine, so it must be quick (log, publish).
-	Events func(Event)
-	Logs   func(LogLine)
+	Events func(monitor.Event)
+	Logs   func(monitor.LogLine)
 	// Scripts runs the notification and client-reconfig scripts the core asks for, after
 	// the events of the same step (script implements it); default: none run.
 	Scripts Scripts
@@ -61,23 +63,27 @@ type DriverOptions struct {
 // Driver runs a Core: one goroutine feeds it ticks, observations and requests, saves, then
 // sends, then publishes, and keeps a View for queries.
 type Driver struct {
-	core  *Core
-	opts  DriverOptions
-	obs   chan Observation
+	core  *monitor.Core
+	opts  Options
+	obs   chan monitor.Observation
 	reqs  chan request
 	hello chan string
-	view  atomic.Pointer[View]
+	view  atomic.Pointer[monitor.View]
 	done  chan struct{}
+
+	nextID atomic.Uint64
+	// waiting holds the requests the core has not answered yet; only the loop touches it.
+	waiting map[monitor.RequestID]chan<- monitor.Value
 }
 
 type request struct {
-	w    *resp.Writer
-	args []string
-	done chan struct{}
+	id    monitor.RequestID
+	args  []string
+	reply chan<- monitor.Value // buffered: the loop never waits for the client
 }
 
-// NewDriver builds the core (saving a generated myid at once) and its first view.
-func NewDriver(o DriverOptions) (*Driver, error) {
+// New builds the core (saving a generated myid at once) and its first view.
+func New(o Options) (*Driver, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
@@ -85,10 +91,10 @@ func NewDriver(o DriverOptions) (*Driver, error) {
 		o.Rand = rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
 	}
 	if o.Events == nil {
-		o.Events = func(Event) {}
+		o.Events = func(monitor.Event) {}
 	}
 	if o.Logs == nil {
-		o.Logs = func(LogLine) {}
+		o.Logs = func(monitor.LogLine) {}
 	}
 	if o.Scripts == nil {
 		o.Scripts = noScripts{}
@@ -96,16 +102,18 @@ func NewDriver(o DriverOptions) (*Driver, error) {
 	if o.Resolve == nil {
 		o.Resolve = lookupHost
 	}
-	core, err := New(o.Config, o.Store, o.Rand, o.Now(), WithResolver(o.Resolve))
+	core, err := monitor.New(o.Config, o.Store, o.Rand, o.Now(), monitor.WithResolver(o.Resolve))
 	if err != nil {
 		return nil, err
 	}
 	d := &Driver{
 		core: core, opts: o,
-		obs:   make(chan Observation, 4096),
+		obs:   make(chan monitor.Observation, 4096),
 		reqs:  make(chan request),
 		hello: make(chan string, 256),
 		done:  make(chan struct{}),
+
+		waiting: map[monitor.RequestID]chan<- monitor.Value{},
 	}
 	d.view.Store(core.View())
 	return d, nil
@@ -116,7 +124,7 @@ func (d *Driver) MyID() string { return d.core.MyID() }
 
 // Observe hands an observation from the transport to the loop. It blocks when the loop is
 // far behind, which slows the link goroutines down rather than losing what they saw.
-func (d *Driver) Observe(o Observation) {
+func (d *Driver) Observe(o monitor.Observation) {
 	select {
 	case d.obs <- o:
 	case <-d.done:
@@ -124,11 +132,11 @@ func (d *Driver) Observe(o Observation) {
 }
 
 // View returns the latest view.
-func (d *Driver) View() *View { return d.view.Load() }
+func (d *Driver) View() *monitor.View { return d.view.Load() }
 
 // ErrSimulatedCrash is returned by Run when SENTINEL SIMULATE-FAILURE made the sentinel
 // crash: the daemon exits with code 99, as redis-sentinel does.
-var ErrSimulatedCrash = errors.New("monitor: simulated crash")
+var ErrSimulatedCrash = errors.New("driver: simulated crash")
 
 // Run drives the core until ctx ends, then saves the state one last time.
 func (d *Driver) Run(ctx context.Context) error {
@@ -143,7 +151,7 @@ func (d *Driver) Run(ctx context.Context) error {
 		viewDue := false
 		select {
 		case <-ctx.Done():
-			err := d.core.save()
+			err := d.save()
 			d.flush()
 			return err
 		case o := <-d.obs:
@@ -163,13 +171,12 @@ func (d *Driver) Run(ctx context.Context) error {
 		case p := <-d.hello:
 			d.core.Hello(d.opts.Now(), p)
 		case r := <-d.reqs:
-			d.core.Request(d.opts.Now(), r.w, r.args)
+			d.waiting[r.id] = r.reply
+			d.core.Request(d.opts.Now(), r.id, r.args)
 			// SENTINEL DEBUG may have changed the scripts' limits.
-			d.opts.Scripts.SetTiming(d.core.timing.ScriptMaxRuntime, d.core.timing.ScriptRetryDelay)
-			crashed := d.flush()
-			d.view.Store(d.core.View())
-			close(r.done)
-			if crashed {
+			t := d.core.Timing()
+			d.opts.Scripts.SetTiming(t.ScriptMaxRuntime, t.ScriptRetryDelay)
+			if d.flush() {
 				return ErrSimulatedCrash
 			}
 			continue
@@ -208,6 +215,15 @@ func (d *Driver) Run(ctx context.Context) error {
 	}
 }
 
+// save writes the whole state one last time, at shutdown: every step's own saves happened
+// in the core before its Ready left.
+func (d *Driver) save() error {
+	if err := d.opts.Store.Save(d.core.Config()); err != nil {
+		return fmt.Errorf("%w: %v", monitor.ErrSave, err)
+	}
+	return nil
+}
+
 // tickInterval mirrors redis-sentinel's randomized hz (10 to 19 ticks a second), which keeps
 // sentinels started together from acting in lockstep.
 func (d *Driver) tickInterval() time.Duration {
@@ -215,18 +231,19 @@ func (d *Driver) tickInterval() time.Duration {
 }
 
 // flush carries out a step's Ready: the core already saved; now links, sends, the view,
-// then events and scripts. It reports whether the step ended in a simulated crash, which it
-// logs last, after the event it crashed on, as redis-sentinel does.
+// then events and scripts, then the answers. It reports whether the step ended in a
+// simulated crash, which it logs after the event it crashed on, as redis-sentinel does.
 func (d *Driver) flush() bool {
 	rd := d.core.Ready()
+	saveErr := d.core.SaveError()
 	t := d.opts.Transport
 	for _, lc := range rd.Links {
 		switch lc.Op {
-		case LinkOpen:
+		case monitor.LinkOpen:
 			t.Open(lc.Spec)
-		case LinkClose:
+		case monitor.LinkClose:
 			t.Close(lc.Spec.Addr)
-		case LinkReconnect:
+		case monitor.LinkReconnect:
 			t.Reconnect(lc.Spec.Addr, lc.Kind)
 		}
 	}
@@ -238,8 +255,9 @@ func (d *Driver) flush() bool {
 	}
 	// The view goes out before the events: a client that hears +switch-master and asks
 	// GET-MASTER-ADDR-BY-NAME must get the new address, as from redis-sentinel, which
-	// changes the address and publishes in one turn of its event loop.
-	if len(rd.Events) > 0 && d.core.Changed() {
+	// changes the address and publishes in one turn of its event loop. Likewise before the
+	// answers: a client told OK for SENTINEL MONITOR lists the master in MASTERS.
+	if (len(rd.Events) > 0 || len(rd.Responses) > 0) && d.core.Changed() {
 		d.view.Store(d.core.View())
 	}
 	for _, e := range rd.Events {
@@ -249,21 +267,42 @@ func (d *Driver) flush() bool {
 		d.opts.Scripts.Queue(s.Path, s.Args...)
 	}
 	if rd.Crash {
-		d.opts.Logs(LogLine{Level: Warning, Text: "Sentinel CRASH because of SENTINEL simulate-failure"})
+		d.opts.Logs(monitor.LogLine{Level: monitor.Warning, Text: "Sentinel CRASH because of SENTINEL simulate-failure"})
+	}
+	// The answers go last, after the events of their step, as redis-sentinel's reply
+	// reaches the client after the events the command emitted.
+	for _, r := range rd.Responses {
+		if c, ok := d.waiting[r.ID]; ok {
+			delete(d.waiting, r.ID)
+			c <- r.Reply(saveErr)
+		}
 	}
 	return rd.Crash
 }
 
-// Do runs a state-changing SENTINEL subcommand on the loop and waits for its reply, which
-// is appended to w only after what it changed was saved.
+// Do runs a state-changing SENTINEL subcommand on the loop, waits for its answer, which
+// comes only after what it changed was saved, and appends it to w.
 func (d *Driver) Do(w *resp.Writer, args []string) {
-	r := request{w: w, args: args, done: make(chan struct{})}
+	reply := make(chan monitor.Value, 1)
+	r := request{id: monitor.RequestID(d.nextID.Add(1)), args: args, reply: reply}
 	select {
 	case d.reqs <- r:
-		<-r.done
+		select {
+		case v := <-reply:
+			query.WriteValue(w, v)
+			return
+		case <-d.done:
+		}
+		// Run returned; it may have answered just before.
+		select {
+		case v := <-reply:
+			query.WriteValue(w, v)
+			return
+		default:
+		}
 	case <-d.done:
-		w.Error("ERR sentinel is shutting down")
 	}
+	w.Error("ERR sentinel is shutting down")
 }
 
 // Endpoint adapts a Driver to the RESP endpoint (endpoint's Sentinel interface).
@@ -274,18 +313,15 @@ func (d *Driver) Endpoint() Endpoint { return Endpoint{d: d} }
 
 // Command runs SENTINEL args...: reads from the view, changes through the loop.
 func (e Endpoint) Command(w *resp.Writer, args [][]byte) {
-	sub, ok := checkArity(w, args)
+	sub, read, ok := query.Check(w, args)
 	if !ok {
 		return
 	}
-	now := e.d.opts.Now()
 	switch {
-	case sub == "config" && len(args) == 3 && strings.EqualFold(string(args[1]), "get"):
-		configGet(e.d.View(), w, string(args[2]))
 	case sub == "pending-scripts":
 		e.d.opts.Scripts.WritePending(w)
-	case subcommands[sub].read:
-		Query(e.d.View(), now, w, sub, args)
+	case read:
+		query.Answer(e.d.View(), e.d.opts.Now(), w, sub, args)
 	default:
 		strs := make([]string, len(args))
 		for i, a := range args {
@@ -306,7 +342,7 @@ func (e Endpoint) Hello(payload []byte) {
 // AppendInfo appends INFO's sentinel section.
 func (e Endpoint) AppendInfo(b []byte) []byte {
 	running, queued := e.d.opts.Scripts.Stats()
-	return AppendInfo(e.d.View(), e.d.opts.Now(), ScriptStats{Running: running, Queued: queued}, b)
+	return query.AppendInfo(e.d.View(), e.d.opts.Now(), query.ScriptStats{Running: running, Queued: queued}, b)
 }
 
 // MasterNames lists the masters for ROLE.
