@@ -10,6 +10,7 @@ import (
 	"github.com/sentinel-go/sentinel/config"
 	"github.com/sentinel-go/sentinel/internal/resp"
 	"github.com/sentinel-go/sentinel/monitor"
+	"github.com/sentinel-go/sentinel/query"
 )
 
 // This file is the interaction harness's only contact with the core's step, ready, request
@@ -53,14 +54,8 @@ func (k *core) hello(now time.Time, payload string) { k.c.Hello(now, payload); k
 // request runs a SENTINEL subcommand (args without "SENTINEL"); its answer is queued in the
 // pending Ready's Responses under id.
 func (k *core) request(now time.Time, id monitor.RequestID, args []string) {
-	var w resp.Writer
-	k.c.Request(now, &w, args)
+	k.c.Request(now, id, args)
 	k.collect()
-	v, _, err := parseValue(w.Bytes())
-	if err != nil {
-		v = monitor.Value{Kind: monitor.ErrorValue, Str: "harness: unparsable reply: " + err.Error()}
-	}
-	k.pending.Responses = append(k.pending.Responses, monitor.Response{ID: id, Value: v})
 }
 
 // query answers a read-only subcommand from a fresh view, as the endpoint does.
@@ -70,7 +65,7 @@ func (k *core) query(now time.Time, args []string) monitor.Value {
 	for i, a := range args {
 		bargs[i] = []byte(a)
 	}
-	monitor.Query(k.c.View(), now, &w, strings.ToLower(args[0]), bargs)
+	query.Answer(k.c.View(), now, &w, strings.ToLower(args[0]), bargs)
 	v, _, err := parseValue(w.Bytes())
 	if err != nil {
 		return monitor.Value{Kind: monitor.ErrorValue, Str: "harness: unparsable reply: " + err.Error()}
@@ -99,6 +94,7 @@ func (k *core) collect() {
 	}
 	p.Links = append(p.Links, rd.Links...)
 	p.Sends = append(p.Sends, rd.Sends...)
+	p.Responses = append(p.Responses, rd.Responses...)
 	p.Events = append(p.Events, rd.Events...)
 	p.Logs = append(p.Logs, rd.Logs...)
 	p.Scripts = append(p.Scripts, rd.Scripts...)
@@ -106,7 +102,7 @@ func (k *core) collect() {
 	p.Crash = p.Crash || rd.Crash
 }
 
-// parseValue reads one RESP2 reply into a Value (the current core writes bytes).
+// parseValue reads one RESP2 reply into a Value: the query package writes bytes.
 func parseValue(b []byte) (monitor.Value, []byte, error) {
 	i := strings.Index(string(b), "\r\n")
 	if i < 1 {
