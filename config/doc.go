@@ -11,12 +11,12 @@
 // and applied in three passes (the pre-monitor ones, the monitors, the rest), so a
 // directive may come before the monitor it names.
 // Every standard redis-server 7.0.15 directive is accepted and checked with redis-server's
-// rules and messages (options.go is its table); the ones a sentinel ignores are kept in
+// rules and messages (directives.txt is its table, with the class of every directive); the ones a sentinel ignores are kept in
 // Config.Options in canonical form.
 //
 // # What each directive does here
 //
-// No directive is accepted and silently ignored: directiveClasses (support.go) puts every
+// No directive is accepted and silently ignored: the directive table (directives.txt) puts every
 // directive the loader knows in one class, and the loader handles nothing it does not
 // classify. Carried directives work as in redis-sentinel. Inert ones are the directives
 // redis-sentinel itself ignores in sentinel mode (persistence, keys, replication, cluster
