@@ -56,7 +56,7 @@ type Config struct {
 	// not slave-priority), each in the canonical form redis-sentinel's rewrite writes: the
 	// inert ones (maxmemory, appendonly, ...) and carried ones read through accessors or
 	// by their users (syslog-*, tls-*, aclfile, ...). They are validated at load and
-	// written back, so a file keeps them. support.go says what each one does here.
+	// written back, so a file keeps them. directives.txt says what each one does here.
 	Options map[string][]string
 	// Modules are loadmodule lines (path, then arguments). We cannot load Redis modules;
 	// they are kept so the file still works with redis-sentinel.

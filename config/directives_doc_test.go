@@ -21,8 +21,8 @@ func renderDirectives() string {
 	var b strings.Builder
 	b.WriteString(`# Directives
 
-Generated from ` + "`directiveClasses`" + ` in support.go by ` + "`go test ./config -run TestDirectivesDoc -update`" + `;
-the Go table is the source of truth, and a test fails when this file is out of date.
+Generated from ` + "`directives.txt`" + ` by ` + "`go test ./config -run TestDirectivesDoc -update`" + `;
+that table is the source of truth, and a test fails when this file is out of date.
 
 Every directive redis-sentinel 7.0.15 accepts is in exactly one class:
 

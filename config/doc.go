@@ -11,12 +11,12 @@
 // and applied in three passes (the pre-monitor ones, the monitors, the rest), so a
 // directive may come before the monitor it names.
 // Every standard redis-server 7.0.15 directive is accepted and checked with redis-server's
-// rules and messages (options.go is its table); the ones a sentinel ignores are kept in
+// rules and messages (directives.txt is its table, with the class of every directive); the ones a sentinel ignores are kept in
 // Config.Options in canonical form.
 //
 // # What each directive does here
 //
-// No directive is accepted and silently ignored: directiveClasses (support.go) puts every
+// No directive is accepted and silently ignored: the directive table (directives.txt) puts every
 // directive the loader knows in one class, and the loader handles nothing it does not
 // classify. Carried directives work as in redis-sentinel. Inert ones are the directives
 // redis-sentinel itself ignores in sentinel mode (persistence, keys, replication, cluster
@@ -25,11 +25,12 @@
 // cluster-enabled, ...): set to anything but their default they stop the load with
 // "'<line>' is not supported by this sentinel" on the line, in Redis's fatal block. Their
 // defaults load, since stock files spell defaults out and asking for a default asks for
-// nothing we lack. DIRECTIVES.md is the table for people, generated from the Go one. A line redis-sentinel refuses returns a *LineError
-// whose Report is the exact block redis-sentinel prints; the differential tests check that
-// against the real binary. Integer values go through the same lenient C conversions
-// (atoi, strtoull; package cstrconv), so every file redis-sentinel accepts loads here with the
-// same values.
+// nothing we lack. DIRECTIVES.md is the table for people, generated from the Go one.
+//
+// A line redis-sentinel refuses returns a *LineError whose Report is the exact block
+// redis-sentinel prints; the differential tests check that against the real binary.
+// Integer values go through the same lenient C conversions (atoi, strtoull;
+// internal/cstrconv), so every file redis-sentinel accepts loads here with the same values.
 //
 // # Writing
 //
@@ -83,12 +84,6 @@
 //     its name in the file (redis-sentinel writes the address it resolved at start-up).
 //     Without resolve-hostnames, numeric addresses are normalized as Redis does (1.2.3 is
 //     1.2.0.3, 010.0.0.1 is 8.0.0.1).
-//   - ACL command rules are written as given after the last +@all/-@all, the last rule for
-//     each command kept; redis-sentinel recomputes them from its command bitmap and writes
-//     the categories that fit best (`+sentinel -sentinel|myid` comes back as `+@admin
-//     -acl|getuser ...`). The permissions are the same. Unknown command and category names
-//     in user lines are not checked here (redis-sentinel checks them after the file, when
-//     it builds the ACL; the server package must).
 //   - loadmodule lines are kept at rewrite; redis-sentinel drops them. Neither loads the
 //     module (sentinel mode never does). Options of modules (name.option) are accepted
 //     and, as redis-sentinel does, commented out by a rewrite.
@@ -98,11 +93,12 @@
 //     daemon's rewrites write the endpoint's live users (Config.LiveUsers), as
 //     redis-sentinel does; a Config rewritten without them writes its own user lines with
 //     the command rules as given after the last +@all/-@all, the last rule for each
-//     command kept, where redis-sentinel writes the categories that fit best. The
-//     permissions are the same. Checking user lines ignores acl-pubsub-default (so
-//     `&chan` after it is not refused here; the endpoint applies it). With a state file
-//     the main file is never rewritten, so users changed at runtime are not kept there:
-//     keep them in an aclfile (ACL SAVE).
+//     command kept, where redis-sentinel recomputes them from its command bitmap and
+//     writes the categories that fit best (`+sentinel -sentinel|myid` comes back as
+//     `+@admin -acl|getuser ...`). The permissions are the same. Checking user lines
+//     ignores acl-pubsub-default (so `&chan` after it is not refused here; the endpoint
+//     applies it). With a state file the main file is never rewritten, so users changed at
+//     runtime are not kept there: keep them in an aclfile (ACL SAVE).
 //   - A bare "{title}" proc-title-template is accepted; redis-sentinel's template check
 //     refuses it. An include cycle is an error instead of a crash.
 //   - logformat and sentinel state-config-file are ours: redis-sentinel refuses a file

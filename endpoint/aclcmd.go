@@ -11,22 +11,6 @@ import (
 	"github.com/sentinel-go/sentinel/internal/acl"
 )
 
-var aclHandlers = map[string]handler{
-	"whoami":  aclWhoAmI,
-	"users":   aclUsers,
-	"list":    aclList,
-	"setuser": aclSetUser,
-	"deluser": aclDelUser,
-	"getuser": aclGetUser,
-	"cat":     aclCat,
-	"genpass": aclGenPass,
-	"log":     aclLog,
-	"dryrun":  aclDryRun,
-	"load":    aclLoad,
-	"save":    aclSave,
-	"help":    func(c *conn, args [][]byte) { writeHelp(c, aclHelp) },
-}
-
 func aclWhoAmI(c *conn, args [][]byte) {
 	c.s.mu.Lock()
 	name := c.user.name

@@ -9,25 +9,6 @@ import (
 	"github.com/sentinel-go/sentinel/internal/respserver"
 )
 
-var clientHandlers = map[string]handler{
-	"id":           func(c *conn, args [][]byte) { c.w.Int(c.id) },
-	"setname":      clientSetName,
-	"getname":      clientGetName,
-	"info":         clientInfo,
-	"list":         clientList,
-	"kill":         clientKill,
-	"pause":        clientPause,
-	"unpause":      clientUnpause,
-	"reply":        clientReply,
-	"no-evict":     clientNoEvict,
-	"tracking":     clientTracking,
-	"trackinginfo": clientTrackingInfo,
-	"getredir":     clientGetRedir,
-	"caching":      clientCaching,
-	"unblock":      clientUnblock,
-	"help":         func(c *conn, args [][]byte) { writeHelp(c, clientHelp) },
-}
-
 func clientSetName(c *conn, args [][]byte) {
 	if !respserver.ValidName(args[2]) {
 		c.w.Error(respserver.ErrBadName)
@@ -296,13 +277,6 @@ const errNotInt = "ERR value is not an integer or out of range"
 func subcommandSyntax(args [][]byte) string {
 	return fmt.Sprintf("ERR unknown subcommand or wrong number of arguments for '%.128s'. Try %s HELP.",
 		args[1], strings.ToUpper(string(args[0])))
-}
-
-func writeHelp(c *conn, lines []string) {
-	c.w.Array(len(lines))
-	for _, l := range lines {
-		c.w.Simple(l)
-	}
 }
 
 var clientHelp = []string{

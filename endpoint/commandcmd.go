@@ -7,16 +7,6 @@ import (
 	"github.com/sentinel-go/sentinel/internal/glob"
 )
 
-var commandHandlers = map[string]handler{
-	"count":           func(c *conn, args [][]byte) { c.w.Int(int64(c.s.commands.Len())) },
-	"list":            commandList,
-	"info":            commandInfo,
-	"docs":            commandDocs,
-	"getkeys":         commandGetKeys,
-	"getkeysandflags": commandGetKeys,
-	"help":            func(c *conn, args [][]byte) { writeHelp(c, commandHelp) },
-}
-
 // topCommands lists the table's commands in a stable order. Redis lists them in
 // hash-table order, which changes with every start, so no client can rely on an order.
 func (s *Server) topCommands() []*command {

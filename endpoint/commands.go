@@ -7,8 +7,9 @@ import (
 	"github.com/sentinel-go/sentinel/internal/respserver"
 )
 
-// handlers maps full command names to their implementation. SENTINEL's subcommands have
-// none of their own: the sentinel core runs them all.
+// handlers maps full command names, a subcommand as "container|subcommand" the way Redis's
+// command table names it, to their implementation: the one dispatch table of the endpoint.
+// SENTINEL's subcommands have none of their own: the sentinel core runs them all.
 var handlers = map[string]handler{
 	"ping":         cmdPing,
 	"role":         cmdRole,
@@ -21,19 +22,57 @@ var handlers = map[string]handler{
 	"psubscribe":   cmdSubscribe,
 	"unsubscribe":  cmdUnsubscribe,
 	"punsubscribe": cmdUnsubscribe,
+
+	"client|id":           func(c *conn, args [][]byte) { c.w.Int(c.id) },
+	"client|setname":      clientSetName,
+	"client|getname":      clientGetName,
+	"client|info":         clientInfo,
+	"client|list":         clientList,
+	"client|kill":         clientKill,
+	"client|pause":        clientPause,
+	"client|unpause":      clientUnpause,
+	"client|reply":        clientReply,
+	"client|no-evict":     clientNoEvict,
+	"client|tracking":     clientTracking,
+	"client|trackinginfo": clientTrackingInfo,
+	"client|getredir":     clientGetRedir,
+	"client|caching":      clientCaching,
+	"client|unblock":      clientUnblock,
+	"client|help":         helpWith(clientHelp),
+
+	"acl|whoami":  aclWhoAmI,
+	"acl|users":   aclUsers,
+	"acl|list":    aclList,
+	"acl|setuser": aclSetUser,
+	"acl|deluser": aclDelUser,
+	"acl|getuser": aclGetUser,
+	"acl|cat":     aclCat,
+	"acl|genpass": aclGenPass,
+	"acl|log":     aclLog,
+	"acl|dryrun":  aclDryRun,
+	"acl|load":    aclLoad,
+	"acl|save":    aclSave,
+	"acl|help":    helpWith(aclHelp),
+
+	"command":                 cmdCommandAll,
+	"command|count":           func(c *conn, args [][]byte) { c.w.Int(int64(c.s.commands.Len())) },
+	"command|list":            commandList,
+	"command|info":            commandInfo,
+	"command|docs":            commandDocs,
+	"command|getkeys":         commandGetKeys,
+	"command|getkeysandflags": commandGetKeys,
+	"command|help":            helpWith(commandHelp),
 }
 
-func init() {
-	for name, h := range clientHandlers {
-		handlers["client|"+name] = h
+// helpWith is a container's HELP subcommand: its lines as simple strings, the reply
+// Redis's addReplyHelp builds.
+func helpWith(lines []string) handler {
+	return func(c *conn, _ [][]byte) {
+		c.w.Array(len(lines))
+		for _, l := range lines {
+			c.w.Simple(l)
+		}
 	}
-	for name, h := range aclHandlers {
-		handlers["acl|"+name] = h
-	}
-	for name, h := range commandHandlers {
-		handlers["command|"+name] = h
-	}
-	handlers["command"] = cmdCommandAll
 }
 
 // pubsubContextOK are the commands a RESP2 client may send while subscribed.

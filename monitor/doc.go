@@ -1,9 +1,11 @@
 // Package monitor is the sentinel's core: per master, the view of the master, its replicas
 // and its peer sentinels; subjective and objective down detection; discovery from INFO and
-// hello messages; TILT; the election and the failover (with the rules of packages election
-// and failover); the SENTINEL subcommands that change state or ask the core (their
-// answers are Values in Ready.Responses; the read-only ones are answered from a View by
-// package query); and the events that report all of it.
+// hello messages; TILT; the election (with package election's vote and tally rules) and the
+// failover, whose whole logic lives here: the state machine on the core's state
+// (failover.go), its states and timeouts (failoverstate.go), replica selection (select.go)
+// and the reconfiguration of the other replicas (reconf.go); the SENTINEL subcommands that
+// change state or ask the core (their answers are Values in Ready.Responses; the read-only
+// ones are answered from a View by package query); and the events that report all of it.
 //
 // Core holds the state and the rules and does no I/O: the driver (package driver) gives it
 // the time (Tick, Observe, Request all take now), the transport's observations
@@ -35,7 +37,11 @@
 //     query judges by the view's deadline (MasterView.VouchUntil), which a stale view can
 //     only make earlier, and the core republishes it before it runs out.
 //   - A replica that has not completed a sync since it became one (the old master back
-//     after a failover) is never promoted: failover.Eligible, instance.unsynced.
+//     after a failover) is never promoted: eligible, instance.unsynced.
+//   - The promoted replica is the first eligible one in compareCandidates' total order, so
+//     every sentinel seeing the same replicas picks the same one.
+//   - At most parallel-syncs replicas are resynchronising with the promoted one at any time
+//     (nextFollowers).
 //   - One vote per master per epoch, saved before any reply; the current epoch never
 //     decreases; a failover is aborted only before the promotion, and after it always ends
 //     in a switch.

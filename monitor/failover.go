@@ -8,7 +8,6 @@ import (
 
 	"github.com/sentinel-go/sentinel/config"
 	"github.com/sentinel-go/sentinel/election"
-	"github.com/sentinel-go/sentinel/failover"
 )
 
 // The failover (redis-sentinel's sentinelFailoverStateMachine and its helpers): redis-sentinel's state machine, with the rules kept and the
@@ -21,7 +20,7 @@ import (
 // failover got past the promotion (sentinelGetCurrentMasterAddress), else the master.
 // GET-MASTER-ADDR-BY-NAME and our hellos both use it, so peers switch early too.
 func (m *master) currentAddr() config.Addr {
-	if m.flags&flagFailoverInProgress != 0 && m.promoted != nil && m.failoverState >= failover.ReconfSlaves {
+	if m.flags&flagFailoverInProgress != 0 && m.promoted != nil && m.failoverState >= stateReconfSlaves {
 		return m.promoted.addr
 	}
 	return m.addr
@@ -42,7 +41,7 @@ func (c *Core) actOnMaster(m *master) {
 // that sentinels which have not started yet hear the smallest candidate first and vote for
 // it, as the candidates themselves do. The driver is asked to tick right then.
 func (c *Core) requestVotes(m *master) {
-	if m.failoverState != failover.WaitStart || m.votesRequested == m.failoverEpoch {
+	if m.failoverState != stateWaitStart || m.votesRequested == m.failoverEpoch {
 		return
 	}
 	if m.flags&flagForceFailover == 0 {
@@ -62,7 +61,7 @@ func (c *Core) startFailoverIfNeeded(m *master) bool {
 	if m.flags&flagODown == 0 || m.flags&flagFailoverInProgress != 0 || c.crashed {
 		return false
 	}
-	retry := failover.RetryDelay(m.cfg.FailoverTimeout)
+	retry := retryDelay(m.cfg.FailoverTimeout)
 	if c.cfg.FastRetry && c.noPromotionSeen(m) {
 		retry = min(retry, c.fastRetryDelay(m))
 	}
@@ -91,8 +90,8 @@ func (c *Core) startFailoverIfNeeded(m *master) bool {
 // higher config epoch wins everywhere and the other promotion is converted back, as after
 // any concurrent failovers. The simulation checks both with fast retry on.
 func (c *Core) fastRetryDelay(m *master) time.Duration {
-	return failover.ElectionTimeout(c.timing.ElectionTimeout, m.cfg.FailoverTimeout) +
-		failover.MaxDesync + c.timing.FastRetryMargin
+	return electionTimeout(c.timing.ElectionTimeout, m.cfg.FailoverTimeout) +
+		maxDesync + c.timing.FastRetryMargin
 }
 
 // noPromotionSeen: no replica of m reports itself a master.
@@ -109,7 +108,7 @@ func (c *Core) noPromotionSeen(m *master) bool {
 // saves it only with the vote that follows; saving here too costs nothing and keeps "epochs
 // never decrease" true across a crash in between).
 func (c *Core) startFailover(m *master) {
-	m.failoverState = failover.WaitStart
+	m.failoverState = stateWaitStart
 	m.flags |= flagFailoverInProgress
 	c.currentEpoch++
 	m.failoverEpoch = c.currentEpoch
@@ -123,10 +122,10 @@ func (c *Core) startFailover(m *master) {
 
 // desync is Redis's random start-time offset (up to a second), which spreads retries.
 func (c *Core) desync() time.Duration {
-	return time.Duration(c.rand.Int64N(int64(failover.MaxDesync)))
+	return time.Duration(c.rand.Int64N(int64(maxDesync)))
 }
 
-func (c *Core) setFailoverState(m *master, s failover.State) {
+func (c *Core) setFailoverState(m *master, s failoverState) {
 	m.failoverState = s
 	m.failoverStateChange = c.now
 	c.touch(m)
@@ -137,18 +136,18 @@ func (c *Core) failoverStateMachine(m *master) {
 	for m.flags&flagFailoverInProgress != 0 && !c.crashed {
 		before := m.failoverState
 		switch m.failoverState {
-		case failover.WaitStart:
+		case stateWaitStart:
 			c.failoverWaitStart(m)
-		case failover.SelectSlave:
+		case stateSelectSlave:
 			c.failoverSelectSlave(m)
-		case failover.SendSlaveofNoOne:
+		case stateSendSlaveofNoOne:
 			c.failoverSendSlaveofNoOne(m)
-		case failover.WaitPromotion:
+		case stateWaitPromotion:
 			c.failoverWaitPromotion(m)
-		case failover.ReconfSlaves:
+		case stateReconfSlaves:
 			c.failoverReconfNextSlave(m)
 		}
-		if m.failoverState == before || m.failoverState == failover.UpdateConfig {
+		if m.failoverState == before || m.failoverState == stateUpdateConfig {
 			return
 		}
 	}
@@ -161,7 +160,7 @@ func (c *Core) runFailover(m *master) {
 		return
 	}
 	c.actOnMaster(m)
-	if m.failoverState == failover.UpdateConfig {
+	if m.failoverState == stateUpdateConfig {
 		c.switchToPromoted(m)
 	}
 }
@@ -181,7 +180,7 @@ func (c *Core) failoverWaitStart(m *master) {
 	leader := c.electionWinner(m, m.failoverEpoch)
 	isLeader := leader != "" && strings.EqualFold(leader, c.myID)
 	if !isLeader && m.flags&flagForceFailover == 0 {
-		if c.now.Sub(m.failoverStartTime) > failover.ElectionTimeout(c.timing.ElectionTimeout, m.cfg.FailoverTimeout) {
+		if c.now.Sub(m.failoverStartTime) > electionTimeout(c.timing.ElectionTimeout, m.cfg.FailoverTimeout) {
 			c.emit(Warning, "-failover-abort-not-elected", &m.instance, "")
 			c.abortFailover(m)
 		}
@@ -192,7 +191,7 @@ func (c *Core) failoverWaitStart(m *master) {
 		c.simulateCrash()
 		return
 	}
-	c.setFailoverState(m, failover.SelectSlave)
+	c.setFailoverState(m, stateSelectSlave)
 	c.emit(Warning, "+failover-state-select-slave", &m.instance, "")
 }
 
@@ -250,7 +249,7 @@ func (c *Core) selfVoteDelay(m *master) time.Duration {
 // ever go to the candidate itself or to a smaller run ID, so among candidates that start
 // together the smaller run IDs collect the votes instead of spreading them.
 func (c *Core) voteForSelfBefore(m *master, epoch uint64, requester string) {
-	if m.failoverState == failover.WaitStart && m.flags&flagForceFailover == 0 &&
+	if m.failoverState == stateWaitStart && m.flags&flagForceFailover == 0 &&
 		epoch == m.failoverEpoch && m.cfg.LeaderEpoch < epoch &&
 		strings.ToLower(requester) > strings.ToLower(c.myID) {
 		c.voteLeader(m, epoch, c.myID)
@@ -271,7 +270,7 @@ func (c *Core) failoverSelectSlave(m *master) {
 	c.holdEmptyMaster(m)
 	r.flags |= flagPromoted
 	m.promoted = r
-	c.setFailoverState(m, failover.SendSlaveofNoOne)
+	c.setFailoverState(m, stateSendSlaveofNoOne)
 	c.emit(Notice, "+failover-state-send-slaveof-noone", r, "")
 }
 
@@ -301,9 +300,9 @@ func (c *Core) replicaInfoFresh(m *master) bool {
 // freshInfoWait bounds the wait for fresh replica INFO before the selection.
 const freshInfoWait = time.Second
 
-// selectSlave ranks the master's replicas with failover.Select.
+// selectSlave ranks the master's replicas with bestCandidate.
 func (c *Core) selectSlave(m *master) *instance {
-	limits := failover.Limits{
+	limits := selectLimits{
 		PingPeriod: c.timing.PingPeriod, InfoPeriod: c.timing.InfoPeriod,
 		DownAfter: m.downAfter(), MasterSDown: m.flags&flagSDown != 0,
 	}
@@ -311,9 +310,9 @@ func (c *Core) selectSlave(m *master) *instance {
 		limits.MasterDownFor = c.now.Sub(m.sDownSince)
 	}
 	list := m.replicaList()
-	cands := make([]failover.Replica, len(list))
+	cands := make([]candidate, len(list))
 	for i, r := range list {
-		cands[i] = failover.Replica{
+		cands[i] = candidate{
 			Name: r.name, RunID: r.runID,
 			Down:           r.flags&(flagSDown|flagODown) != 0,
 			Disconnected:   r.disconnected(),
@@ -325,7 +324,7 @@ func (c *Core) selectSlave(m *master) *instance {
 			Unsynced:       r.unsynced(m),
 		}
 	}
-	if i := failover.Select(cands, limits); i >= 0 {
+	if i := bestCandidate(cands, limits); i >= 0 {
 		return list[i]
 	}
 	return nil
@@ -350,14 +349,14 @@ func (c *Core) failoverSendSlaveofNoOne(m *master) {
 		m.coordinated = false
 		c.sendSlaveOf(r, nil)
 	}
-	c.setFailoverState(m, failover.WaitPromotion)
+	c.setFailoverState(m, stateWaitPromotion)
 	c.emit(Notice, "+failover-state-wait-promotion", r, "")
 }
 
 // failoverToReply is the old master's answer to FAILOVER TO. A server without the command
 // (or refusing it) gets the classic promotion instead.
 func (c *Core) failoverToReply(m *master, o Reply) {
-	if o.Err == "" || !m.coordinated || m.failoverState != failover.WaitPromotion || m.promoted == nil {
+	if o.Err == "" || !m.coordinated || m.failoverState != stateWaitPromotion || m.promoted == nil {
 		return
 	}
 	c.logf(Warning, "FAILOVER TO refused by %s (%s): promoting with SLAVEOF NO ONE", addrKey(m.addr), o.Err)
@@ -381,7 +380,7 @@ func (c *Core) failoverWaitPromotion(m *master) {
 // failover can no longer be aborted; only the leader's own event came late.
 func (c *Core) promotionConfirmed(m *master, r *instance) {
 	m.cfg.ConfigEpoch = m.failoverEpoch
-	c.setFailoverState(m, failover.ReconfSlaves)
+	c.setFailoverState(m, stateReconfSlaves)
 	c.needSave = true
 	c.emit(Warning, "+promoted-slave", r, "")
 	if c.simulateFailure&SimCrashAfterPromotion != 0 {
@@ -424,19 +423,19 @@ func (m *master) followers() []*instance {
 	return out
 }
 
-func (c *Core) followerStates(list []*instance) []failover.Follower {
-	fs := make([]failover.Follower, len(list))
+func (c *Core) followerStates(list []*instance) []follower {
+	fs := make([]follower, len(list))
 	for i, r := range list {
-		st := failover.ReconfNone
+		st := reconfNone
 		switch {
 		case r.flags&flagReconfDone != 0:
-			st = failover.ReconfDone
+			st = reconfDone
 		case r.flags&flagReconfInprog != 0:
-			st = failover.ReconfInProgress
+			st = reconfInProgress
 		case r.flags&flagReconfSent != 0:
-			st = failover.ReconfSent
+			st = reconfSent
 		}
-		fs[i] = failover.Follower{Reconf: st, SentAt: r.reconfSentTime,
+		fs[i] = follower{Reconf: st, SentAt: r.reconfSentTime,
 			Disconnected: r.disconnected(), Down: r.flags&flagSDown != 0}
 	}
 	return fs
@@ -446,7 +445,7 @@ func (c *Core) followerStates(list []*instance) []failover.Follower {
 // a time, then detects the end.
 func (c *Core) failoverReconfNextSlave(m *master) {
 	list := m.followers()
-	plan := failover.NextFollowers(c.followerStates(list), m.cfg.ParallelSyncs, c.timing.SlaveReconfTimeout, c.now)
+	plan := nextFollowers(c.followerStates(list), m.cfg.ParallelSyncs, c.timing.SlaveReconfTimeout, c.now)
 	for _, i := range plan.TimedOut {
 		r := list[i]
 		c.emit(Notice, "-slave-reconf-sent-timeout", r, "")
@@ -475,7 +474,7 @@ func (c *Core) failoverDetectEnd(m *master) {
 		return
 	}
 	list := m.followers()
-	done := failover.Finished(c.followerStates(list))
+	done := reconfFinished(c.followerStates(list))
 	timeout := c.now.Sub(m.failoverStateChange) > m.cfg.FailoverTimeout
 	if timeout {
 		done = true
@@ -483,7 +482,7 @@ func (c *Core) failoverDetectEnd(m *master) {
 	}
 	if done {
 		c.emit(Warning, "+failover-end", &m.instance, "")
-		c.setFailoverState(m, failover.UpdateConfig)
+		c.setFailoverState(m, stateUpdateConfig)
 	}
 	if timeout {
 		for _, r := range list {
@@ -509,11 +508,11 @@ func (c *Core) switchToPromoted(m *master) {
 // abortFailover gives an attempt up (only possible before the promotion). The master keeps
 // its down state; the next attempt waits for the retry delay from this one's start.
 func (c *Core) abortFailover(m *master) {
-	if !m.failoverState.Abortable() {
+	if !m.failoverState.abortable() {
 		return // past the promotion a failover only ends in a switch
 	}
 	m.flags &^= flagFailoverInProgress | flagForceFailover
-	m.failoverState = failover.None
+	m.failoverState = stateNone
 	m.failoverStateChange = c.now
 	if m.promoted != nil {
 		m.promoted.flags &^= flagPromoted
@@ -548,7 +547,7 @@ func (c *Core) actOnReplicaInfo(r *instance, role string) {
 	m := r.master
 	switch role {
 	case "master":
-		if r.flags&flagPromoted != 0 && m.flags&flagFailoverInProgress != 0 && m.failoverState == failover.WaitPromotion {
+		if r.flags&flagPromoted != 0 && m.flags&flagFailoverInProgress != 0 && m.failoverState == stateWaitPromotion {
 			c.promotionConfirmed(m, r)
 			c.runFailover(m)
 			return

@@ -7,8 +7,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/sentinel-go/sentinel/failover"
 )
 
 // fakeRedis answers a core's commands as a master or replica would, so failover scenarios
@@ -606,12 +604,12 @@ func TestCrossingRequestsConverge(t *testing.T) {
 		for range 300 {
 			tp.h.advance(10 * time.Millisecond)
 			tp.serve()
-			if h.c.masters["mymaster"].failoverState == failover.WaitStart {
+			if h.c.masters["mymaster"].failoverState == stateWaitStart {
 				break
 			}
 		}
 		m := h.c.masters["mymaster"]
-		if m.failoverState != failover.WaitStart || m.cfg.LeaderEpoch == m.failoverEpoch {
+		if m.failoverState != stateWaitStart || m.cfg.LeaderEpoch == m.failoverEpoch {
 			t.Fatalf("want a candidate holding its vote back, state %s, leader epoch %d", m.failoverState, m.cfg.LeaderEpoch)
 		}
 		epoch := strconv.FormatUint(m.failoverEpoch, 10)
@@ -633,7 +631,7 @@ func TestNewerConfigSupersedesOwnFailover(t *testing.T) {
 	tp.kill(tp.nodes[0])
 	tp.run(3 * time.Second)
 	m := tp.h.c.masters["mymaster"]
-	if m.failoverState != failover.ReconfSlaves {
+	if m.failoverState != stateReconfSlaves {
 		t.Fatalf("want the failover waiting in reconf_slaves, got %s", m.failoverState)
 	}
 	tp.kill(r1) // the promoted replica dies: the failover cannot end
@@ -645,7 +643,7 @@ func TestNewerConfigSupersedesOwnFailover(t *testing.T) {
 	wantEvents(t, evs,
 		"+config-update-from sentinel "+peerID+" 127.0.0.1 26380 @ mymaster 127.0.0.1 6379",
 		"+switch-master mymaster 127.0.0.1 6380 127.0.0.1 6379")
-	if m.failoverState != failover.None || m.addr.Port != 6379 || m.cfg.ConfigEpoch != 9 {
+	if m.failoverState != stateNone || m.addr.Port != 6379 || m.cfg.ConfigEpoch != 9 {
 		t.Fatalf("after the hello: state %s, master %d, config epoch %d", m.failoverState, m.addr.Port, m.cfg.ConfigEpoch)
 	}
 }

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/sentinel-go/sentinel/config"
-	"github.com/sentinel-go/sentinel/failover"
 )
 
 type kind int
@@ -143,7 +142,7 @@ type master struct {
 	view  *MasterView // the last view of this master, reused while not dirty
 	dirty bool
 
-	failoverState       failover.State
+	failoverState       failoverState
 	failoverEpoch       uint64
 	failoverStartTime   time.Time // with Redis's random desync; the retry delay counts from it
 	failoverStateChange time.Time
@@ -218,7 +217,7 @@ func (in *instance) printedFlags() flags {
 	return f
 }
 
-// unsynced is failover.Replica.Unsynced for a replica of m: its dataset is not known to
+// unsynced is candidate.Unsynced for a replica of m: its dataset is not known to
 // be its master's. The signs, any one enough:
 //   - it reports role:master while m last reported role:master too: two masters, and the
 //     replica's writes are a split brain's (the old master back, not converted yet);

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/sentinel-go/sentinel/config"
-	"github.com/sentinel-go/sentinel/failover"
 	"github.com/sentinel-go/sentinel/monitor/hello"
 	"github.com/sentinel-go/sentinel/monitor/info"
 )
@@ -259,7 +258,7 @@ func (c *Core) refreshInfo(in *instance, text string) {
 	}
 	if in.kind == kindReplica && !c.tilt {
 		c.actOnReplicaInfo(in, inf.Role)
-		if m.failoverState == failover.SelectSlave {
+		if m.failoverState == stateSelectSlave {
 			c.runFailover(m) // the selection may have been waiting for this reply
 		}
 	}
@@ -420,7 +419,7 @@ func (c *Core) resetMaster(m *master, sentinelsToo bool) {
 		}
 	}
 	m.flags = flagMaster
-	m.failoverState = failover.None
+	m.failoverState = stateNone
 	m.failoverStartTime, m.failoverStateChange = time.Time{}, time.Time{}
 	m.promoted, m.switchAnnounced, m.coordinated = nil, false, false
 	// The vote is forgotten but not its epoch, which alone keeps us from voting twice in it.

@@ -5,7 +5,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/sentinel-go/sentinel/failover"
 	"github.com/sentinel-go/sentinel/monitor/hello"
 )
 
@@ -37,7 +36,7 @@ func (c *Core) Tick(now time.Time) {
 			c.handleInstance(s)
 		}
 		c.checkMinority(m)
-		if m.failoverState == failover.UpdateConfig {
+		if m.failoverState == stateUpdateConfig {
 			switching = append(switching, m)
 		}
 	}
@@ -86,7 +85,7 @@ func (c *Core) handleInstance(in *instance) {
 // and waiting a second for it is most of redis-sentinel's failover time.
 func (c *Core) infoPeriod(in *instance) time.Duration {
 	if in.kind == kindReplica && in.flags&(flagPromoted|flagReconfSent|flagReconfInprog) != 0 &&
-		in.master.failoverState >= failover.WaitPromotion {
+		in.master.failoverState >= stateWaitPromotion {
 		return fastPollPeriod
 	}
 	// A replica reporting role:master (a stray, say the old master back) too: its
@@ -277,7 +276,7 @@ func (c *Core) checkObjectivelyDown(m *master) {
 // every fastPollPeriod rather than every ask period: they usually reach SDOWN a moment after
 // us, and learning it a second late delays the whole failover by that second.
 func (c *Core) askMasterState(m *master, forced bool) {
-	if m.failoverState == failover.WaitStart && m.votesRequested != m.failoverEpoch {
+	if m.failoverState == stateWaitStart && m.votesRequested != m.failoverEpoch {
 		return // our requests wait for the attempt's stagger (requestVotes)
 	}
 	period := c.timing.AskPeriod
@@ -304,7 +303,7 @@ func (c *Core) askMasterState(m *master, forced bool) {
 		// epoch cannot elect us in ours (see electionWinner) while it would use up the
 		// peer's vote there.
 		runID, epoch := "*", c.currentEpoch
-		if m.failoverState != failover.None {
+		if m.failoverState != stateNone {
 			runID, epoch = c.myID, m.failoverEpoch
 		}
 		c.send(s.link, Tag{Kind: TagAskDown, Master: m.name, Name: s.name},

@@ -508,8 +508,8 @@ func unsynced(n *Sentinel, m string, ri *seenInfo) bool {
 	return ri.stale || ri.linkDown < 0
 }
 
-// ranksBefore is the promotion order, written out here rather than taken from package
-// failover so that the check does not share the code it checks.
+// ranksBefore is the promotion order, written out here rather than taken from the core's
+// compareCandidates so that the check does not share the code it checks.
 func ranksBefore(a, b *seenInfo) bool {
 	if a.priority != b.priority {
 		return a.priority < b.priority

@@ -75,8 +75,8 @@
 // alive or dead for at most the five ping periods selection tolerates. A rival counts only
 // when surely eligible with 100 ms to spare on every freshness bound; if it then ranks before
 // the chosen one by (priority asc, offset desc, run ID asc, unknown run ID last), the check
-// fails. The order is written out here, not taken from package failover, so the check does
-// not share the code it checks.
+// fails. The order is written out here, not taken from the core's compareCandidates, so the check
+// does not share the code it checks.
 //
 // Fleet is the fake instances alone, without sentinels, network or agenda: monitor's
 // interaction tests (monitor/testdata/interaction) step their cores by hand and carry

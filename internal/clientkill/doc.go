@@ -12,6 +12,12 @@
 // write them to the client verbatim, and the differential tests compare those texts with
 // redis-server's and redis-sentinel's.
 //
+// Invariants:
+//   - Parsing and matching are pure: the package holds no state, does no I/O and closes
+//     nothing.
+//   - The first bad option, left to right, decides the error, and an error's text is
+//     Redis's reply, so both servers answer every malformed CLIENT KILL as Redis does.
+//
 // What a kill does to a matched client (close it now, or after this reply when it is the
 // caller; drop a replica's master link) depends on each server's connection model and
 // locking, so it stays with the servers: this package only decides who matches.

@@ -12,9 +12,12 @@
 //   - atoi is (int)strtol with a 64-bit long: a value beyond the int32 range keeps its low
 //     32 bits, so "4294967297" is 1.
 //
-// Every function is pure and total: any string yields a value, never a panic or an error,
-// because the C functions never fail either; a caller that must reject input checks the
-// text itself (see Sign).
+// Invariants:
+//   - Every function is pure and total: any string yields a value, never a panic or an
+//     error, because the C functions never fail either; a caller that must reject input
+//     checks the text itself (see Sign).
+//   - The results are glibc's for every input (the tests check a table of cases
+//     and fuzz against a math/big reference).
 //
 // Dependencies: the design keeps config and monitor/info free of imports of ours. They
 // import this package anyway, because it is a leaf that imports nothing of ours itself:

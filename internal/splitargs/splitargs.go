@@ -21,70 +21,64 @@ func Append[T string | []byte](dst []byte, spans []int, line T) (_ []byte, _ []i
 			return dst, spans, true
 		}
 		from := len(dst)
-		inDouble, inSingle := false, false
+		var quote byte // '"' or '\'' inside a quoted argument, 0 outside
 	arg:
 		for {
-			switch {
-			case inDouble:
+			if quote != 0 {
 				if i == n {
 					return dst, spans, false
 				}
-				switch c := line[i]; {
-				case c == '\\' && i+3 < n && line[i+1] == 'x' && isHex(line[i+2]) && isHex(line[i+3]):
-					dst = append(dst, fromHex(line[i+2])<<4|fromHex(line[i+3]))
-					i += 4
-				case c == '\\' && i+1 < n:
-					dst = append(dst, unescape(line[i+1]))
-					i += 2
-				case c == '"':
+				if line[i] == quote {
+					// sdssplitargs: a closing quote must be followed by a blank or the end.
 					if i+1 < n && !IsSpace(line[i+1]) {
 						return dst, spans, false
 					}
 					i++
 					break arg
-				default:
-					dst = append(dst, c)
-					i++
 				}
-			case inSingle:
-				if i == n {
-					return dst, spans, false
-				}
-				switch c := line[i]; {
-				case c == '\\' && i+1 < n && line[i+1] == '\'':
-					dst = append(dst, '\'')
-					i += 2
-				case c == '\'':
-					if i+1 < n && !IsSpace(line[i+1]) {
-						return dst, spans, false
-					}
-					i++
-					break arg
-				default:
-					dst = append(dst, c)
-					i++
-				}
+				c, size := quoted(line, i, n, quote)
+				dst = append(dst, c)
+				i += size
+				continue
+			}
+			if i == n {
+				break arg
+			}
+			c := line[i]
+			i++
+			switch c {
+			// Not IsSpace: sdssplitargs ends an unquoted argument only at these.
+			case ' ', '\n', '\r', '\t':
+				break arg
+			case '"', '\'':
+				quote = c
 			default:
-				if i == n {
-					break arg
-				}
-				c := line[i]
-				i++
-				switch c {
-				// Not IsSpace: sdssplitargs ends an unquoted argument only at these.
-				case ' ', '\n', '\r', '\t':
-					break arg
-				case '"':
-					inDouble = true
-				case '\'':
-					inSingle = true
-				default:
-					dst = append(dst, c)
-				}
+				dst = append(dst, c)
 			}
 		}
 		spans = append(spans, from, len(dst))
 	}
+}
+
+// quoted reads the byte at line[i] inside a quote: an escape sequence (in double quotes \xHH
+// and C's \n \r \t \b \a, any other escaped byte standing for itself; in single quotes
+// only \') or the byte itself. It returns the byte and how many bytes of line it took.
+func quoted[T string | []byte](line T, i, n int, quote byte) (byte, int) {
+	c := line[i]
+	switch {
+	case c != '\\':
+		return c, 1
+	case quote == '\'':
+		if i+1 < n && line[i+1] == '\'' {
+			return '\'', 2
+		}
+		return c, 1
+	case i+3 < n && line[i+1] == 'x' && isHex(line[i+2]) && isHex(line[i+3]):
+		return fromHex(line[i+2])<<4 | fromHex(line[i+3]), 4
+	case i+1 < n:
+		return unescape(line[i+1]), 2
+	}
+	return c, 1
 }
 
 // Split returns line's arguments as strings (nil when there are none); ok is false for

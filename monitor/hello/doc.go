@@ -6,9 +6,9 @@
 // Invariants:
 //   - Parse accepts exactly what redis-sentinel accepts: any payload with exactly eight
 //     comma-separated fields, empty ones included. It checks nothing else; numbers are read
-//     with the C library's leniency (package cstrconv: ports with atoi, epochs with strtoull), so
-//     "x" is 0 and "-1" is the largest epoch, and each string ends at its first NUL byte, as a
-//     C string does.
+//     with the C library's leniency (internal/cstrconv: ports with atoi, epochs with
+//     strtoull), so "x" is 0 and "-1" is the largest epoch, and each string ends at its
+//     first NUL byte, as a C string does.
 //   - Append writes the format sentinelSendHello writes, so Parse(h.String()) == h for any h
 //     whose strings contain no comma and no NUL, and parsing then appending is idempotent.
 package hello

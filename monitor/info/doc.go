@@ -7,8 +7,8 @@
 //   - Lines, prefixes and numbers are read exactly as redis-sentinel reads them: the text ends
 //     at its first NUL byte (it is handled as a C string), lines are split on "\r\n" only,
 //     fields are matched by prefix, and numbers go through the C library's atoi, strtoll and
-//     strtoull, whose leniency ("12abc" is 12, "abc" is 0, overflow saturates) package cstrconv
-//     copies.
+//     strtoull, whose leniency ("12abc" is 12, "abc" is 0, overflow saturates)
+//     internal/cstrconv copies.
 //   - Fields that are absent keep their zero value or their Redis default, and are missing
 //     from Info.Present, so the caller can keep what it knew before, as redis-sentinel does.
 //   - A few fields are ours, not redis-sentinel's (the dataset's key count, loading,

@@ -1,4 +1,4 @@
-package failover
+package monitor
 
 import (
 	"cmp"
@@ -6,8 +6,8 @@ import (
 	"time"
 )
 
-// Replica is what replica selection needs to know about one replica.
-type Replica struct {
+// candidate is what replica selection needs to know about one replica.
+type candidate struct {
 	Name         string
 	RunID        string // "" when its INFO never named one
 	Down         bool   // subjectively or objectively down
@@ -20,12 +20,12 @@ type Replica struct {
 	Priority       int // replica-priority; 0 means never promote
 	Offset         int64
 	// Unsynced: it has not completed a sync with the master being failed over since it
-	// last became a replica (see Eligible).
+	// last became a replica (see eligible).
 	Unsynced bool
 }
 
-// Limits are the freshness bounds of selection, from the master's state.
-type Limits struct {
+// selectLimits are the freshness bounds of selection, from the master's state.
+type selectLimits struct {
 	PingPeriod, InfoPeriod time.Duration
 	DownAfter              time.Duration
 	// MasterDownFor is how long the master has been subjectively down; 0 when it is not
@@ -34,7 +34,7 @@ type Limits struct {
 	MasterSDown   bool
 }
 
-// Eligible is redis-sentinel's filter (sentinelSelectSlave): up, connected, answering PINGs
+// eligible is redis-sentinel's filter (sentinelSelectSlave): up, connected, answering PINGs
 // lately, not priority 0, with a fresh INFO (every second while the master is down, so
 // 5 s; else three INFO periods), and not cut off from the master much longer than the
 // master has been down (it would miss too much data).
@@ -43,13 +43,13 @@ type Limits struct {
 // with the master since it last became a replica is never eligible. Such a node is, above
 // all, an old master back after a failover and converted a moment ago: its offset counts
 // its own old history (plus whatever it acknowledged while stale), not the new master's,
-// so Compare can rank it first, and promoting it throws away every write the new master
+// so compareCandidates can rank it first, and promoting it throws away every write the new master
 // took. redis-sentinel 7.0 promotes it: the node reports master_link_down_since_seconds:-1,
 // which passes the link-down bound. Before 7.0 Redis printed the seconds since 1970 there,
 // which the bound excluded, so the rule keeps what older Redis did by accident. It only
 // refuses nodes whose data is not known to be the master's: a replica that synced once and
 // then lost its master (the failover case) keeps its place.
-func Eligible(r Replica, l Limits) bool {
+func eligible(r candidate, l selectLimits) bool {
 	infoValidity := 3 * l.InfoPeriod
 	if l.MasterSDown {
 		infoValidity = 5 * l.PingPeriod
@@ -61,11 +61,11 @@ func Eligible(r Replica, l Limits) bool {
 		r.MasterLinkDown <= l.MasterDownFor+10*l.DownAfter
 }
 
-// Compare orders candidates best first: lower priority, then larger replication offset
+// compareCandidates orders candidates best first: lower priority, then larger replication offset
 // (more of the master's data), then the smaller run ID, case-insensitively, an unknown run
 // ID last (compareSlavesForPromotion). It is a total order on distinct run IDs, so every
 // sentinel ranks the same replicas the same way.
-func Compare(a, b Replica) int {
+func compareCandidates(a, b candidate) int {
 	if c := cmp.Compare(a.Priority, b.Priority); c != 0 {
 		return c
 	}
@@ -83,14 +83,14 @@ func Compare(a, b Replica) int {
 	return strings.Compare(strings.ToLower(a.RunID), strings.ToLower(b.RunID))
 }
 
-// Select returns the index of the replica to promote, or -1 when none is eligible.
-func Select(replicas []Replica, l Limits) int {
+// bestCandidate returns the index of the replica to promote, or -1 when none is eligible.
+func bestCandidate(replicas []candidate, l selectLimits) int {
 	best := -1
 	for i, r := range replicas {
-		if !Eligible(r, l) {
+		if !eligible(r, l) {
 			continue
 		}
-		if best < 0 || Compare(r, replicas[best]) < 0 {
+		if best < 0 || compareCandidates(r, replicas[best]) < 0 {
 			best = i
 		}
 	}
