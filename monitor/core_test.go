@@ -13,7 +13,7 @@ import (
 	"github.com/sentinel-go/sentinel/internal/resp"
 )
 
-// memStore keeps saved configs in memory.
+// memStore keeps saved configs in memory: the States the harness persisted, in order.
 type memStore struct{ saved []*config.Config }
 
 func (s *memStore) Save(c *config.Config) error { s.saved = append(s.saved, c); return nil }
@@ -51,7 +51,7 @@ func newHarness(t *testing.T, conf string) *harness {
 		}
 	}
 	h := &harness{t: t, store: &memStore{}, now: time.Unix(1_800_000_000, 0), gens: map[string]uint64{}}
-	c, err := New(cfg, h.store, rand.New(rand.NewPCG(1, 2)), h.now)
+	c, err := New(cfg, rand.New(rand.NewPCG(1, 2)), h.now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,8 +69,13 @@ func mustAtoi(t *testing.T, s string) int {
 	return n
 }
 
+// collect carries out the Ready as the driver does, State first, and acknowledges it.
 func (h *harness) collect() Ready {
 	rd := h.c.Ready()
+	h.c.Advance()
+	if rd.State != nil {
+		_ = h.store.Save(rd.State)
+	}
 	h.sends = append(h.sends, rd.Sends...)
 	h.evs = append(h.evs, rd.Events...)
 	h.links = append(h.links, rd.Links...)
@@ -456,7 +461,7 @@ func TestHostnamesResolvedForDisplayAndComparison(t *testing.T) {
 		}
 		return "", fmt.Errorf("no such host %s", host)
 	}
-	c, err := New(cfg, store, rand.New(rand.NewPCG(1, 2)), time.Unix(1_800_000_000, 0), WithResolver(resolver))
+	c, err := New(cfg, rand.New(rand.NewPCG(1, 2)), time.Unix(1_800_000_000, 0), WithResolver(resolver))
 	if err != nil {
 		t.Fatal(err)
 	}

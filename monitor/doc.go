@@ -6,9 +6,12 @@
 // Core holds the state and the rules and does no I/O: the driver gives it the time (Tick,
 // Observe, Request all take now), the transport's observations (connections up and down,
 // replies, Pub/Sub messages) and client requests, and carries out the Ready it returns —
-// link changes, commands to send, events to log and publish. Whatever a step changed that
-// must survive a restart (myid, epochs, votes, discovered instances) is saved through the
-// Store before Ready returns, so nothing a peer or client is told can be forgotten.
+// the state to persist, link changes, commands to send, events to log and publish — then
+// acknowledges it with Advance (etcd-io/raft's RawNode contract: Ready does not clear, no
+// step runs between Ready and Advance). Whatever a step changed that must survive a restart
+// (myid, epochs, votes, discovered instances) sets Ready.State, the whole state, which the
+// caller makes durable before anything else of that Ready leaves, so nothing a peer or
+// client is told can be forgotten.
 //
 // Invariants:
 //   - Only the driver goroutine touches a Core. Queries read a View, an immutable copy the
@@ -32,7 +35,8 @@
 //     only make earlier, and the core republishes it before it runs out.
 //   - A replica that has not completed a sync since it became one (the old master back
 //     after a failover) is never promoted: failover.Eligible, instance.unsynced.
-//   - One vote per master per epoch, saved before any reply; the current epoch never
+//   - One vote per master per epoch, in the State of the Ready that carries the reply
+//     (or an earlier one), so it is persisted before any reply; the current epoch never
 //     decreases; a failover is aborted only before the promotion, and after it always ends
 //     in a switch.
 //

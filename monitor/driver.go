@@ -3,6 +3,7 @@ package monitor
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"net"
 	"strings"
@@ -39,6 +40,18 @@ type Transport interface {
 	Send(s Send)
 }
 
+// Store saves the state the core hands out (Ready.State): the daemon's store rewrites the
+// config file, tests keep it in memory. The driver calls it before anything else of the
+// same Ready leaves, so what a peer or client is told is already on disk (redis-sentinel
+// flushes its config the same way before it replies).
+type Store interface {
+	Save(*config.Config) error
+}
+
+// ErrSave wraps a failed save: NewDriver's (a generated myid that cannot be kept) and
+// Run's last one at shutdown.
+var ErrSave = errors.New("monitor: saving the config failed")
+
 // DriverOptions configures a Driver.
 type DriverOptions struct {
 	Config    *config.Config
@@ -68,6 +81,9 @@ type Driver struct {
 	hello chan string
 	view  atomic.Pointer[View]
 	done  chan struct{}
+	// state is the last State handed to the store; a Ready that still holds it (the
+	// first one, persisted by NewDriver) is not saved twice.
+	state *config.Config
 }
 
 type request struct {
@@ -96,7 +112,7 @@ func NewDriver(o DriverOptions) (*Driver, error) {
 	if o.Resolve == nil {
 		o.Resolve = lookupHost
 	}
-	core, err := New(o.Config, o.Store, o.Rand, o.Now(), WithResolver(o.Resolve))
+	core, err := New(o.Config, o.Rand, o.Now(), WithResolver(o.Resolve))
 	if err != nil {
 		return nil, err
 	}
@@ -107,8 +123,24 @@ func NewDriver(o DriverOptions) (*Driver, error) {
 		hello: make(chan string, 256),
 		done:  make(chan struct{}),
 	}
+	// A generated myid is saved before the sentinel does anything, as redis-sentinel
+	// does, and a sentinel that cannot keep it does not start.
+	if st := core.Ready().State; st != nil {
+		if err := d.persist(st); err != nil {
+			return nil, err
+		}
+	}
 	d.view.Store(core.View())
 	return d, nil
+}
+
+// persist saves a State the core handed out.
+func (d *Driver) persist(st *config.Config) error {
+	d.state = st
+	if err := d.opts.Store.Save(st); err != nil {
+		return fmt.Errorf("%w: %v", ErrSave, err)
+	}
+	return nil
 }
 
 // MyID is the sentinel's run ID.
@@ -143,9 +175,8 @@ func (d *Driver) Run(ctx context.Context) error {
 		viewDue := false
 		select {
 		case <-ctx.Done():
-			err := d.core.save()
 			d.flush()
-			return err
+			return d.persist(d.core.Config())
 		case o := <-d.obs:
 			now := d.opts.Now()
 			d.core.Observe(now, o)
@@ -163,10 +194,19 @@ func (d *Driver) Run(ctx context.Context) error {
 		case p := <-d.hello:
 			d.core.Hello(d.opts.Now(), p)
 		case r := <-d.reqs:
-			d.core.Request(d.opts.Now(), r.w, r.args)
+			// The reply waits until the step's State is saved: a change the client is
+			// told OK about must be on disk, or the client hears Redis's error.
+			reply := resp.Writer{Proto: r.w.Proto}
+			d.core.Request(d.opts.Now(), &reply, r.args)
+			durable := d.core.durable
 			// SENTINEL DEBUG may have changed the scripts' limits.
 			d.opts.Scripts.SetTiming(d.core.timing.ScriptMaxRuntime, d.core.timing.ScriptRetryDelay)
-			crashed := d.flush()
+			crashed, saveErr := d.flush()
+			if durable && saveErr != nil {
+				r.w.Error(errSaveFailed)
+			} else {
+				r.w.Raw(reply.Bytes())
+			}
 			d.view.Store(d.core.View())
 			close(r.done)
 			if crashed {
@@ -190,7 +230,7 @@ func (d *Driver) Run(ctx context.Context) error {
 			timer.Reset(interval)
 			viewDue = true
 		}
-		if d.flush() {
+		if crashed, _ := d.flush(); crashed {
 			// Like redis-sentinel's exit(99): no final save beyond what the step saved.
 			return ErrSimulatedCrash
 		}
@@ -214,11 +254,17 @@ func (d *Driver) tickInterval() time.Duration {
 	return time.Second / time.Duration(10+d.opts.Rand.IntN(10))
 }
 
-// flush carries out a step's Ready: the core already saved; now links, sends, the view,
-// then events and scripts. It reports whether the step ended in a simulated crash, which it
-// logs last, after the event it crashed on, as redis-sentinel does.
-func (d *Driver) flush() bool {
+// flush carries out the steps' Ready in its order: the State saved first, then links,
+// sends, the view, then events and scripts; then it acknowledges it. It reports whether the
+// step ended in a simulated crash, which it logs last, after the event it crashed on, as
+// redis-sentinel does, and the error of saving the State. A failed save is logged by the
+// store, and the rest still goes out, as in redis-sentinel, whose state stays in memory.
+func (d *Driver) flush() (crashed bool, saveErr error) {
 	rd := d.core.Ready()
+	defer d.core.Advance()
+	if rd.State != nil && rd.State != d.state {
+		saveErr = d.persist(rd.State)
+	}
 	t := d.opts.Transport
 	for _, lc := range rd.Links {
 		switch lc.Op {
@@ -251,7 +297,7 @@ func (d *Driver) flush() bool {
 	if rd.Crash {
 		d.opts.Logs(LogLine{Level: Warning, Text: "Sentinel CRASH because of SENTINEL simulate-failure"})
 	}
-	return rd.Crash
+	return rd.Crash, saveErr
 }
 
 // Do runs a state-changing SENTINEL subcommand on the loop and waits for its reply, which

@@ -31,6 +31,7 @@ func (c *Core) Request(now time.Time, w *resp.Writer, args []string) {
 	}
 	c.viewIndex = nil
 	c.changed = true
+	c.durable = false
 	switch strings.ToLower(args[0]) {
 	case "is-master-down-by-addr", "is-primary-down-by-addr":
 		c.isMasterDownByAddr(w, args[1:])
@@ -57,11 +58,11 @@ func (c *Core) Request(now time.Time, w *resp.Writer, args []string) {
 	}
 }
 
+// saveAndReply answers OK to a change that must be saved first: the driver answers Redis's
+// error instead if saving the Ready's State fails (sentinelFlushConfigAndReply).
 func (c *Core) saveAndReply(w *resp.Writer) {
-	if c.save() != nil {
-		w.Error(errSaveFailed)
-		return
-	}
+	c.needSave = true
+	c.durable = true
 	w.Simple("OK")
 }
 
@@ -209,7 +210,7 @@ func (c *Core) setCmd(w *resp.Writer, args []string) {
 	changed := false
 	fail := func(msg string) {
 		if changed {
-			_ = c.save()
+			c.needSave = true
 		}
 		w.Error(msg)
 	}
