@@ -39,20 +39,21 @@ var subcommands = map[string]struct {
 	"help":             {2, true},
 }
 
-// checkArity returns the lower-case subcommand, or writes Redis's error and returns "".
-func checkArity(w *resp.Writer, args [][]byte) (string, bool) {
-	sub := strings.ToLower(string(args[0]))
-	sc, ok := subcommands[sub]
-	if !ok {
+// CheckArity returns the lower-case subcommand and whether a view answers it (Query), or
+// writes Redis's error for an unknown subcommand or a wrong number of arguments.
+func CheckArity(w *resp.Writer, args [][]byte) (sub string, read, ok bool) {
+	sub = strings.ToLower(string(args[0]))
+	sc, known := subcommands[sub]
+	if !known {
 		w.Error(fmt.Sprintf("ERR unknown subcommand '%s'. Try SENTINEL HELP.", args[0]))
-		return "", false
+		return "", false, false
 	}
 	n := len(args) + 1 // Redis counts SENTINEL itself
 	if (sc.arity > 0 && n != sc.arity) || (sc.arity < 0 && n < -sc.arity) {
 		w.Error(fmt.Sprintf("ERR wrong number of arguments for 'sentinel|%s' command", sub))
-		return "", false
+		return "", false, false
 	}
-	return sub, true
+	return sub, sc.read, true
 }
 
 // ms is how Redis prints a duration: whole milliseconds.
@@ -283,11 +284,11 @@ func infoCache(v *View, now time.Time, w *resp.Writer, names [][]byte) {
 	}
 }
 
-// configGet is SENTINEL CONFIG GET over the six global parameters, in Redis's order, then
+// ConfigGet is SENTINEL CONFIG GET over the six global parameters, in Redis's order, then
 // ours. One of ours is listed when named exactly or when it is not at its default, so that
 // CONFIG GET * of a sentinel configured as redis-sentinel can be is byte for byte
 // redis-sentinel's.
-func configGet(v *View, w *resp.Writer, pattern string) {
+func ConfigGet(v *View, w *resp.Writer, pattern string) {
 	g := &v.Global
 	yesNo := func(b bool) string {
 		if b {

@@ -33,7 +33,7 @@ func query(h *harness, args ...string) string {
 	for i, a := range args {
 		bargs[i] = []byte(a)
 	}
-	sub, ok := checkArity(&w, bargs)
+	sub, _, ok := CheckArity(&w, bargs)
 	if ok {
 		Query(h.c.View(), h.now, &w, sub, bargs)
 	}
@@ -124,13 +124,13 @@ func TestConfigGetAndInfoCache(t *testing.T) {
 		t.Errorf("unknown master: %q", got)
 	}
 	var w resp.Writer
-	configGet(h.c.View(), &w, "*host*")
+	ConfigGet(h.c.View(), &w, "*host*")
 	if got := string(w.Bytes()); got != "*4\r\n$17\r\nresolve-hostnames\r\n$2\r\nno\r\n$18\r\nannounce-hostnames\r\n$2\r\nno\r\n" {
 		t.Errorf("CONFIG GET *host*: %q", got)
 	}
 	w.Reset()
 	w.Proto = 3
-	configGet(h.c.View(), &w, "nomatch")
+	ConfigGet(h.c.View(), &w, "nomatch")
 	if got := string(w.Bytes()); got != "%0\r\n" {
 		t.Errorf("CONFIG GET nomatch in RESP3: %q", got)
 	}

@@ -209,6 +209,12 @@ func (c *Core) HasReady() bool {
 		len(r.Events) > 0 || len(r.Logs) > 0 || len(r.Scripts) > 0 || r.Crash || len(r.Lookups) > 0
 }
 
+// Durable reports whether the last Request's reply announces a change of the saved state
+// (SENTINEL MONITOR, REMOVE, SET, CONFIG SET, FLUSHCONFIG): if saving the State of its
+// Ready fails, the client must hear Redis's save error instead (Response.Durable carries the
+// same once replies are values).
+func (c *Core) Durable() bool { return c.durable }
+
 // Advance acknowledges that the last Ready was carried out (its State persisted, or the
 // failure logged): the next Ready starts empty.
 func (c *Core) Advance() {

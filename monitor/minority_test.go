@@ -308,7 +308,7 @@ func TestMinorityOff(t *testing.T) {
 	}
 	configGet := func(pattern string) string {
 		var w resp.Writer
-		configGet(x.c.View(), &w, pattern)
+		ConfigGet(x.c.View(), &w, pattern)
 		return string(w.Bytes())
 	}
 	configGetAll := func() string { return configGet("*") }

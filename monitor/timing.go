@@ -77,3 +77,7 @@ var debugParams = []struct {
 	{"script-max-runtime", func(t *Timing) *time.Duration { return &t.ScriptMaxRuntime }},
 	{"script-retry-delay", func(t *Timing) *time.Duration { return &t.ScriptRetryDelay }},
 }
+
+// Timing is the timing in force, SENTINEL DEBUG's changes included: the driver hands the
+// scripts' limits to its runner after each request.
+func (c *Core) Timing() Timing { return c.timing }

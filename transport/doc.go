@@ -1,6 +1,6 @@
 // Package transport is the sentinel's real transport: the command and Pub/Sub connections to
 // monitored instances and peer sentinels, made with go-redis. It implements
-// monitor.Transport and feeds what it sees back as monitor observations.
+// driver.Transport and feeds what it sees back as monitor observations.
 //
 // Each link (one address) has a goroutine per connection kind. A goroutine dials at most
 // once a second, numbers each connection (its generation, unique in the transport, so that

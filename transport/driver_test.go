@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/sentinel-go/sentinel/config"
+	"github.com/sentinel-go/sentinel/driver"
 	"github.com/sentinel-go/sentinel/e2e/redistest"
 	"github.com/sentinel-go/sentinel/monitor"
 	"github.com/sentinel-go/sentinel/transport"
@@ -67,9 +68,9 @@ func TestDriverOverRealLinks(t *testing.T) {
 	cfg.Masters = []*config.Master{mc}
 
 	rec := &events{at: map[string]time.Time{}}
-	var d *monitor.Driver
+	var d *driver.Driver
 	tr := transport.New(transport.Options{Observe: func(o monitor.Observation) { d.Observe(o) }})
-	d, err := monitor.NewDriver(monitor.DriverOptions{Config: cfg, Store: memStore{}, Transport: tr, Events: rec.add})
+	d, err := driver.New(driver.Options{Config: cfg, Store: memStore{}, Transport: tr, Events: rec.add})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/redis/go-redis/v9/maintnotifications"
 
+	"github.com/sentinel-go/sentinel/driver"
 	"github.com/sentinel-go/sentinel/internal/tlsconf"
 	"github.com/sentinel-go/sentinel/monitor"
 )
@@ -54,7 +55,7 @@ type Transport struct {
 	gen atomic.Uint64
 }
 
-var _ monitor.Transport = (*Transport)(nil)
+var _ driver.Transport = (*Transport)(nil)
 
 // New returns a Transport with no links.
 func New(o Options) *Transport {

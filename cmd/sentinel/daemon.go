@@ -18,6 +18,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/sentinel-go/sentinel/config"
+	"github.com/sentinel-go/sentinel/driver"
 	"github.com/sentinel-go/sentinel/endpoint"
 	"github.com/sentinel-go/sentinel/internal/redislog"
 	"github.com/sentinel-go/sentinel/monitor"
@@ -78,7 +79,7 @@ func runSentinel(ctx context.Context, path string, extra []string, stdout, stder
 		if errors.Is(err, errReported) {
 			return 1
 		}
-		if errors.Is(err, monitor.ErrSimulatedCrash) {
+		if errors.Is(err, driver.ErrSimulatedCrash) {
 			return 99 // redis-sentinel's exit code for SENTINEL SIMULATE-FAILURE
 		}
 		if !errors.Is(err, errLogged) {
@@ -181,9 +182,9 @@ func (d *daemon) run(ctx context.Context) error {
 		return err
 	}
 	redis.SetLogger(transport.GoRedisLogger{Log: log.Named("go-redis")})
-	var driver *monitor.Driver
+	var drv *driver.Driver
 	linkOpts := transport.Options{
-		Observe:    func(o monitor.Observation) { driver.Observe(o) },
+		Observe:    func(o monitor.Observation) { drv.Observe(o) },
 		SourceAddr: cfg.BindSourceAddr,
 		Logger:     log.Named("link"),
 	}
@@ -208,7 +209,7 @@ func (d *daemon) run(ctx context.Context) error {
 		}
 		return d.srv.UserLines()
 	}
-	driver, err = monitor.NewDriver(monitor.DriverOptions{
+	drv, err = driver.New(driver.Options{
 		Config:    cfg,
 		Store:     fileStore{log: log},
 		Transport: links,
@@ -256,7 +257,7 @@ func (d *daemon) run(ctx context.Context) error {
 		MaxClients:     limits.maxClients,
 		IdleTimeout:    limits.idle,
 		TCPKeepAlive:   limits.keepAlive,
-		Sentinel:       driver.Endpoint(),
+		Sentinel:       drv.Endpoint(),
 		Logger:         log.Named("server"),
 		ProtectedMode:  cfg.ProtectedMode,
 		RequirePass:    cfg.RequirePass,
@@ -309,7 +310,7 @@ func (d *daemon) run(ctx context.Context) error {
 			}
 		}()
 	}
-	log.Warn("Sentinel ID is " + driver.MyID())
+	log.Warn("Sentinel ID is " + drv.MyID())
 	if cfg.Supervised == "systemd" || (cfg.Supervised == "auto" && os.Getenv("NOTIFY_SOCKET") != "") {
 		_ = sdNotify("STATUS=Ready to accept connections\nREADY=1\n")
 		defer func() { _ = sdNotify("STOPPING=1\n") }()
@@ -327,12 +328,12 @@ func (d *daemon) run(ctx context.Context) error {
 		scripts.Shutdown(graceCtx)
 	}()
 	driverErr := make(chan error, 1)
-	go func() { driverErr <- driver.Run(ctx) }()
+	go func() { driverErr <- drv.Run(ctx) }()
 	select {
 	case <-ctx.Done():
 		err = <-driverErr // the state is saved one last time before Run returns
 	case err = <-driverErr:
-		if errors.Is(err, monitor.ErrSimulatedCrash) {
+		if errors.Is(err, driver.ErrSimulatedCrash) {
 			// A simulated crash is abrupt: no goodbye, clients see the connection drop.
 			return err
 		}
@@ -343,7 +344,7 @@ func (d *daemon) run(ctx context.Context) error {
 	wg.Wait()
 	links.Shutdown()
 	log.Warn("Sentinel is now ready to exit, bye bye...")
-	if errors.Is(err, monitor.ErrSave) {
+	if errors.Is(err, driver.ErrSave) {
 		return nil // already reported by the store; exiting is still clean
 	}
 	return err

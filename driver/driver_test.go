@@ -1,4 +1,4 @@
-package monitor
+package driver
 
 import (
 	"context"
@@ -10,7 +10,23 @@ import (
 
 	"github.com/sentinel-go/sentinel/config"
 	"github.com/sentinel-go/sentinel/internal/resp"
+	"github.com/sentinel-go/sentinel/monitor"
 )
+
+const myID = "1111111111111111111111111111111111111111"
+
+// memStore keeps saved configs in memory.
+type memStore struct {
+	mu    sync.Mutex
+	saved []*config.Config
+}
+
+func (s *memStore) Save(c *config.Config) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.saved = append(s.saved, c)
+	return nil
+}
 
 // fakeNet is an in-memory transport: every address answers like a healthy master with
 // one replica, unless it is marked dead.
@@ -21,7 +37,7 @@ type fakeNet struct {
 	wg   sync.WaitGroup
 }
 
-func (f *fakeNet) deliver(o Observation) {
+func (f *fakeNet) deliver(o monitor.Observation) {
 	f.wg.Add(1)
 	go func() {
 		defer f.wg.Done()
@@ -29,34 +45,34 @@ func (f *fakeNet) deliver(o Observation) {
 	}()
 }
 
-func (f *fakeNet) Open(spec LinkSpec) {
+func (f *fakeNet) Open(spec monitor.LinkSpec) {
 	f.mu.Lock()
 	dead := f.dead[spec.Addr]
 	f.mu.Unlock()
 	if dead {
 		return
 	}
-	f.deliver(LinkUp{Addr: spec.Addr, Kind: CmdLink, Gen: 1, LocalIP: "127.0.0.1"})
+	f.deliver(monitor.LinkUp{Addr: spec.Addr, Kind: monitor.CmdLink, Gen: 1, LocalIP: "127.0.0.1"})
 	if !spec.Sentinel {
-		f.deliver(LinkUp{Addr: spec.Addr, Kind: PubSubLink, Gen: 1})
+		f.deliver(monitor.LinkUp{Addr: spec.Addr, Kind: monitor.PubSubLink, Gen: 1})
 	}
 }
 
-func (f *fakeNet) Close(string)               {}
-func (f *fakeNet) Reconnect(string, LinkKind) {}
+func (f *fakeNet) Close(string)                       {}
+func (f *fakeNet) Reconnect(string, monitor.LinkKind) {}
 
-func (f *fakeNet) Send(s Send) {
+func (f *fakeNet) Send(s monitor.Send) {
 	f.mu.Lock()
 	dead := f.dead[s.Addr]
 	f.mu.Unlock()
 	if dead {
 		return // a stopped process: the command is never answered
 	}
-	r := Reply{Addr: s.Addr, Gen: s.Gen, Tag: s.Tag}
+	r := monitor.Reply{Addr: s.Addr, Gen: s.Gen, Tag: s.Tag}
 	switch s.Tag.Kind {
-	case TagPing:
+	case monitor.TagPing:
 		r.Value = "PONG"
-	case TagInfo:
+	case monitor.TagInfo:
 		r.Value = "# Replication\r\nrole:master\r\nslave0:ip=127.0.0.1,port=6380,state=online,offset=1,lag=0\r\n"
 	default:
 		r.Value = int64(1)
@@ -101,9 +117,9 @@ func TestDriverDetectsDownInVirtualTime(t *testing.T) {
 		var mu sync.Mutex
 		var events []string
 		eventAt := map[string]time.Time{}
-		d, err := NewDriver(DriverOptions{
+		d, err := New(Options{
 			Config: cfg, Store: &memStore{}, Transport: net,
-			Events: func(e Event) {
+			Events: func(e monitor.Event) {
 				mu.Lock()
 				defer mu.Unlock()
 				events = append(events, e.String())
@@ -153,9 +169,9 @@ func TestDriverViewBeforeEvents(t *testing.T) {
 		var mu sync.Mutex
 		var d *Driver
 		var seen []string // what the view said at each +slave
-		d, err := NewDriver(DriverOptions{
+		d, err := New(Options{
 			Config: cfg, Store: &memStore{}, Transport: net,
-			Events: func(e Event) {
+			Events: func(e monitor.Event) {
 				if e.Type != "+slave" {
 					return
 				}

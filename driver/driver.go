@@ -1,4 +1,4 @@
-package monitor
+package driver
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 
 	"github.com/sentinel-go/sentinel/config"
 	"github.com/sentinel-go/sentinel/internal/resp"
+	"github.com/sentinel-go/sentinel/monitor"
 )
 
 // Scripts queues and runs user scripts, and reports on them for SENTINEL PENDING-SCRIPTS and
@@ -34,10 +35,10 @@ func (noScripts) SetTiming(time.Duration, time.Duration) {}
 // with go-redis, tests with an in-memory network. Its methods must not block: the driver
 // is the only goroutine that touches the core.
 type Transport interface {
-	Open(spec LinkSpec)
+	Open(spec monitor.LinkSpec)
 	Close(addr string)
-	Reconnect(addr string, kind LinkKind)
-	Send(s Send)
+	Reconnect(addr string, kind monitor.LinkKind)
+	Send(s monitor.Send)
 }
 
 // Store saves the state the core hands out (Ready.State): the daemon's store rewrites the
@@ -48,19 +49,19 @@ type Store interface {
 	Save(*config.Config) error
 }
 
-// ErrSave wraps a failed save: NewDriver's (a generated myid that cannot be kept) and
-// Run's last one at shutdown.
-var ErrSave = errors.New("monitor: saving the config failed")
+// ErrSave wraps a failed save: New's (a generated myid that cannot be kept) and Run's last
+// one at shutdown.
+var ErrSave = errors.New("driver: saving the config failed")
 
-// DriverOptions configures a Driver.
-type DriverOptions struct {
+// Options configures a Driver.
+type Options struct {
 	Config    *config.Config
 	Store     Store
 	Transport Transport
 	// Events receives every event and log line, in order, after the state they report was
 	// saved. It runs on the driver goroutine, so it must be quick (log, publish).
-	Events func(Event)
-	Logs   func(LogLine)
+	Events func(monitor.Event)
+	Logs   func(monitor.LogLine)
 	// Scripts runs the notification and client-reconfig scripts the core asks for, after
 	// the events of the same step (script implements it); default: none run.
 	Scripts Scripts
@@ -74,12 +75,12 @@ type DriverOptions struct {
 // Driver runs a Core: one goroutine feeds it ticks, observations and requests, saves, then
 // sends, then publishes, and keeps a View for queries.
 type Driver struct {
-	core  *Core
-	opts  DriverOptions
-	obs   chan Observation
+	core  *monitor.Core
+	opts  Options
+	obs   chan monitor.Observation
 	reqs  chan request
 	hello chan string
-	view  atomic.Pointer[View]
+	view  atomic.Pointer[monitor.View]
 	done  chan struct{}
 	// state is the last State handed to the store; a Ready that still holds it (the
 	// first one, persisted by NewDriver) is not saved twice.
@@ -92,8 +93,8 @@ type request struct {
 	done chan struct{}
 }
 
-// NewDriver builds the core (saving a generated myid at once) and its first view.
-func NewDriver(o DriverOptions) (*Driver, error) {
+// New builds the core (saving a generated myid at once) and its first view.
+func New(o Options) (*Driver, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
@@ -101,10 +102,10 @@ func NewDriver(o DriverOptions) (*Driver, error) {
 		o.Rand = rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
 	}
 	if o.Events == nil {
-		o.Events = func(Event) {}
+		o.Events = func(monitor.Event) {}
 	}
 	if o.Logs == nil {
-		o.Logs = func(LogLine) {}
+		o.Logs = func(monitor.LogLine) {}
 	}
 	if o.Scripts == nil {
 		o.Scripts = noScripts{}
@@ -112,13 +113,13 @@ func NewDriver(o DriverOptions) (*Driver, error) {
 	if o.Resolve == nil {
 		o.Resolve = lookupHost
 	}
-	core, err := New(o.Config, o.Rand, o.Now(), WithResolver(o.Resolve))
+	core, err := monitor.New(o.Config, o.Rand, o.Now(), monitor.WithResolver(o.Resolve))
 	if err != nil {
 		return nil, err
 	}
 	d := &Driver{
 		core: core, opts: o,
-		obs:   make(chan Observation, 4096),
+		obs:   make(chan monitor.Observation, 4096),
 		reqs:  make(chan request),
 		hello: make(chan string, 256),
 		done:  make(chan struct{}),
@@ -148,7 +149,7 @@ func (d *Driver) MyID() string { return d.core.MyID() }
 
 // Observe hands an observation from the transport to the loop. It blocks when the loop is
 // far behind, which slows the link goroutines down rather than losing what they saw.
-func (d *Driver) Observe(o Observation) {
+func (d *Driver) Observe(o monitor.Observation) {
 	select {
 	case d.obs <- o:
 	case <-d.done:
@@ -156,11 +157,11 @@ func (d *Driver) Observe(o Observation) {
 }
 
 // View returns the latest view.
-func (d *Driver) View() *View { return d.view.Load() }
+func (d *Driver) View() *monitor.View { return d.view.Load() }
 
 // ErrSimulatedCrash is returned by Run when SENTINEL SIMULATE-FAILURE made the sentinel
 // crash: the daemon exits with code 99, as redis-sentinel does.
-var ErrSimulatedCrash = errors.New("monitor: simulated crash")
+var ErrSimulatedCrash = errors.New("driver: simulated crash")
 
 // Run drives the core until ctx ends, then saves the state one last time.
 func (d *Driver) Run(ctx context.Context) error {
@@ -198,12 +199,13 @@ func (d *Driver) Run(ctx context.Context) error {
 			// told OK about must be on disk, or the client hears Redis's error.
 			reply := resp.Writer{Proto: r.w.Proto}
 			d.core.Request(d.opts.Now(), &reply, r.args)
-			durable := d.core.durable
+			durable := d.core.Durable()
 			// SENTINEL DEBUG may have changed the scripts' limits.
-			d.opts.Scripts.SetTiming(d.core.timing.ScriptMaxRuntime, d.core.timing.ScriptRetryDelay)
+			t := d.core.Timing()
+			d.opts.Scripts.SetTiming(t.ScriptMaxRuntime, t.ScriptRetryDelay)
 			crashed, saveErr := d.flush()
 			if durable && saveErr != nil {
-				r.w.Error(errSaveFailed)
+				r.w.Error("ERR Failed to save config file. Check server logs.") // sentinelFlushConfigAndReply
 			} else {
 				r.w.Raw(reply.Bytes())
 			}
@@ -268,11 +270,11 @@ func (d *Driver) flush() (crashed bool, saveErr error) {
 	t := d.opts.Transport
 	for _, lc := range rd.Links {
 		switch lc.Op {
-		case LinkOpen:
+		case monitor.LinkOpen:
 			t.Open(lc.Spec)
-		case LinkClose:
+		case monitor.LinkClose:
 			t.Close(lc.Spec.Addr)
-		case LinkReconnect:
+		case monitor.LinkReconnect:
 			t.Reconnect(lc.Spec.Addr, lc.Kind)
 		}
 	}
@@ -295,7 +297,7 @@ func (d *Driver) flush() (crashed bool, saveErr error) {
 		d.opts.Scripts.Queue(s.Path, s.Args...)
 	}
 	if rd.Crash {
-		d.opts.Logs(LogLine{Level: Warning, Text: "Sentinel CRASH because of SENTINEL simulate-failure"})
+		d.opts.Logs(monitor.LogLine{Level: monitor.Warning, Text: "Sentinel CRASH because of SENTINEL simulate-failure"})
 	}
 	return rd.Crash, saveErr
 }
@@ -320,18 +322,18 @@ func (d *Driver) Endpoint() Endpoint { return Endpoint{d: d} }
 
 // Command runs SENTINEL args...: reads from the view, changes through the loop.
 func (e Endpoint) Command(w *resp.Writer, args [][]byte) {
-	sub, ok := checkArity(w, args)
+	sub, read, ok := monitor.CheckArity(w, args)
 	if !ok {
 		return
 	}
 	now := e.d.opts.Now()
 	switch {
 	case sub == "config" && len(args) == 3 && strings.EqualFold(string(args[1]), "get"):
-		configGet(e.d.View(), w, string(args[2]))
+		monitor.ConfigGet(e.d.View(), w, string(args[2]))
 	case sub == "pending-scripts":
 		e.d.opts.Scripts.WritePending(w)
-	case subcommands[sub].read:
-		Query(e.d.View(), now, w, sub, args)
+	case read:
+		monitor.Query(e.d.View(), now, w, sub, args)
 	default:
 		strs := make([]string, len(args))
 		for i, a := range args {
@@ -352,7 +354,7 @@ func (e Endpoint) Hello(payload []byte) {
 // AppendInfo appends INFO's sentinel section.
 func (e Endpoint) AppendInfo(b []byte) []byte {
 	running, queued := e.d.opts.Scripts.Stats()
-	return AppendInfo(e.d.View(), e.d.opts.Now(), ScriptStats{Running: running, Queued: queued}, b)
+	return monitor.AppendInfo(e.d.View(), e.d.opts.Now(), monitor.ScriptStats{Running: running, Queued: queued}, b)
 }
 
 // MasterNames lists the masters for ROLE.
