@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"net"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -67,8 +66,9 @@ type Options struct {
 	Scripts Scripts
 	Now     func() time.Time // default time.Now
 	// Resolve turns a hostname into an IP for display and comparison when
-	// resolve-hostnames is on; default: DNS, first address.
-	Resolve func(host string) (string, error)
+	// resolve-hostnames is on; default: DNS, first address. It runs off the loop (the
+	// core's Lookups), within a 2 s timeout, and must return when ctx ends.
+	Resolve func(ctx context.Context, host string) (string, error)
 	Rand    *rand.Rand // default seeded from the runtime
 }
 
@@ -83,8 +83,9 @@ type Driver struct {
 	view  atomic.Pointer[monitor.View]
 	done  chan struct{}
 	// state is the last State handed to the store; a Ready that still holds it (the
-	// first one, persisted by NewDriver) is not saved twice.
-	state *config.Config
+	// first one, persisted by New) is not saved twice.
+	state   *config.Config
+	lookups *lookups
 }
 
 type request struct {
@@ -113,7 +114,7 @@ func New(o Options) (*Driver, error) {
 	if o.Resolve == nil {
 		o.Resolve = lookupHost
 	}
-	core, err := monitor.New(o.Config, o.Rand, o.Now(), monitor.WithResolver(o.Resolve))
+	core, err := monitor.New(o.Config, o.Rand, o.Now(), monitor.WithHosts(configuredHosts(o.Config, o.Resolve)))
 	if err != nil {
 		return nil, err
 	}
@@ -123,6 +124,8 @@ func New(o Options) (*Driver, error) {
 		reqs:  make(chan request),
 		hello: make(chan string, 256),
 		done:  make(chan struct{}),
+
+		lookups: newLookups(o.Resolve),
 	}
 	// A generated myid is saved before the sentinel does anything, as redis-sentinel
 	// does, and a sentinel that cannot keep it does not start.
@@ -166,6 +169,12 @@ var ErrSimulatedCrash = errors.New("driver: simulated crash")
 // Run drives the core until ctx ends, then saves the state one last time.
 func (d *Driver) Run(ctx context.Context) error {
 	defer close(d.done)
+	lctx, cancelLookups := context.WithCancel(ctx)
+	d.lookups.ctx = lctx
+	defer func() {
+		cancelLookups()
+		d.lookups.stop()
+	}()
 	d.flush()
 	interval := d.tickInterval()
 	nextTick := d.opts.Now().Add(interval)
@@ -194,6 +203,9 @@ func (d *Driver) Run(ctx context.Context) error {
 			}
 		case p := <-d.hello:
 			d.core.Hello(d.opts.Now(), p)
+		case r := <-d.lookups.results:
+			d.lookups.done()
+			d.core.Observe(d.opts.Now(), r)
 		case r := <-d.reqs:
 			// The reply waits until the step's State is saved: a change the client is
 			// told OK about must be on disk, or the client hears Redis's error.
@@ -298,6 +310,10 @@ func (d *Driver) flush() (crashed bool, saveErr error) {
 	}
 	if rd.Crash {
 		d.opts.Logs(monitor.LogLine{Level: monitor.Warning, Text: "Sentinel CRASH because of SENTINEL simulate-failure"})
+	} else {
+		for _, l := range rd.Lookups {
+			d.lookups.start(l)
+		}
 	}
 	return rd.Crash, saveErr
 }
@@ -367,14 +383,3 @@ func (e Endpoint) MasterNames() []string {
 	return names
 }
 
-// lookupHost resolves with the system resolver, bounded so a slow DNS cannot stall the loop
-// for long (Redis resolves synchronously too).
-func lookupHost(host string) (string, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	addrs, err := net.DefaultResolver.LookupHost(ctx, host)
-	if err != nil {
-		return "", err
-	}
-	return addrs[0], nil
-}

@@ -47,9 +47,12 @@ type Core struct {
 	simulateFailure int
 	crashed         bool // SIMULATE-FAILURE crashed us: nothing more happens
 
-	// resolve turns a hostname into an IP (resolve-hostnames); nil leaves names as they are.
-	resolve  func(host string) (string, error)
-	resolved map[string]string
+	// hosts is what the core knows of hostnames (resolve-hostnames), from LookupResults;
+	// lookups are the questions not yet handed out by an acknowledged Ready (see
+	// lookup.go). They are kept apart from ready because a View, built between Ready and
+	// Advance, may ask too.
+	hosts   map[string]*hostEntry
+	lookups []Lookup
 
 	reachBuf []time.Time // scratch for reachTimes
 }
@@ -69,7 +72,7 @@ func New(cfg *config.Config, rnd *rand.Rand, now time.Time, opts ...Option) (*Co
 		now:          now,
 		prevTick:     now,
 		changed:      true,
-		resolved:     map[string]string{},
+		hosts:        map[string]*hostEntry{},
 	}
 	for _, o := range opts {
 		o(c)
@@ -99,12 +102,6 @@ func New(cfg *config.Config, rnd *rand.Rand, now time.Time, opts ...Option) (*Co
 
 // Option adjusts a Core at construction.
 type Option func(*Core)
-
-// WithResolver installs the hostname resolver used with resolve-hostnames (the driver uses
-// DNS, tests a table). Without one, hostnames are shown as written.
-func WithResolver(fn func(host string) (string, error)) Option {
-	return func(c *Core) { c.resolve = fn }
-}
 
 // MyID is this sentinel's run ID as peers know it.
 func (c *Core) MyID() string { return c.myID }
@@ -199,13 +196,14 @@ func (c *Core) Ready() Ready {
 		c.ready.State = c.Config()
 		c.needSave = false
 	}
+	c.ready.Lookups = c.lookups
 	return c.ready
 }
 
 // HasReady reports whether Ready has anything to carry out.
 func (c *Core) HasReady() bool {
 	r := &c.ready
-	return c.needSave || r.State != nil || len(r.Links) > 0 || len(r.Sends) > 0 || len(r.Responses) > 0 ||
+	return c.needSave || len(c.lookups) > 0 || r.State != nil || len(r.Links) > 0 || len(r.Sends) > 0 || len(r.Responses) > 0 ||
 		len(r.Events) > 0 || len(r.Logs) > 0 || len(r.Scripts) > 0 || r.Crash || len(r.Lookups) > 0
 }
 
@@ -218,6 +216,7 @@ func (c *Core) Durable() bool { return c.durable }
 // Advance acknowledges that the last Ready was carried out (its State persisted, or the
 // failure logged): the next Ready starts empty.
 func (c *Core) Advance() {
+	c.lookups = append([]Lookup(nil), c.lookups[len(c.ready.Lookups):]...)
 	c.ready = Ready{}
 }
 

@@ -1,7 +1,6 @@
 package monitor
 
 import (
-	"fmt"
 	"math/rand/v2"
 	"slices"
 	"strconv"
@@ -455,13 +454,7 @@ func TestHostnamesResolvedForDisplayAndComparison(t *testing.T) {
 	cfg.ResolveHostnames = true
 	cfg.Masters = []*config.Master{config.NewMaster("mymaster", "db.example", 6379, 2)}
 	store := &memStore{}
-	resolver := func(host string) (string, error) {
-		if host == "db.example" {
-			return "10.1.2.3", nil
-		}
-		return "", fmt.Errorf("no such host %s", host)
-	}
-	c, err := New(cfg, rand.New(rand.NewPCG(1, 2)), time.Unix(1_800_000_000, 0), WithResolver(resolver))
+	c, err := New(cfg, rand.New(rand.NewPCG(1, 2)), time.Unix(1_800_000_000, 0), WithHosts(map[string]string{"db.example": "10.1.2.3"}))
 	if err != nil {
 		t.Fatal(err)
 	}
