@@ -5,13 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/sentinel-go/sentinel/config"
 	"github.com/sentinel-go/sentinel/internal/resp"
 	"github.com/sentinel-go/sentinel/monitor"
+	"github.com/sentinel-go/sentinel/query"
 )
 
 // Scripts queues and runs user scripts, and reports on them for SENTINEL PENDING-SCRIPTS and
@@ -86,12 +86,16 @@ type Driver struct {
 	// first one, persisted by New) is not saved twice.
 	state   *config.Config
 	lookups *lookups
+
+	nextID atomic.Uint64
+	// waiting holds the requests the core has not answered yet; only the loop touches it.
+	waiting map[monitor.RequestID]chan<- monitor.Value
 }
 
 type request struct {
-	w    *resp.Writer
-	args []string
-	done chan struct{}
+	id    monitor.RequestID
+	args  []string
+	reply chan<- monitor.Value // buffered: the loop never waits for the client
 }
 
 // New builds the core (saving a generated myid at once) and its first view.
@@ -125,6 +129,7 @@ func New(o Options) (*Driver, error) {
 		hello: make(chan string, 256),
 		done:  make(chan struct{}),
 
+		waiting: map[monitor.RequestID]chan<- monitor.Value{},
 		lookups: newLookups(o.Resolve),
 	}
 	// A generated myid is saved before the sentinel does anything, as redis-sentinel
@@ -207,23 +212,12 @@ func (d *Driver) Run(ctx context.Context) error {
 			d.lookups.done()
 			d.core.Observe(d.opts.Now(), r)
 		case r := <-d.reqs:
-			// The reply waits until the step's State is saved: a change the client is
-			// told OK about must be on disk, or the client hears Redis's error.
-			reply := resp.Writer{Proto: r.w.Proto}
-			d.core.Request(d.opts.Now(), &reply, r.args)
-			durable := d.core.Durable()
+			d.waiting[r.id] = r.reply
+			d.core.Request(d.opts.Now(), r.id, r.args)
 			// SENTINEL DEBUG may have changed the scripts' limits.
 			t := d.core.Timing()
 			d.opts.Scripts.SetTiming(t.ScriptMaxRuntime, t.ScriptRetryDelay)
-			crashed, saveErr := d.flush()
-			if durable && saveErr != nil {
-				r.w.Error("ERR Failed to save config file. Check server logs.") // sentinelFlushConfigAndReply
-			} else {
-				r.w.Raw(reply.Bytes())
-			}
-			d.view.Store(d.core.View())
-			close(r.done)
-			if crashed {
+			if d.flush() {
 				return ErrSimulatedCrash
 			}
 			continue
@@ -244,7 +238,7 @@ func (d *Driver) Run(ctx context.Context) error {
 			timer.Reset(interval)
 			viewDue = true
 		}
-		if crashed, _ := d.flush(); crashed {
+		if d.flush() {
 			// Like redis-sentinel's exit(99): no final save beyond what the step saved.
 			return ErrSimulatedCrash
 		}
@@ -269,13 +263,15 @@ func (d *Driver) tickInterval() time.Duration {
 }
 
 // flush carries out the steps' Ready in its order: the State saved first, then links,
-// sends, the view, then events and scripts; then it acknowledges it. It reports whether the
-// step ended in a simulated crash, which it logs last, after the event it crashed on, as
-// redis-sentinel does, and the error of saving the State. A failed save is logged by the
-// store, and the rest still goes out, as in redis-sentinel, whose state stays in memory.
-func (d *Driver) flush() (crashed bool, saveErr error) {
+// sends, the view, then events and scripts, then the answers, then the lookups started;
+// then it acknowledges it. It reports whether the step ended in a simulated crash, which
+// it logs after the event it crashed on, as redis-sentinel does. A failed save is logged by
+// the store and turns the durable answers into Redis's error; the rest still goes out, as
+// in redis-sentinel, whose state stays in memory.
+func (d *Driver) flush() bool {
 	rd := d.core.Ready()
 	defer d.core.Advance()
+	var saveErr error
 	if rd.State != nil && rd.State != d.state {
 		saveErr = d.persist(rd.State)
 	}
@@ -298,8 +294,9 @@ func (d *Driver) flush() (crashed bool, saveErr error) {
 	}
 	// The view goes out before the events: a client that hears +switch-master and asks
 	// GET-MASTER-ADDR-BY-NAME must get the new address, as from redis-sentinel, which
-	// changes the address and publishes in one turn of its event loop.
-	if len(rd.Events) > 0 && d.core.Changed() {
+	// changes the address and publishes in one turn of its event loop. Likewise before the
+	// answers: a client told OK for SENTINEL MONITOR lists the master in MASTERS.
+	if (len(rd.Events) > 0 || len(rd.Responses) > 0) && d.core.Changed() {
 		d.view.Store(d.core.View())
 	}
 	for _, e := range rd.Events {
@@ -310,24 +307,46 @@ func (d *Driver) flush() (crashed bool, saveErr error) {
 	}
 	if rd.Crash {
 		d.opts.Logs(monitor.LogLine{Level: monitor.Warning, Text: "Sentinel CRASH because of SENTINEL simulate-failure"})
-	} else {
+	}
+	// The answers go last, after the events of their step, as redis-sentinel's reply
+	// reaches the client after the events the command emitted.
+	for _, r := range rd.Responses {
+		if c, ok := d.waiting[r.ID]; ok {
+			delete(d.waiting, r.ID)
+			c <- r.Reply(saveErr)
+		}
+	}
+	if !rd.Crash { // a crashed sentinel asks nothing more; Run returns
 		for _, l := range rd.Lookups {
 			d.lookups.start(l)
 		}
 	}
-	return rd.Crash, saveErr
+	return rd.Crash
 }
 
-// Do runs a state-changing SENTINEL subcommand on the loop and waits for its reply, which
-// is appended to w only after what it changed was saved.
+// Do runs a state-changing SENTINEL subcommand on the loop, waits for its answer, which
+// comes only after what it changed was saved, and appends it to w.
 func (d *Driver) Do(w *resp.Writer, args []string) {
-	r := request{w: w, args: args, done: make(chan struct{})}
+	reply := make(chan monitor.Value, 1)
+	r := request{id: monitor.RequestID(d.nextID.Add(1)), args: args, reply: reply}
 	select {
 	case d.reqs <- r:
-		<-r.done
+		select {
+		case v := <-reply:
+			query.WriteValue(w, v)
+			return
+		case <-d.done:
+		}
+		// Run returned; it may have answered just before.
+		select {
+		case v := <-reply:
+			query.WriteValue(w, v)
+			return
+		default:
+		}
 	case <-d.done:
-		w.Error("ERR sentinel is shutting down")
 	}
+	w.Error("ERR sentinel is shutting down")
 }
 
 // Endpoint adapts a Driver to the RESP endpoint (endpoint's Sentinel interface).
@@ -338,18 +357,15 @@ func (d *Driver) Endpoint() Endpoint { return Endpoint{d: d} }
 
 // Command runs SENTINEL args...: reads from the view, changes through the loop.
 func (e Endpoint) Command(w *resp.Writer, args [][]byte) {
-	sub, read, ok := monitor.CheckArity(w, args)
+	sub, read, ok := query.Check(w, args)
 	if !ok {
 		return
 	}
-	now := e.d.opts.Now()
 	switch {
-	case sub == "config" && len(args) == 3 && strings.EqualFold(string(args[1]), "get"):
-		monitor.ConfigGet(e.d.View(), w, string(args[2]))
 	case sub == "pending-scripts":
 		e.d.opts.Scripts.WritePending(w)
 	case read:
-		monitor.Query(e.d.View(), now, w, sub, args)
+		query.Answer(e.d.View(), e.d.opts.Now(), w, sub, args)
 	default:
 		strs := make([]string, len(args))
 		for i, a := range args {
@@ -370,7 +386,7 @@ func (e Endpoint) Hello(payload []byte) {
 // AppendInfo appends INFO's sentinel section.
 func (e Endpoint) AppendInfo(b []byte) []byte {
 	running, queued := e.d.opts.Scripts.Stats()
-	return monitor.AppendInfo(e.d.View(), e.d.opts.Now(), monitor.ScriptStats{Running: running, Queued: queued}, b)
+	return query.AppendInfo(e.d.View(), e.d.opts.Now(), query.ScriptStats{Running: running, Queued: queued}, b)
 }
 
 // MasterNames lists the masters for ROLE.
@@ -382,4 +398,3 @@ func (e Endpoint) MasterNames() []string {
 	}
 	return names
 }
-

@@ -2,6 +2,7 @@ package driver
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync"
 	"testing"
@@ -19,13 +20,23 @@ const myID = "1111111111111111111111111111111111111111"
 type memStore struct {
 	mu    sync.Mutex
 	saved []*config.Config
+	fail  bool // every save fails from now on
 }
 
 func (s *memStore) Save(c *config.Config) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.fail {
+		return errors.New("disk full")
+	}
 	s.saved = append(s.saved, c)
 	return nil
+}
+
+func (s *memStore) failing() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.fail = true
 }
 
 // fakeNet is an in-memory transport: every address answers like a healthy master with
@@ -197,6 +208,62 @@ func TestDriverViewBeforeEvents(t *testing.T) {
 		defer mu.Unlock()
 		if len(seen) != 1 || seen[0] != "127.0.0.1:6380" {
 			t.Fatalf("at each +slave the view listed replicas %q, want one +slave with 127.0.0.1:6380 listed", seen)
+		}
+	})
+}
+
+// command runs SENTINEL args... through d's endpoint in RESP2 and returns the reply.
+func command(d *Driver, args ...string) string {
+	var w resp.Writer
+	b := make([][]byte, len(args))
+	for i, a := range args {
+		b[i] = []byte(a)
+	}
+	d.Endpoint().Command(&w, b)
+	return string(w.Bytes())
+}
+
+// TestDriverAnswersThroughTheLoop: a change is answered once the loop ran it and saved,
+// and the view already shows it; when the save fails, the answer is Redis's error (the
+// change stays in memory, as in redis-sentinel); answers that report no saved change are
+// unaffected by the failing store.
+func TestDriverAnswersThroughTheLoop(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cfg := config.Default()
+		cfg.MyID = myID
+		cfg.Masters = []*config.Master{config.NewMaster("mymaster", "127.0.0.1", 6379, 1)}
+		net := &fakeNet{dead: map[string]bool{}}
+		store := &memStore{}
+		d, err := New(Options{Config: cfg, Store: store, Transport: net})
+		if err != nil {
+			t.Fatal(err)
+		}
+		stop := runDriver(t, net, d)
+		if got := command(d, "monitor", "m2", "127.0.0.1", "6390", "2"); got != "+OK\r\n" {
+			t.Fatalf("MONITOR: %q", got)
+		}
+		if d.View().Master("m2") == nil {
+			t.Fatal("told OK, the view does not list m2 yet")
+		}
+		store.failing()
+		if got := command(d, "set", "m2", "quorum", "1"); got != "-ERR Failed to save config file. Check server logs.\r\n" {
+			t.Errorf("SET with the save failing: %q", got)
+		}
+		if q := d.View().Master("m2").Config.Quorum; q != 1 {
+			t.Errorf("quorum %d after the SET, want 1 (in memory)", q)
+		}
+		if got := command(d, "reset", "nosuch"); got != ":0\r\n" {
+			t.Errorf("RESET with the save failing: %q", got)
+		}
+		if got := command(d, "get-master-addr-by-name", "m2"); got != "*2\r\n$9\r\n127.0.0.1\r\n$4\r\n6390\r\n" {
+			t.Errorf("GET-MASTER-ADDR-BY-NAME: %q", got)
+		}
+		store.mu.Lock()
+		store.fail = false // the last save at shutdown succeeds: Run returns no error
+		store.mu.Unlock()
+		stop()
+		if got := command(d, "flushconfig"); got != "-ERR sentinel is shutting down\r\n" {
+			t.Errorf("after Run returned: %q", got)
 		}
 	})
 }

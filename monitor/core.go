@@ -33,10 +33,7 @@ type Core struct {
 	// needSave: a step changed what must survive a restart; the next Ready carries the
 	// whole state (Ready.State).
 	needSave bool
-	// durable: the last request's reply reports a change of the saved state, and
-	// becomes Redis's save error if saving fails (see saveAndReply).
-	durable bool
-	changed bool // something a query can see changed since the last view
+	changed  bool // something a query can see changed since the last view
 	// timersChanged: only link timers and pending counts changed since the last view.
 	timersChanged bool
 	// viewIndex maps master names to their position in View.Masters; views share it
@@ -206,12 +203,6 @@ func (c *Core) HasReady() bool {
 	return c.needSave || len(c.lookups) > 0 || r.State != nil || len(r.Links) > 0 || len(r.Sends) > 0 || len(r.Responses) > 0 ||
 		len(r.Events) > 0 || len(r.Logs) > 0 || len(r.Scripts) > 0 || r.Crash || len(r.Lookups) > 0
 }
-
-// Durable reports whether the last Request's reply announces a change of the saved state
-// (SENTINEL MONITOR, REMOVE, SET, CONFIG SET, FLUSHCONFIG): if saving the State of its
-// Ready fails, the client must hear Redis's save error instead (Response.Durable carries the
-// same once replies are values).
-func (c *Core) Durable() bool { return c.durable }
 
 // Advance acknowledges that the last Ready was carried out (its State persisted, or the
 // failure logged): the next Ready starts empty.

@@ -1,6 +1,7 @@
 package monitor
 
 import (
+	"errors"
 	"math/rand/v2"
 	"slices"
 	"strconv"
@@ -9,25 +10,37 @@ import (
 	"time"
 
 	"github.com/sentinel-go/sentinel/config"
-	"github.com/sentinel-go/sentinel/internal/resp"
 )
 
-// memStore keeps saved configs in memory: the States the harness persisted, in order.
-type memStore struct{ saved []*config.Config }
+// memStore keeps saved configs in memory: the States the harness persisted, in order. With
+// fail set it fails every save instead, keeping nothing.
+type memStore struct {
+	saved []*config.Config
+	fail  bool
+}
 
-func (s *memStore) Save(c *config.Config) error { s.saved = append(s.saved, c); return nil }
+func (s *memStore) Save(c *config.Config) error {
+	if s.fail {
+		return errors.New("disk full")
+	}
+	s.saved = append(s.saved, c)
+	return nil
+}
 
 // harness drives a Core with a hand-moved clock and records what it asks for.
 type harness struct {
 	t     *testing.T
 	c     *Core
 	store *memStore
-	now   time.Time
-	gens  map[string]uint64
-	sends []Send
-	evs   []Event
-	links []LinkChange
-	logs  []LogLine
+	// saveErr is the error of persisting the last collected Ready's State: its durable
+	// answers become Redis's save error (Response.Reply), as the driver answers them.
+	saveErr error
+	now     time.Time
+	gens    map[string]uint64
+	sends   []Send
+	evs     []Event
+	links   []LinkChange
+	logs    []LogLine
 }
 
 const (
@@ -72,8 +85,9 @@ func mustAtoi(t *testing.T, s string) int {
 func (h *harness) collect() Ready {
 	rd := h.c.Ready()
 	h.c.Advance()
+	h.saveErr = nil
 	if rd.State != nil {
-		_ = h.store.Save(rd.State)
+		h.saveErr = h.store.Save(rd.State)
 	}
 	h.sends = append(h.sends, rd.Sends...)
 	h.evs = append(h.evs, rd.Events...)
@@ -133,10 +147,8 @@ func (h *harness) events() []string {
 }
 
 func (h *harness) request(args ...string) string {
-	var w resp.Writer
-	h.c.Request(h.now, &w, args)
-	h.collect()
-	return string(w.Bytes())
+	h.c.Request(h.now, 1, args)
+	return h.answer1(h.collect())
 }
 
 func wantEvents(t *testing.T, got []string, want ...string) {

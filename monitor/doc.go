@@ -1,17 +1,21 @@
 // Package monitor is the sentinel's core: per master, the view of the master, its replicas
 // and its peer sentinels; subjective and objective down detection; discovery from INFO and
 // hello messages; TILT; the election and the failover (with the rules of packages election
-// and failover); the SENTINEL commands; and the events that report all of it.
+// and failover); the SENTINEL subcommands that change state or ask the core (their
+// answers are Values in Ready.Responses; the read-only ones are answered from a View by
+// package query); and the events that report all of it.
 //
-// Core holds the state and the rules and does no I/O: the driver gives it the time (Tick,
-// Observe, Request all take now), the transport's observations (connections up and down,
-// replies, Pub/Sub messages) and client requests, and carries out the Ready it returns —
-// the state to persist, link changes, commands to send, events to log and publish — then
+// Core holds the state and the rules and does no I/O: the driver (package driver) gives it
+// the time (Tick, Observe, Request all take now), the transport's observations
+// (connections up and down, replies, Pub/Sub messages, lookup results) and client
+// requests, and carries out the Ready it returns — the state to persist, link changes,
+// commands to send, answers, events to log and publish, lookups to run off its loop — then
 // acknowledges it with Advance (etcd-io/raft's RawNode contract: Ready does not clear, no
-// step runs between Ready and Advance). Whatever a step changed that must survive a restart
-// (myid, epochs, votes, discovered instances) sets Ready.State, the whole state, which the
-// caller makes durable before anything else of that Ready leaves, so nothing a peer or
-// client is told can be forgotten.
+// step runs between Ready and Advance). The core imports nothing that writes RESP or
+// reaches the network (imports_test.go). Whatever a step changed that must survive a
+// restart (myid, epochs, votes, discovered instances) sets Ready.State, the whole state,
+// which the caller makes durable before anything else of that Ready leaves, so nothing a
+// peer or client is told can be forgotten.
 //
 // Invariants:
 //   - Only the driver goroutine touches a Core. Queries read a View, an immutable copy the

@@ -9,7 +9,6 @@ import (
 	"github.com/sentinel-go/sentinel/config"
 	"github.com/sentinel-go/sentinel/election"
 	"github.com/sentinel-go/sentinel/failover"
-	"github.com/sentinel-go/sentinel/internal/resp"
 )
 
 // The failover (redis-sentinel's sentinelFailoverStateMachine and its helpers): redis-sentinel's state machine, with the rules kept and the
@@ -709,23 +708,22 @@ func (c *Core) simulateCrash() {
 
 // manualFailover is SENTINEL FAILOVER: no agreement needed, the attempt is forced through
 // the election. coordinated asks the old master to hand over itself (FAILOVER TO).
-func (c *Core) manualFailover(w *resp.Writer, name string, coordinated bool) {
+func (c *Core) manualFailover(name string, coordinated bool) Value {
 	m := c.masters[name]
 	switch {
 	case m == nil:
-		w.Error(errNoSuchMaster)
+		return errorReply(errNoSuchMaster)
 	case m.flags&flagFailoverInProgress != 0:
-		w.Error("INPROG Failover already in progress")
+		return errorReply("INPROG Failover already in progress")
 	case c.selectSlave(m) == nil:
-		w.Error("NOGOODSLAVE No suitable replica to promote")
-	default:
-		c.logf(Warning, "Executing user requested FAILOVER of '%s'", m.name)
-		c.startFailover(m)
-		m.flags |= flagForceFailover
-		m.coordinated = coordinated
-		w.Simple("OK")
-		c.runFailover(m)
+		return errorReply("NOGOODSLAVE No suitable replica to promote")
 	}
+	c.logf(Warning, "Executing user requested FAILOVER of '%s'", m.name)
+	c.startFailover(m)
+	m.flags |= flagForceFailover
+	m.coordinated = coordinated
+	c.runFailover(m)
+	return simple("OK")
 }
 
 // clientReconfigScript queues the master's client-reconfig-script, if any, with

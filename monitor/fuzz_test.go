@@ -96,14 +96,10 @@ func FuzzCore(f *testing.F) {
 				a := addrs[next(&i)%len(addrs)]
 				c.Observe(now, Message{Addr: a, Gen: gens[a], Channel: "__sentinel__:hello", Payload: hellos[next(&i)%len(hellos)]})
 			case 6:
-				var w resp.Writer
-				c.Request(now, &w, requests[next(&i)%len(requests)])
+				c.Request(now, RequestID(i), requests[next(&i)%len(requests)])
 			case 7:
-				v := c.View()
-				for _, mv := range v.Masters {
-					var w resp.Writer
-					writeFields(&w, instanceFields(now, &mv.InstanceView, mv, kindMaster))
-				}
+				var w resp.Writer
+				AnswerQuery(c.View(), now, &w, bytesArgs([]string{"masters"}))
 			}
 			rd := c.Ready()
 			c.Advance()

@@ -286,7 +286,7 @@ func TestProtectEmptyRestartConfig(t *testing.T) {
 		t.Fatalf("no fast link opened: %+v", h.links)
 	}
 	var w resp.Writer
-	ConfigGet(h.c.View(), &w, "protect-empty-restart")
+	configGet(h.c.View(), &w, "protect-empty-restart")
 	if got := string(w.Bytes()); got != "*2\r\n$21\r\nprotect-empty-restart\r\n$3\r\nyes\r\n" {
 		t.Errorf("GET protect-empty-restart: %q", got)
 	}
@@ -296,7 +296,7 @@ func TestProtectEmptyRestartConfig(t *testing.T) {
 		h.request("config", "set", "protect-empty-restart", map[bool]string{true: "yes", false: "no"}[on])
 		for _, p := range []string{"*", "protect-*"} {
 			w.Reset()
-			ConfigGet(h.c.View(), &w, p)
+			configGet(h.c.View(), &w, p)
 			if listed := strings.Contains(string(w.Bytes()), "protect"); listed != on {
 				t.Errorf("on %v: GET %s lists it %v: %q", on, p, listed, w.Bytes())
 			}

@@ -62,6 +62,12 @@ var flagWords = []struct {
 	{flagScriptKillSent, "script_kill_sent"},
 }
 
+// SDown and ODown say whether the instance is subjectively or objectively down, as the
+// replies print it (s-down-time, INFO's status, CKQUORUM's count).
+func (f flags) SDown() bool { return f&flagSDown != 0 }
+func (f flags) ODown() bool { return f&flagODown != 0 }
+
+// String is the flags as SENTINEL MASTER prints them: Redis's words, comma-separated.
 func (f flags) String() string {
 	var b strings.Builder
 	for _, w := range flagWords {

@@ -110,9 +110,10 @@ func (c *Core) checkMinority(m *master) {
 	}
 }
 
-// minorityRefusal is the refusal of GET-MASTER-ADDR-BY-NAME for mv at now, judged from
-// the view alone, if the sentinel refuses it.
-func minorityRefusal(v *View, mv *MasterView, now time.Time) (string, bool) {
+// MinorityRefusal is the refusal of GET-MASTER-ADDR-BY-NAME for mv at now, judged from
+// the view alone, if the sentinel refuses it (minority-refuses): the query reads the same
+// rule the core applies (reachedCount), so the two never disagree.
+func (v *View) MinorityRefusal(mv *MasterView, now time.Time) (string, bool) {
 	if !v.Global.MinorityRefuses || !refuses(mv.VouchUntil, now) {
 		return "", false
 	}

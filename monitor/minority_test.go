@@ -308,7 +308,7 @@ func TestMinorityOff(t *testing.T) {
 	}
 	configGet := func(pattern string) string {
 		var w resp.Writer
-		ConfigGet(x.c.View(), &w, pattern)
+		configGet(x.c.View(), &w, pattern)
 		return string(w.Bytes())
 	}
 	configGetAll := func() string { return configGet("*") }
@@ -384,7 +384,7 @@ func TestMinorityViewKeptFresh(t *testing.T) {
 			v = x.c.View()
 		}
 		mv := v.Master("mymaster")
-		if msg, refused := minorityRefusal(v, mv, x.now); refused {
+		if msg, refused := v.MinorityRefusal(mv, x.now); refused {
 			t.Fatalf("at %v with every peer answering: %s", x.now, msg)
 		}
 	}

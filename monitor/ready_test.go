@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/sentinel-go/sentinel/config"
-	"github.com/sentinel-go/sentinel/internal/resp"
 )
 
 // A generated myid is handed out in the first Ready's State, and Ready keeps returning it
@@ -55,11 +54,10 @@ func TestNoStateWithoutChange(t *testing.T) {
 func TestVoteInTheReadyOfItsReply(t *testing.T) {
 	h := newHarness(t, "monitor mymaster 127.0.0.1 6379 2")
 	cand := strings.Repeat("a", 40)
-	var w resp.Writer
-	h.c.Request(h.now, &w, []string{"is-master-down-by-addr", "127.0.0.1", "6379", "7", cand})
+	h.c.Request(h.now, 7, []string{"is-master-down-by-addr", "127.0.0.1", "6379", "7", cand})
 	rd := h.c.Ready()
-	if rd.State == nil {
-		t.Fatal("a vote without a State to persist")
+	if rd.State == nil || len(rd.Responses) != 1 {
+		t.Fatalf("a vote without a State to persist, or no answer: %+v", rd)
 	}
 	if mc := rd.State.Master("mymaster"); rd.State.CurrentEpoch != 7 || mc.Leader != cand || mc.LeaderEpoch != 7 {
 		t.Fatalf("State epoch %d vote %q@%d", rd.State.CurrentEpoch, mc.Leader, mc.LeaderEpoch)
@@ -67,29 +65,30 @@ func TestVoteInTheReadyOfItsReply(t *testing.T) {
 	h.c.Advance()
 }
 
-// A change a client is told OK about is durable: the reply is marked so, and the State is in
-// the same Ready. A bad pair after a good one still saves what was applied, as in Redis, but
-// the error reply is not durable.
-func TestDurableRequests(t *testing.T) {
+// Every durable answer comes with the State it reports, in its own Ready. A bad pair after a
+// good one still saves what was applied, as in Redis, though the error answer is not
+// durable.
+func TestDurableAnswersCarryState(t *testing.T) {
 	h := newHarness(t, "monitor mymaster 127.0.0.1 6379 2")
-	for _, tc := range []struct {
-		args    []string
-		durable bool
-		state   bool
+	for i, tc := range []struct {
+		args  []string
+		state bool
 	}{
-		{[]string{"set", "mymaster", "quorum", "3"}, true, true},
-		{[]string{"set", "mymaster", "quorum", "1", "parallel-syncs", "x"}, false, true},
-		{[]string{"set", "nosuch", "quorum", "1"}, false, false},
-		{[]string{"flushconfig"}, true, true},
-		{[]string{"config", "set", "announce-port", "1234"}, true, true},
-		{[]string{"debug", "ping-period", "1000"}, false, false},
+		{[]string{"set", "mymaster", "quorum", "3"}, true},
+		{[]string{"set", "mymaster", "quorum", "1", "parallel-syncs", "x"}, true},
+		{[]string{"set", "nosuch", "quorum", "1"}, false},
+		{[]string{"flushconfig"}, true},
+		{[]string{"config", "set", "announce-port", "1234"}, true},
+		{[]string{"debug", "ping-period", "1000"}, false},
 	} {
-		var w resp.Writer
-		h.c.Request(h.now, &w, tc.args)
+		h.c.Request(h.now, RequestID(i), tc.args)
 		rd := h.c.Ready()
 		h.c.Advance()
-		if h.c.durable != tc.durable || (rd.State != nil) != tc.state {
-			t.Errorf("%q: durable %v state %v, want %v %v (reply %q)", tc.args, h.c.durable, rd.State != nil, tc.durable, tc.state, w.Bytes())
+		if len(rd.Responses) != 1 {
+			t.Fatalf("%q: %d answers", tc.args, len(rd.Responses))
+		}
+		if r := rd.Responses[0]; (rd.State != nil) != tc.state || (r.Durable && rd.State == nil) {
+			t.Errorf("%q: State %v, durable %v (%v), want State %v", tc.args, rd.State != nil, r.Durable, r.Value, tc.state)
 		}
 	}
 }

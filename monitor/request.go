@@ -10,7 +10,6 @@ import (
 	"github.com/sentinel-go/sentinel/config"
 	"github.com/sentinel-go/sentinel/election"
 	"github.com/sentinel-go/sentinel/internal/glob"
-	"github.com/sentinel-go/sentinel/internal/resp"
 )
 
 // Redis's replies, word for word: clients and the upstream tests match on them.
@@ -21,9 +20,10 @@ const (
 	errConfigShape  = "ERR Only SENTINEL CONFIG GET <option> / SET <option> <value> are supported."
 )
 
-// Request runs a SENTINEL subcommand that reads or changes the sentinel's state, appending
-// the reply to w. args[0] is the subcommand, already checked for arity by the caller.
-func (c *Core) Request(now time.Time, w *resp.Writer, args []string) {
+// Request runs a SENTINEL subcommand that changes the sentinel's state (or must ask the
+// core, as is-master-down-by-addr does) and answers it in Ready.Responses under id. args[0]
+// is the subcommand, already checked for arity by the caller.
+func (c *Core) Request(now time.Time, id RequestID, args []string) {
 	c.now = now
 	// Requests are rare and may change anything: every master's view is rebuilt.
 	for _, m := range c.order {
@@ -31,49 +31,61 @@ func (c *Core) Request(now time.Time, w *resp.Writer, args []string) {
 	}
 	c.viewIndex = nil
 	c.changed = true
-	c.durable = false
-	switch strings.ToLower(args[0]) {
-	case "is-master-down-by-addr", "is-primary-down-by-addr":
-		c.isMasterDownByAddr(w, args[1:])
-	case "monitor":
-		c.monitorCmd(w, args[1:])
-	case "remove":
-		c.removeCmd(w, args[1])
-	case "set":
-		c.setCmd(w, args[1:])
-	case "reset":
-		c.resetCmd(w, args[1])
-	case "flushconfig":
-		c.saveAndReply(w)
-	case "config":
-		c.configCmd(w, args[1:])
-	case "debug":
-		c.debugCmd(w, args[1:])
-	case "simulate-failure":
-		c.simulateFailureCmd(w, args[1:])
-	case "failover":
-		c.failoverCmd(w, args[1:])
-	default:
-		w.Error(fmt.Sprintf("ERR unknown subcommand '%s'. Try SENTINEL HELP.", args[0]))
-	}
+	v, durable := c.request(args)
+	c.ready.Responses = append(c.ready.Responses, Response{ID: id, Value: v, Durable: durable})
 }
 
-// saveAndReply answers OK to a change that must be saved first: the driver answers Redis's
-// error instead if saving the Ready's State fails (sentinelFlushConfigAndReply).
-func (c *Core) saveAndReply(w *resp.Writer) {
+func (c *Core) request(args []string) (reply Value, durable bool) {
+	switch strings.ToLower(args[0]) {
+	case "is-master-down-by-addr", "is-primary-down-by-addr":
+		return c.isMasterDownByAddr(args[1:]), false
+	case "monitor":
+		return c.monitorCmd(args[1:])
+	case "remove":
+		return c.removeCmd(args[1])
+	case "set":
+		return c.setCmd(args[1:])
+	case "reset":
+		return c.resetCmd(args[1]), false
+	case "flushconfig":
+		return c.flushConfig()
+	case "config":
+		return c.configCmd(args[1:])
+	case "debug":
+		return c.debugCmd(args[1:]), false
+	case "simulate-failure":
+		return c.simulateFailureCmd(args[1:]), false
+	case "failover":
+		return c.failoverCmd(args[1:]), false
+	}
+	return errorReply(fmt.Sprintf("ERR unknown subcommand '%s'. Try SENTINEL HELP.", args[0])), false
+}
+
+// flushConfig is sentinelFlushConfigAndReply: OK once the state is saved, which happens
+// before anything of this step leaves (Ready). The answer is durable: if the save fails,
+// the client is told so instead (Response.Reply).
+func (c *Core) flushConfig() (Value, bool) {
 	c.needSave = true
-	c.durable = true
-	w.Simple("OK")
+	return simple("OK"), true
+}
+
+// Reply is what the client is told: a Durable answer becomes Redis's "Failed to save"
+// error when saving the state it reports failed (saveErr), as in
+// sentinelFlushConfigAndReply.
+func (r Response) Reply(saveErr error) Value {
+	if r.Durable && saveErr != nil {
+		return errorReply(errSaveFailed)
+	}
+	return r.Value
 }
 
 // isMasterDownByAddr answers a peer: do we see the master at that address down, and, when
 // the peer asks for a vote (run ID not "*"), whom we vote for in that epoch.
-func (c *Core) isMasterDownByAddr(w *resp.Writer, args []string) {
+func (c *Core) isMasterDownByAddr(args []string) Value {
 	port, err1 := strconv.ParseInt(args[1], 10, 64)
 	epoch, err2 := strconv.ParseInt(args[2], 10, 64)
 	if err1 != nil || err2 != nil {
-		w.Error(errNotInteger)
-		return
+		return errorReply(errNotInteger)
 	}
 	m := c.masterAt(config.Addr{Host: args[0], Port: int(port)})
 	down := 0
@@ -88,15 +100,13 @@ func (c *Core) isMasterDownByAddr(w *resp.Writer, args []string) {
 	if vote.Leader == "" {
 		vote.Leader = "*" // never voted, or the vote was forgotten by a reset (its epoch was not)
 	}
-	w.Array(3)
-	w.Int(int64(down))
-	w.BulkString(vote.Leader)
-	w.Int(int64(vote.Epoch))
+	reply := array(integer(int64(down)), bulk(vote.Leader), integer(int64(vote.Epoch)))
 	// A vote granted may be the one a candidate needed; our own attempt may have just
 	// been held back. Either way nothing here waits for the tick.
 	if m != nil {
 		c.runFailover(m)
 	}
+	return reply
 }
 
 func (c *Core) masterAt(a config.Addr) *master {
@@ -133,52 +143,45 @@ func (c *Core) voteLeader(m *master, reqEpoch uint64, reqRunID string) election.
 	return out.Held
 }
 
-func (c *Core) monitorCmd(w *resp.Writer, args []string) {
+func (c *Core) monitorCmd(args []string) (Value, bool) {
 	name, host := args[0], args[1]
 	quorum, err := strconv.ParseInt(args[3], 10, 64)
 	if err != nil {
-		w.Error("ERR Invalid quorum")
-		return
+		return errorReply("ERR Invalid quorum"), false
 	}
 	port, err := strconv.ParseInt(args[2], 10, 64)
 	if err != nil {
-		w.Error("ERR Invalid port")
-		return
+		return errorReply("ERR Invalid port"), false
 	}
 	if quorum <= 0 {
-		w.Error("ERR Quorum must be 1 or greater.")
-		return
+		return errorReply("ERR Quorum must be 1 or greater."), false
 	}
 	if !c.cfg.ResolveHostnames {
 		// Redis checks the address as a numeric host (inet_aton's short forms included).
 		ip, ok := config.NumericIP(host)
 		if !ok {
-			w.Error("ERR Invalid IP address or hostname specified")
-			return
+			return errorReply("ERR Invalid IP address or hostname specified"), false
 		}
 		host = ip
 	}
 	if c.masters[name] != nil {
-		w.Error("ERR Duplicate master name.")
-		return
+		return errorReply("ERR Duplicate master name."), false
 	}
 	if port < 0 || port > 65535 {
-		w.Error("ERR Invalid port number.")
-		return
+		return errorReply("ERR Invalid port number."), false
 	}
 	mc := config.NewMaster(name, host, int(port), int(quorum))
 	mc.DownAfter = c.timing.DefaultDownAfter
 	mc.FailoverTimeout = c.timing.DefaultFailoverTimeout
 	m := c.addMaster(mc)
-	c.saveAndReply(w)
 	c.emit(Warning, "+monitor", &m.instance, fmt.Sprintf("quorum %d", mc.Quorum))
+	return c.flushConfig()
 }
 
-func (c *Core) removeCmd(w *resp.Writer, name string) {
+func (c *Core) removeCmd(name string) (Value, bool) {
 	m := c.masters[name]
 	if m == nil {
-		w.Error(errNoSuchMaster)
-		return
+		return errorReply(errNoSuchMaster), false
 	}
 	c.emit(Warning, "-monitor", &m.instance, "")
 	for _, r := range m.replicaList() {
@@ -195,42 +198,39 @@ func (c *Core) removeCmd(w *resp.Writer, name string) {
 			break
 		}
 	}
-	c.saveAndReply(w)
+	return c.flushConfig()
 }
 
 // setCmd is SENTINEL SET: pairs applied left to right, each announced with +set; a bad pair
 // stops there, and what was applied before it stays (and is saved), as in Redis.
-func (c *Core) setCmd(w *resp.Writer, args []string) {
+func (c *Core) setCmd(args []string) (Value, bool) {
 	m := c.masters[args[0]]
 	if m == nil {
-		w.Error(errNoSuchMaster)
-		return
+		return errorReply(errNoSuchMaster), false
 	}
 	mc := m.cfg
 	changed := false
-	fail := func(msg string) {
+	fail := func(msg string) (Value, bool) {
 		if changed {
 			c.needSave = true
 		}
-		w.Error(msg)
+		return errorReply(msg), false
 	}
-	badArg := func(opt, val string) {
-		fail(fmt.Sprintf("ERR Invalid argument '%s' for SENTINEL SET '%s'", val, opt))
+	badArg := func(opt, val string) (Value, bool) {
+		return fail(fmt.Sprintf("ERR Invalid argument '%s' for SENTINEL SET '%s'", val, opt))
 	}
 	for i := 1; i < len(args); i += 2 {
 		opt := args[i]
 		lopt := strings.ToLower(opt)
 		if i+1 >= len(args) || (lopt == "rename-command" && i+2 >= len(args)) {
-			fail(fmt.Sprintf("ERR Unknown option or number of arguments for SENTINEL SET '%s'", opt))
-			return
+			return fail(fmt.Sprintf("ERR Unknown option or number of arguments for SENTINEL SET '%s'", opt))
 		}
 		val := args[i+1]
 		shown := val
 		if num, ok := numericOptions[lopt]; ok {
 			n, err := strconv.ParseInt(val, 10, 64)
 			if err != nil || n < num.min {
-				badArg(opt, val)
-				return
+				return badArg(opt, val)
 			}
 			num.set(mc, n)
 			changed = true
@@ -240,16 +240,13 @@ func (c *Core) setCmd(w *resp.Writer, args []string) {
 		switch lopt {
 		case "notification-script", "client-reconfig-script":
 			if c.cfg.DenyScriptsReconfig {
-				fail("ERR Reconfiguration of scripts path is denied for security reasons. Check the deny-scripts-reconfig configuration directive in your Sentinel configuration")
-				return
+				return fail("ERR Reconfiguration of scripts path is denied for security reasons. Check the deny-scripts-reconfig configuration directive in your Sentinel configuration")
 			}
 			if val != "" && !isExecutable(val) {
 				if lopt == "notification-script" {
-					fail("ERR Notification script seems non existing or non executable")
-				} else {
-					fail("ERR Client reconfiguration script seems non existing or non executable")
+					return fail("ERR Notification script seems non existing or non executable")
 				}
-				return
+				return fail("ERR Client reconfiguration script seems non existing or non executable")
 			}
 			if lopt == "notification-script" {
 				mc.NotificationScript = val
@@ -267,8 +264,7 @@ func (c *Core) setCmd(w *resp.Writer, args []string) {
 		case "rename-command":
 			from, to := val, args[i+2]
 			if from == "" || to == "" {
-				badArg(opt, from+" "+to)
-				return
+				return badArg(opt, from+" "+to)
 			}
 			key := strings.ToLower(from)
 			if strings.EqualFold(from, to) {
@@ -280,13 +276,12 @@ func (c *Core) setCmd(w *resp.Writer, args []string) {
 			i++
 			c.relinkMaster(m)
 		default:
-			fail(fmt.Sprintf("ERR Unknown option or number of arguments for SENTINEL SET '%s'", opt))
-			return
+			return fail(fmt.Sprintf("ERR Unknown option or number of arguments for SENTINEL SET '%s'", opt))
 		}
 		changed = true
 		c.emit(Warning, "+set", &m.instance, opt+" "+shown)
 	}
-	c.saveAndReply(w)
+	return c.flushConfig()
 }
 
 // numericOptions are SENTINEL SET's numeric options and the least value each accepts (0
@@ -322,7 +317,7 @@ func (c *Core) relinkMaster(m *master) {
 	}
 }
 
-func (c *Core) resetCmd(w *resp.Writer, pattern string) {
+func (c *Core) resetCmd(pattern string) Value {
 	n := 0
 	for _, m := range append([]*master(nil), c.order...) {
 		if glob.Match(pattern, m.name) {
@@ -331,19 +326,16 @@ func (c *Core) resetCmd(w *resp.Writer, pattern string) {
 			n++
 		}
 	}
-	w.Int(int64(n))
+	return integer(int64(n))
 }
 
 // configCmd is SENTINEL CONFIG SET; GET is answered from the view.
-func (c *Core) configCmd(w *resp.Writer, args []string) {
+func (c *Core) configCmd(args []string) (Value, bool) {
 	if len(args) != 3 || !strings.EqualFold(args[0], "set") {
-		w.Error(errConfigShape)
-		return
+		return errorReply(errConfigShape), false
 	}
 	param, val := args[1], args[2]
-	badVal := func() {
-		w.Error(fmt.Sprintf("ERR Invalid value '%s' to SENTINEL CONFIG SET '%s'", val, param))
-	}
+	badVal := errorReply(fmt.Sprintf("ERR Invalid value '%s' to SENTINEL CONFIG SET '%s'", val, param))
 	yesNo := func(dst *bool) bool {
 		switch strings.ToLower(val) {
 		case "yes":
@@ -351,7 +343,6 @@ func (c *Core) configCmd(w *resp.Writer, args []string) {
 		case "no":
 			*dst = false
 		default:
-			badVal()
 			return false
 		}
 		return true
@@ -360,15 +351,15 @@ func (c *Core) configCmd(w *resp.Writer, args []string) {
 	switch strings.ToLower(param) {
 	case "resolve-hostnames":
 		if !yesNo(&c.cfg.ResolveHostnames) {
-			return
+			return badVal, false
 		}
 	case "announce-hostnames":
 		if !yesNo(&c.cfg.AnnounceHostnames) {
-			return
+			return badVal, false
 		}
 	case "minority-refuses":
 		if !yesNo(&c.cfg.MinorityRefuses) {
-			return
+			return badVal, false
 		}
 		c.changed = true
 		for _, m := range c.order {
@@ -377,7 +368,7 @@ func (c *Core) configCmd(w *resp.Writer, args []string) {
 	case "protect-empty-restart":
 		before := c.cfg.ProtectEmptyRestart
 		if !yesNo(&c.cfg.ProtectEmptyRestart) {
-			return
+			return badVal, false
 		}
 		// The masters' links are opened again with the fast reconnection on or off
 		// (LinkSpec.FastReconnect), which the transport reads at Open.
@@ -387,8 +378,7 @@ func (c *Core) configCmd(w *resp.Writer, args []string) {
 	case "announce-port":
 		n, err := strconv.ParseInt(val, 10, 64)
 		if err != nil || n < 0 || n > 65535 {
-			badVal()
-			return
+			return badVal, false
 		}
 		c.cfg.AnnouncePort = int(n)
 	case "sentinel-user":
@@ -398,10 +388,9 @@ func (c *Core) configCmd(w *resp.Writer, args []string) {
 		c.cfg.SentinelPass = val
 		relinkSentinels = true
 	default:
-		w.Error(fmt.Sprintf("ERR Invalid argument '%s' to SENTINEL CONFIG SET", param))
-		return
+		return errorReply(fmt.Sprintf("ERR Invalid argument '%s' to SENTINEL CONFIG SET", param)), false
 	}
-	c.saveAndReply(w)
+	reply, durable := c.flushConfig()
 	if relinkMasters {
 		// relink keeps each link's timers (see relink): turning the guard on must not
 		// reset a down master's down-after clock.
@@ -422,16 +411,16 @@ func (c *Core) configCmd(w *resp.Writer, args []string) {
 			}
 		}
 	}
+	return reply, durable
 }
 
-func (c *Core) debugCmd(w *resp.Writer, args []string) {
+func (c *Core) debugCmd(args []string) Value {
 	if len(args) == 0 {
-		w.Map(len(debugParams))
+		kv := make([]Value, 0, 2*len(debugParams))
 		for _, p := range debugParams {
-			w.BulkString(strings.ToUpper(p.name))
-			w.BulkString(strconv.FormatInt(p.get(&c.timing).Milliseconds(), 10))
+			kv = appendBulks(kv, strings.ToUpper(p.name), strconv.FormatInt(p.get(&c.timing).Milliseconds(), 10))
 		}
-		return
+		return mapOf(kv...)
 	}
 	for i := 0; i < len(args); i += 2 {
 		var dst *time.Duration
@@ -441,17 +430,15 @@ func (c *Core) debugCmd(w *resp.Writer, args []string) {
 			}
 		}
 		if dst == nil || i+1 >= len(args) {
-			w.Error(fmt.Sprintf("ERR Unknown option or number of arguments for SENTINEL DEBUG '%s'", args[i]))
-			return
+			return errorReply(fmt.Sprintf("ERR Unknown option or number of arguments for SENTINEL DEBUG '%s'", args[i]))
 		}
 		n, err := strconv.ParseInt(args[i+1], 10, 64)
 		if err != nil || n <= 0 {
-			w.Error(fmt.Sprintf("ERR Invalid argument '%s' for SENTINEL DEBUG '%s'", args[i+1], args[i]))
-			return
+			return errorReply(fmt.Sprintf("ERR Invalid argument '%s' for SENTINEL DEBUG '%s'", args[i+1], args[i]))
 		}
 		*dst = time.Duration(n) * time.Millisecond
 	}
-	w.Simple("OK")
+	return simple("OK")
 }
 
 // Failure simulation flags (SENTINEL SIMULATE-FAILURE), as INFO reports them.
@@ -460,7 +447,7 @@ const (
 	SimCrashAfterPromotion = 1 << 1
 )
 
-func (c *Core) simulateFailureCmd(w *resp.Writer, args []string) {
+func (c *Core) simulateFailureCmd(args []string) Value {
 	c.simulateFailure = 0
 	for _, a := range args {
 		switch strings.ToLower(a) {
@@ -471,27 +458,22 @@ func (c *Core) simulateFailureCmd(w *resp.Writer, args []string) {
 			c.simulateFailure |= SimCrashAfterPromotion
 			c.logf(Warning, "Failure simulation: this Sentinel will crash after promoting the selected replica to master")
 		case "help":
-			w.Array(2)
-			w.BulkString("crash-after-election")
-			w.BulkString("crash-after-promotion")
-			return
+			return array(bulks("crash-after-election", "crash-after-promotion")...)
 		default:
-			w.Error("ERR Unknown failure simulation specified")
-			return
+			return errorReply("ERR Unknown failure simulation specified")
 		}
 	}
-	w.Simple("OK")
+	return simple("OK")
 }
 
 // failoverCmd is SENTINEL FAILOVER <master> [COORDINATED].
-func (c *Core) failoverCmd(w *resp.Writer, args []string) {
+func (c *Core) failoverCmd(args []string) Value {
 	coordinated := false
 	if len(args) == 2 {
 		if !strings.EqualFold(args[1], "coordinated") {
-			w.Error("ERR syntax error")
-			return
+			return errorReply("ERR syntax error")
 		}
 		coordinated = true
 	}
-	c.manualFailover(w, args[0], coordinated)
+	return c.manualFailover(args[0], coordinated)
 }

@@ -27,7 +27,7 @@ type InstanceView struct {
 	Name, IP         string
 	Port             int
 	RunID            string
-	Flags            flags
+	Flags            flags // Redis's SRI_* flags: String, SDown and ODown read them
 	PendingCommands  int
 	Refcount         int
 	FailoverState    string

@@ -14,6 +14,7 @@ import (
 	"github.com/sentinel-go/sentinel/monitor"
 	"github.com/sentinel-go/sentinel/monitor/hello"
 	"github.com/sentinel-go/sentinel/monitor/info"
+	"github.com/sentinel-go/sentinel/query"
 )
 
 // MemStore keeps the last persisted State (monitor.Ready.State) in memory: what a
@@ -74,6 +75,8 @@ type Sentinel struct {
 	dieAfterSave bool // crash right after the next step that saved, before its sends leave
 	simFailure   bool // a SIMULATE-FAILURE crash is armed in this incarnation
 	manual       bool // the step running now is a SENTINEL FAILOVER we asked for
+
+	answers []monitor.Value // the core's answers to requests, as the driver hands them out
 }
 
 type seenInfo struct {
@@ -204,6 +207,9 @@ func (n *Sentinel) flush() {
 		_ = n.Store.Save(rd.State)
 	}
 	s.check.persisted(n, rd.Events)
+	for _, r := range rd.Responses {
+		n.answers = append(n.answers, r.Reply(nil)) // the sim's store never fails
+	}
 	s.check.events(n, rd.Events)
 	// The driver publishes before the events go out, so a client that heard them reads
 	// what they announced.
@@ -465,8 +471,7 @@ func (n *Sentinel) serve(c *conn, m msg) {
 		n.flush()
 		v = int64(1)
 	case "SENTINEL":
-		var w resp.Writer
-		n.Core.Request(s.now, &w, m.args[1:])
+		n.Core.Request(s.now, 1, m.args[1:])
 		n.flush()
 		// The driver publishes after every request; one that changed nothing a query sees
 		// would publish the same answers, so the simulation skips it (views are its
@@ -474,10 +479,11 @@ func (n *Sentinel) serve(c *conn, m msg) {
 		if n.Alive && n.Core.Changed() {
 			n.publish()
 		}
+		b := n.answer()
 		var err error
-		v, errText, err = parseReply(w.Bytes())
+		v, errText, err = parseReply(b)
 		if err != nil {
-			s.fail(fmt.Sprintf("%s: unparsable reply to %q: %v (%q)", n.Name, m.args, err, w.Bytes()))
+			s.fail(fmt.Sprintf("%s: unparsable reply to %q: %v (%q)", n.Name, m.args, err, b))
 			return
 		}
 		s.check.voteReply(n, m.tag.Master, v)
@@ -491,13 +497,23 @@ func (n *Sentinel) serve(c *conn, m msg) {
 
 // request runs a SENTINEL subcommand as a client would and returns the raw reply.
 func (n *Sentinel) request(args ...string) string {
-	var w resp.Writer
-	n.Core.Request(n.s.now, &w, args)
+	n.Core.Request(n.s.now, 1, args)
 	n.flush()
 	if n.Alive {
 		n.publish()
 	}
-	return strings.TrimSpace(string(w.Bytes()))
+	return strings.TrimSpace(string(n.answer()))
+}
+
+// answer takes the core's answers to the request just run, in RESP2 as the driver writes
+// them to a client.
+func (n *Sentinel) answer() []byte {
+	var w resp.Writer
+	for _, v := range n.answers {
+		query.WriteValue(&w, v)
+	}
+	n.answers = nil
+	return w.Bytes()
 }
 
 // CrashSentinel kills a sentinel process: its core and everything not saved are gone, its

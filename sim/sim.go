@@ -10,6 +10,7 @@ import (
 	"github.com/sentinel-go/sentinel/config"
 	"github.com/sentinel-go/sentinel/internal/resp"
 	"github.com/sentinel-go/sentinel/monitor"
+	"github.com/sentinel-go/sentinel/query"
 )
 
 // Options shape one simulation. Zero values are drawn from the seed, so one seed alone
@@ -396,7 +397,7 @@ func (s *Sim) checkNoRefusal() {
 				continue // without minority-refuses, nothing to check
 			}
 			var w resp.Writer
-			monitor.Query(n.view, s.now, &w, "get-master-addr-by-name", [][]byte{[]byte("get-master-addr-by-name"), []byte(g.Name)})
+			query.Answer(n.view, s.now, &w, "get-master-addr-by-name", [][]byte{[]byte("get-master-addr-by-name"), []byte(g.Name)})
 			if _, errText, _ := parseReply(w.Bytes()); errText != "" {
 				s.fail(fmt.Sprintf("%s: GET-MASTER-ADDR-BY-NAME %s 10 s after agreement: %s", n.Name, g.Name, errText))
 				return
@@ -423,7 +424,7 @@ func (s *Sim) askAddr() {
 		return
 	}
 	var w resp.Writer
-	monitor.Query(view, s.now, &w, "get-master-addr-by-name", [][]byte{[]byte("get-master-addr-by-name"), []byte(g.Name)})
+	query.Answer(view, s.now, &w, "get-master-addr-by-name", [][]byte{[]byte("get-master-addr-by-name"), []byte(g.Name)})
 	v, errText, err := parseReply(w.Bytes())
 	switch {
 	case err != nil:

@@ -1,4 +1,4 @@
-package monitor
+package query
 
 import (
 	"fmt"
@@ -8,6 +8,20 @@ import (
 
 	"github.com/sentinel-go/sentinel/internal/glob"
 	"github.com/sentinel-go/sentinel/internal/resp"
+	"github.com/sentinel-go/sentinel/monitor"
+)
+
+// errNoSuchMaster is Redis's reply, word for word, as the core's for the subcommands that
+// change a master.
+const errNoSuchMaster = "ERR No such master with that name"
+
+// kind is which of SENTINEL MASTER, REPLICAS and SENTINELS an instance is printed for.
+type kind int
+
+const (
+	kindMaster kind = iota
+	kindReplica
+	kindSentinel
 )
 
 // subcommands lists SENTINEL's subcommands with Redis's arity (negative: at least), the
@@ -39,9 +53,10 @@ var subcommands = map[string]struct {
 	"help":             {2, true},
 }
 
-// CheckArity returns the lower-case subcommand and whether a view answers it (Query), or
-// writes Redis's error for an unknown subcommand or a wrong number of arguments.
-func CheckArity(w *resp.Writer, args [][]byte) (sub string, read, ok bool) {
+// Check returns the lower-case subcommand and whether a view answers it (Answer), or writes
+// Redis's error for an unknown subcommand or a wrong number of arguments. Of CONFIG, GET
+// is a read; SET, and any other shape, goes to the core, which answers it.
+func Check(w *resp.Writer, args [][]byte) (sub string, read, ok bool) {
 	sub = strings.ToLower(string(args[0]))
 	sc, known := subcommands[sub]
 	if !known {
@@ -53,7 +68,8 @@ func CheckArity(w *resp.Writer, args [][]byte) (sub string, read, ok bool) {
 		w.Error(fmt.Sprintf("ERR wrong number of arguments for 'sentinel|%s' command", sub))
 		return "", false, false
 	}
-	return sub, sc.read, true
+	read = sc.read || (sub == "config" && len(args) == 3 && strings.EqualFold(string(args[1]), "get"))
+	return sub, read, true
 }
 
 // ms is how Redis prints a duration: whole milliseconds.
@@ -78,7 +94,7 @@ func writeFields(w *resp.Writer, kv []string) {
 
 // instanceFields renders an instance the way SENTINEL MASTER, REPLICAS and SENTINELS do: the
 // field order is fixed (clients index into it), optional fields only when they apply.
-func instanceFields(now time.Time, iv *InstanceView, mv *MasterView, k kind) []string {
+func instanceFields(now time.Time, iv *monitor.InstanceView, mv *monitor.MasterView, k kind) []string {
 	kv := make([]string, 0, 48)
 	add := func(pairs ...string) { kv = append(kv, pairs...) }
 	add("name", iv.Name, "ip", iv.IP, "port", strconv.Itoa(iv.Port), "runid", iv.RunID,
@@ -95,10 +111,10 @@ func instanceFields(now time.Time, iv *InstanceView, mv *MasterView, k kind) []s
 	add("last-ping-sent", lastPingSent,
 		"last-ok-ping-reply", since(now, iv.LastAvail),
 		"last-ping-reply", since(now, iv.LastPong))
-	if iv.Flags&flagSDown != 0 {
+	if iv.Flags.SDown() {
 		add("s-down-time", ms(now.Sub(iv.SDownSince)))
 	}
-	if iv.Flags&flagODown != 0 {
+	if iv.Flags.ODown() {
 		add("o-down-time", ms(now.Sub(iv.ODownSince)))
 	}
 	add("down-after-milliseconds", ms(iv.DownAfter))
@@ -153,9 +169,10 @@ func instanceFields(now time.Time, iv *InstanceView, mv *MasterView, k kind) []s
 	return kv
 }
 
-// Query answers the read-only subcommands from a view.
-func Query(v *View, now time.Time, w *resp.Writer, sub string, args [][]byte) {
-	byName := func() *MasterView {
+// Answer answers a read-only subcommand (one Check calls a read) from v at now, as
+// redis-sentinel would have at that moment.
+func Answer(v *monitor.View, now time.Time, w *resp.Writer, sub string, args [][]byte) {
+	byName := func() *monitor.MasterView {
 		mv := v.Master(string(args[1]))
 		if mv == nil {
 			w.Error(errNoSuchMaster)
@@ -202,7 +219,7 @@ func Query(v *View, now time.Time, w *resp.Writer, sub string, args [][]byte) {
 			w.NullArray()
 			return
 		}
-		if msg, refused := minorityRefusal(v, mv, now); refused {
+		if msg, refused := v.MinorityRefusal(mv, now); refused {
 			w.Error(msg)
 			return
 		}
@@ -215,6 +232,8 @@ func Query(v *View, now time.Time, w *resp.Writer, sub string, args [][]byte) {
 		}
 	case "info-cache":
 		infoCache(v, now, w, args[1:])
+	case "config":
+		configGet(v, w, string(args[2]))
 	case "pending-scripts":
 		w.Array(0) // the driver answers from its script runner; a bare view has none
 	case "help":
@@ -227,10 +246,10 @@ func Query(v *View, now time.Time, w *resp.Writer, sub string, args [][]byte) {
 
 // ckquorum: we count ourselves plus every known peer not judged down; a failover needs the
 // quorum to agree on ODOWN and a majority of all known sentinels to elect a leader.
-func ckquorum(w *resp.Writer, mv *MasterView) {
+func ckquorum(w *resp.Writer, mv *monitor.MasterView) {
 	usable := 1
 	for _, s := range mv.Sentinels {
-		if s.Flags&(flagSDown|flagODown) == 0 {
+		if !s.Flags.SDown() && !s.Flags.ODown() {
 			usable++
 		}
 	}
@@ -250,8 +269,8 @@ func ckquorum(w *resp.Writer, mv *MasterView) {
 }
 
 // infoCache replies [name, [[age, info], ...], ...] for the named masters that exist.
-func infoCache(v *View, now time.Time, w *resp.Writer, names [][]byte) {
-	var found []*MasterView
+func infoCache(v *monitor.View, now time.Time, w *resp.Writer, names [][]byte) {
+	var found []*monitor.MasterView
 	for _, n := range names {
 		if mv := v.Master(string(n)); mv != nil {
 			found = append(found, mv)
@@ -262,7 +281,7 @@ func infoCache(v *View, now time.Time, w *resp.Writer, names [][]byte) {
 		w.BulkString(mv.Name)
 		w.Array(1 + len(mv.Replicas))
 		// Redis decides "never refreshed" by the master's timestamp for every entry.
-		entry := func(iv *InstanceView) {
+		entry := func(iv *monitor.InstanceView) {
 			w.Array(2)
 			if mv.InfoRefresh.IsZero() {
 				w.Int(0)
@@ -284,11 +303,11 @@ func infoCache(v *View, now time.Time, w *resp.Writer, names [][]byte) {
 	}
 }
 
-// ConfigGet is SENTINEL CONFIG GET over the six global parameters, in Redis's order, then
+// configGet is SENTINEL CONFIG GET over the six global parameters, in Redis's order, then
 // ours. One of ours is listed when named exactly or when it is not at its default, so that
 // CONFIG GET * of a sentinel configured as redis-sentinel can be is byte for byte
 // redis-sentinel's.
-func ConfigGet(v *View, w *resp.Writer, pattern string) {
+func configGet(v *monitor.View, w *resp.Writer, pattern string) {
 	g := &v.Global
 	yesNo := func(b bool) string {
 		if b {
@@ -328,7 +347,7 @@ func ConfigGet(v *View, w *resp.Writer, pattern string) {
 type ScriptStats struct{ Running, Queued int }
 
 // AppendInfo appends INFO's "# Sentinel" section.
-func AppendInfo(v *View, now time.Time, scripts ScriptStats, b []byte) []byte {
+func AppendInfo(v *monitor.View, now time.Time, scripts ScriptStats, b []byte) []byte {
 	tilt, tiltSince := 0, int64(-1)
 	if v.Tilt {
 		tilt, tiltSince = 1, int64(now.Sub(v.TiltSince)/time.Second)
@@ -339,9 +358,9 @@ func AppendInfo(v *View, now time.Time, scripts ScriptStats, b []byte) []byte {
 	for i, mv := range v.Masters {
 		status := "ok"
 		switch {
-		case mv.Flags&flagODown != 0:
+		case mv.Flags.ODown():
 			status = "odown"
-		case mv.Flags&flagSDown != 0:
+		case mv.Flags.SDown():
 			status = "sdown"
 		}
 		b = fmt.Appendf(b, "master%d:name=%s,status=%s,address=%s:%d,slaves=%d,sentinels=%d\r\n",
