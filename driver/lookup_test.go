@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -203,6 +204,50 @@ func TestShutdownCancelsLookups(t *testing.T) {
 		defer mu.Unlock()
 		if cancelled != 500*time.Millisecond {
 			t.Errorf("the lookup out at shutdown ended at %v, want at the shutdown (500ms)", cancelled)
+		}
+	})
+}
+
+// SENTINEL SET's script check runs off the loop against the real file system, and the
+// answer is Redis's, as when the core checked inline.
+func TestSetScriptChecksFile(t *testing.T) {
+	dir := t.TempDir()
+	exe, plain := dir+"/notify.sh", dir+"/plain.sh"
+	if err := os.WriteFile(exe, []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(plain, []byte("#!/bin/sh\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	synctest.Test(t, func(t *testing.T) {
+		cfg := config.Default()
+		cfg.MyID = myID
+		cfg.DenyScriptsReconfig = false
+		cfg.Masters = []*config.Master{config.NewMaster("m1", "127.0.0.1", 6379, 1)}
+		net := &fakeNet{dead: map[string]bool{"127.0.0.1:6379": true}}
+		st := &memStore{}
+		d, err := New(Options{Config: cfg, Store: st, Transport: net})
+		if err != nil {
+			t.Fatal(err)
+		}
+		stop := runDriver(t, net, d)
+		for _, tc := range []struct{ path, want string }{
+			{exe, "+OK\r\n"},
+			{plain, "-ERR Notification script seems non existing or non executable\r\n"},
+			{dir + "/missing.sh", "-ERR Notification script seems non existing or non executable\r\n"},
+			{dir, "-ERR Notification script seems non existing or non executable\r\n"},
+		} {
+			var w resp.Writer
+			d.Do(&w, []string{"set", "m1", "notification-script", tc.path})
+			if got := string(w.Bytes()); got != tc.want {
+				t.Errorf("%s: %q, want %q", tc.path, got, tc.want)
+			}
+		}
+		stop()
+		st.mu.Lock()
+		defer st.mu.Unlock()
+		if got := st.saved[len(st.saved)-1].Master("m1").NotificationScript; got != exe {
+			t.Errorf("saved notification-script %q", got)
 		}
 	})
 }

@@ -50,6 +50,10 @@ type Core struct {
 	// Advance, may ask too.
 	hosts   map[string]*hostEntry
 	lookups []Lookup
+	// parked are requests waiting for their lookups; answers are the answers of the one
+	// running again now (see park).
+	parked  []*parked
+	answers map[Lookup]LookupResult
 
 	reachBuf []time.Time // scratch for reachTimes
 }

@@ -2,6 +2,7 @@ package monitor
 
 import (
 	"net/netip"
+	"slices"
 	"strings"
 )
 
@@ -78,16 +79,16 @@ func (c *Core) lookupResult(r LookupResult) {
 			ip = r.IP
 		}
 		e.asked = false
-		if e.known && e.ip == ip {
-			return
-		}
-		e.ip, e.known = ip, true
-		for _, m := range c.order {
-			if m.usesHost(r.Name) {
-				c.touch(m)
+		if !e.known || e.ip != ip {
+			e.ip, e.known = ip, true
+			for _, m := range c.order {
+				if m.usesHost(r.Name) {
+					c.touch(m)
+				}
 			}
 		}
 	}
+	c.unpark(r)
 }
 
 // usesHost reports whether the master, one of its replicas or one of its sentinels is
@@ -105,3 +106,119 @@ func (m *master) usesHost(name string) bool {
 	}
 	return false
 }
+
+// A request that needs to know something of the world outside (is a script path
+// executable? what is this hostname's IP?) is parked: its lookups go out, nothing of it is
+// applied, and once every answer is in it runs whole, with the answers at hand, exactly as
+// if it had looked itself. Which requests need what is requestLookups' business; the
+// handlers read the answers with answer.
+
+// parked is a request waiting for the answers to its lookups.
+type parked struct {
+	id      RequestID
+	args    []string
+	waiting map[Lookup]bool
+	answers map[Lookup]LookupResult
+}
+
+// requestLookups lists, per subcommand, the lookups it needs before it can run (args
+// without the subcommand). A lookup answered already (a hostname in the cache) is not
+// asked again.
+var requestLookups = map[string]func(c *Core, args []string) []Lookup{
+	"set":     (*Core).setLookups,
+	"monitor": (*Core).monitorLookups,
+}
+
+// setLookups: SENTINEL SET checks each script path it is given (sentinelSetCommand's
+// access(X_OK)); an empty path clears the script and needs no check.
+func (c *Core) setLookups(args []string) []Lookup {
+	if c.cfg.DenyScriptsReconfig || c.masters[args[0]] == nil {
+		return nil
+	}
+	var ls []Lookup
+	for i := 1; i+1 < len(args); i += 2 {
+		switch strings.ToLower(args[i]) {
+		case "notification-script", "client-reconfig-script":
+			if args[i+1] != "" {
+				ls = append(ls, Lookup{Kind: LookupExecutable, Name: args[i+1]})
+			}
+		case "rename-command":
+			i++ // two values
+		}
+	}
+	return ls
+}
+
+// monitorLookups: SENTINEL MONITOR by hostname resolves it first, as Redis's
+// createSentinelAddr does, so its +monitor shows the IP.
+func (c *Core) monitorLookups(args []string) []Lookup {
+	if _, err := netip.ParseAddr(args[1]); err == nil || !c.cfg.ResolveHostnames {
+		return nil
+	}
+	return []Lookup{{Kind: LookupHost, Name: args[1]}}
+}
+
+// park parks a request that needs lookups not answered yet, and puts them out (each once,
+// however many requests wait for it). It reports whether it parked.
+func (c *Core) park(id RequestID, args []string) bool {
+	need := requestLookups[strings.ToLower(args[0])]
+	if need == nil {
+		return false
+	}
+	p := &parked{id: id, args: slices.Clone(args), waiting: map[Lookup]bool{}, answers: map[Lookup]LookupResult{}}
+	for _, l := range need(c, args[1:]) {
+		if l.Kind == LookupHost {
+			e := c.hosts[l.Name]
+			if e != nil && e.known {
+				continue
+			}
+			if e == nil {
+				e = &hostEntry{}
+				c.hosts[l.Name] = e
+			}
+			c.askHost(l.Name, e)
+		} else if !c.waitedFor(l) {
+			c.lookups = append(c.lookups, l)
+		}
+		p.waiting[l] = true
+	}
+	if len(p.waiting) == 0 {
+		return false
+	}
+	c.parked = append(c.parked, p)
+	return true
+}
+
+// waitedFor reports whether a parked request already waits for l (so it is out).
+func (c *Core) waitedFor(l Lookup) bool {
+	for _, p := range c.parked {
+		if p.waiting[l] {
+			return true
+		}
+	}
+	return false
+}
+
+// unpark hands an answer to the requests waiting for it and runs, in the order they came,
+// those that have all their answers now.
+func (c *Core) unpark(r LookupResult) {
+	for i := 0; i < len(c.parked); {
+		p := c.parked[i]
+		if p.waiting[r.Lookup] {
+			delete(p.waiting, r.Lookup)
+			p.answers[r.Lookup] = r
+		}
+		if len(p.waiting) > 0 {
+			i++
+			continue
+		}
+		c.parked = slices.Delete(c.parked, i, i+1)
+		c.answers = p.answers
+		c.answerRequest(p.id, p.args)
+		c.answers = nil
+	}
+}
+
+// answer is a parked request's answer to l, when it runs again; the zero result (not OK)
+// otherwise.
+func (c *Core) answer(l Lookup) LookupResult { return c.answers[l] }

@@ -3,6 +3,7 @@ package monitor
 import (
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -108,5 +109,123 @@ func TestLookupAskedBetweenReadyAndAdvance(t *testing.T) {
 	}
 	if rd := c.Ready(); !slices.Equal(rd.Lookups, []Lookup{{Kind: LookupHost, Name: "late.example"}}) {
 		t.Fatalf("next Ready asks %v", rd.Lookups)
+	}
+}
+
+// SENTINEL SET of a script path is parked until the path is checked off the core: nothing of
+// it is applied meanwhile; the answer finishes it with Redis's replies, a bad path leaving
+// what came before it applied and saved, as in Redis.
+func TestSetScriptWaitsForCheck(t *testing.T) {
+	h := newHarness(t, "monitor mymaster 127.0.0.1 6379 2")
+	h.c.cfg.DenyScriptsReconfig = false // Redis's default is yes
+	h.events()
+	notify := Lookup{Kind: LookupExecutable, Name: "/opt/notify.sh"}
+	reconf := Lookup{Kind: LookupExecutable, Name: "/opt/reconf.sh"}
+	ok := func(l Lookup) LookupResult { return LookupResult{Lookup: l, OK: true} }
+	bad := func(l Lookup) LookupResult { return LookupResult{Lookup: l, Err: "no such file"} }
+	for _, tc := range []struct {
+		args    []string
+		asks    []Lookup
+		answers []LookupResult
+		reply   string
+		quorum  int
+		events  []string
+	}{
+		{
+			args: []string{"set", "mymaster", "notification-script", "/opt/notify.sh"}, asks: []Lookup{notify},
+			answers: []LookupResult{ok(notify)}, reply: "+OK\r\n", quorum: 2,
+			events: []string{"+set master mymaster 127.0.0.1 6379 notification-script /opt/notify.sh"},
+		},
+		{
+			args: []string{"set", "mymaster", "quorum", "3", "client-reconfig-script", "/opt/reconf.sh"}, asks: []Lookup{reconf},
+			answers: []LookupResult{bad(reconf)}, reply: "-ERR Client reconfiguration script seems non existing or non executable\r\n", quorum: 3,
+			events: []string{"+set master mymaster 127.0.0.1 6379 quorum 3"},
+		},
+		{
+			args: []string{"set", "mymaster", "notification-script", "/opt/reconf.sh", "client-reconfig-script", "/opt/notify.sh", "quorum", "1"},
+			asks: []Lookup{reconf, notify}, answers: []LookupResult{ok(notify), bad(reconf)},
+			reply: "-ERR Notification script seems non existing or non executable\r\n", quorum: 3,
+		},
+	} {
+		h.c.Request(h.now, 9, tc.args)
+		rd := h.collect()
+		if len(rd.Responses) != 0 || !slices.Equal(rd.Lookups, tc.asks) || rd.State != nil || len(h.events()) != 0 {
+			t.Fatalf("%q parked: answers %v, asks %v, state %v", tc.args, rd.Responses, rd.Lookups, rd.State != nil)
+		}
+		for i, a := range tc.answers {
+			h.c.Observe(h.now, a)
+			rd = h.collect()
+			if i < len(tc.answers)-1 && len(rd.Responses) != 0 {
+				t.Fatalf("%q answered before its last check: %v", tc.args, rd.Responses)
+			}
+		}
+		if got := h.answer1(rd); got != tc.reply {
+			t.Errorf("%q: %q, want %q", tc.args, got, tc.reply)
+		}
+		if rd.Responses[0].ID != 9 {
+			t.Errorf("answered under ID %d", rd.Responses[0].ID)
+		}
+		if q := h.c.masters["mymaster"].cfg.Quorum; q != tc.quorum {
+			t.Errorf("%q: quorum %d, want %d", tc.args, q, tc.quorum)
+		}
+		if got := h.events(); !slices.Equal(got, tc.events) {
+			t.Errorf("%q: events %q, want %q", tc.args, got, tc.events)
+		}
+	}
+	if mc := h.store.saved[len(h.store.saved)-1].Master("mymaster"); mc.NotificationScript != "/opt/notify.sh" || mc.Quorum != 3 {
+		t.Errorf("saved script %q quorum %d", mc.NotificationScript, mc.Quorum)
+	}
+
+	// Clearing a script, a denied change and an unknown master need no check.
+	for args, want := range map[string]string{
+		"set mymaster notification-script ": "+OK\r\n",
+		"set nosuch notification-script /x": "-ERR No such master with that name\r\n",
+	} {
+		if got := h.request(strings.Split(args, " ")...); got != want {
+			t.Errorf("%q: %q, want %q", args, got, want)
+		}
+	}
+	h.c.cfg.DenyScriptsReconfig = true
+	if got := h.request("set", "mymaster", "notification-script", "/opt/notify.sh"); !strings.HasPrefix(got, "-ERR Reconfiguration of scripts path is denied") {
+		t.Errorf("denied: %q", got)
+	}
+}
+
+// Two requests waiting for the same check ask once and are answered together, in order.
+func TestParkedRequestsShareALookup(t *testing.T) {
+	h := newHarness(t, "monitor mymaster 127.0.0.1 6379 2")
+	h.c.cfg.DenyScriptsReconfig = false
+	l := Lookup{Kind: LookupExecutable, Name: "/opt/notify.sh"}
+	h.c.Request(h.now, 1, []string{"set", "mymaster", "notification-script", l.Name})
+	h.c.Request(h.now, 2, []string{"set", "mymaster", "client-reconfig-script", l.Name})
+	if rd := h.collect(); !slices.Equal(rd.Lookups, []Lookup{l}) || len(rd.Responses) != 0 {
+		t.Fatalf("asks %v, answers %v", rd.Lookups, rd.Responses)
+	}
+	h.c.Observe(h.now, LookupResult{Lookup: l, OK: true})
+	rd := h.collect()
+	if len(rd.Responses) != 2 || rd.Responses[0].ID != 1 || rd.Responses[1].ID != 2 || !rd.Responses[0].Durable || rd.State == nil {
+		t.Fatalf("answers %+v, state %v", rd.Responses, rd.State != nil)
+	}
+}
+
+// SENTINEL MONITOR by hostname resolves it first: the +monitor event and the view show the
+// IP, as when the core resolved inline.
+func TestMonitorHostnameWaitsForLookup(t *testing.T) {
+	h := newHarness(t, "monitor mymaster 127.0.0.1 6379 2")
+	h.c.cfg.ResolveHostnames = true
+	h.events()
+	h.c.Request(h.now, 5, []string{"monitor", "m2", "db.example", "6380", "2"})
+	l := Lookup{Kind: LookupHost, Name: "db.example"}
+	if rd := h.collect(); !slices.Equal(rd.Lookups, []Lookup{l}) || len(rd.Responses) != 0 || h.c.masters["m2"] != nil {
+		t.Fatalf("parked: asks %v, answers %v", rd.Lookups, rd.Responses)
+	}
+	h.c.Observe(h.now, LookupResult{Lookup: l, OK: true, IP: "10.1.2.3"})
+	if got := h.answer1(h.collect()); got != "+OK\r\n" {
+		t.Errorf("MONITOR: %q", got)
+	}
+	wantEvents(t, h.events(), "+monitor master m2 10.1.2.3 6380 quorum 2")
+	// The name is known now: a second master by it runs at once.
+	if got := h.request("monitor", "m3", "db.example", "6381", "2"); got != "+OK\r\n" {
+		t.Errorf("second MONITOR: %q", got)
 	}
 }
