@@ -22,6 +22,11 @@
 //     driver publishes, so clients never wait for monitoring work.
 //   - Every loop that sends, emits or chooses goes over a stable order (declaration order of
 //     masters, sorted replica and sentinel names), never map order: a run replays exactly.
+//   - The core never waits for the world outside (lookup.go): a hostname it has no answer
+//     for stands unresolved until the LookupResult comes (each name asked once while out,
+//     again at a new connection to it, the old answer kept meanwhile); a request that
+//     needs a lookup (SENTINEL SET's script check, MONITOR by hostname) is parked, nothing
+//     of it applied, and runs whole once its answers are in.
 //   - A reply is applied only if it came on the connection generation it was asked on;
 //     LinkDown resets the pending count, so late answers from dead connections are ignored.
 //   - Rules follow redis-sentinel 7.0 (sentinel.c: monitoring, SDOWN/ODOWN, elections and failover); where a comment names a Redis rule, the
