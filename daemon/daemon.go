@@ -353,7 +353,7 @@ func (d *daemon) run(ctx context.Context) error {
 	wg.Wait()
 	links.Shutdown()
 	log.Warn("Sentinel is now ready to exit, bye bye...")
-	if errors.Is(err, monitor.ErrSave) {
+	if errors.Is(err, driver.ErrSave) {
 		return nil // already reported by the store; exiting is still clean
 	}
 	return err

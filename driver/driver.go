@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"net"
 	"sync/atomic"
 	"time"
 
@@ -41,10 +40,22 @@ type Transport interface {
 	Send(s monitor.Send)
 }
 
+// Store saves the state the core hands out (Ready.State): the daemon's store rewrites the
+// config file, tests keep it in memory. The driver calls it before anything else of the
+// same Ready leaves, so what a peer or client is told is already on disk (redis-sentinel
+// flushes its config the same way before it replies).
+type Store interface {
+	Save(*config.Config) error
+}
+
+// ErrSave wraps a failed save: New's (a generated myid that cannot be kept) and Run's last
+// one at shutdown.
+var ErrSave = errors.New("driver: saving the config failed")
+
 // Options configures a Driver.
 type Options struct {
 	Config    *config.Config
-	Store     monitor.Store
+	Store     Store
 	Transport Transport
 	// Events receives every event and log line, in order, after the state they report was
 	// saved. It runs on the driver goroutine, so it must be quick (log, publish).
@@ -55,8 +66,9 @@ type Options struct {
 	Scripts Scripts
 	Now     func() time.Time // default time.Now
 	// Resolve turns a hostname into an IP for display and comparison when
-	// resolve-hostnames is on; default: DNS, first address.
-	Resolve func(host string) (string, error)
+	// resolve-hostnames is on; default: DNS, first address. It runs off the loop (the
+	// core's Lookups), within a 2 s timeout, and must return when ctx ends.
+	Resolve func(ctx context.Context, host string) (string, error)
 	Rand    *rand.Rand // default seeded from the runtime
 }
 
@@ -70,6 +82,10 @@ type Driver struct {
 	hello chan string
 	view  atomic.Pointer[monitor.View]
 	done  chan struct{}
+	// state is the last State handed to the store; a Ready that still holds it (the
+	// first one, persisted by New) is not saved twice.
+	state   *config.Config
+	lookups *lookups
 
 	nextID atomic.Uint64
 	// waiting holds the requests the core has not answered yet; only the loop touches it.
@@ -102,7 +118,7 @@ func New(o Options) (*Driver, error) {
 	if o.Resolve == nil {
 		o.Resolve = lookupHost
 	}
-	core, err := monitor.New(o.Config, o.Store, o.Rand, o.Now(), monitor.WithResolver(o.Resolve))
+	core, err := monitor.New(o.Config, o.Rand, o.Now(), monitor.WithHosts(configuredHosts(o.Config, o.Resolve)))
 	if err != nil {
 		return nil, err
 	}
@@ -114,9 +130,26 @@ func New(o Options) (*Driver, error) {
 		done:  make(chan struct{}),
 
 		waiting: map[monitor.RequestID]chan<- monitor.Value{},
+		lookups: newLookups(o.Resolve),
+	}
+	// A generated myid is saved before the sentinel does anything, as redis-sentinel
+	// does, and a sentinel that cannot keep it does not start.
+	if st := core.Ready().State; st != nil {
+		if err := d.persist(st); err != nil {
+			return nil, err
+		}
 	}
 	d.view.Store(core.View())
 	return d, nil
+}
+
+// persist saves a State the core handed out.
+func (d *Driver) persist(st *config.Config) error {
+	d.state = st
+	if err := d.opts.Store.Save(st); err != nil {
+		return fmt.Errorf("%w: %v", ErrSave, err)
+	}
+	return nil
 }
 
 // MyID is the sentinel's run ID.
@@ -141,6 +174,12 @@ var ErrSimulatedCrash = errors.New("driver: simulated crash")
 // Run drives the core until ctx ends, then saves the state one last time.
 func (d *Driver) Run(ctx context.Context) error {
 	defer close(d.done)
+	lctx, cancelLookups := context.WithCancel(ctx)
+	d.lookups.ctx = lctx
+	defer func() {
+		cancelLookups()
+		d.lookups.stop()
+	}()
 	d.flush()
 	interval := d.tickInterval()
 	nextTick := d.opts.Now().Add(interval)
@@ -151,9 +190,8 @@ func (d *Driver) Run(ctx context.Context) error {
 		viewDue := false
 		select {
 		case <-ctx.Done():
-			err := d.save()
 			d.flush()
-			return err
+			return d.persist(d.core.Config())
 		case o := <-d.obs:
 			now := d.opts.Now()
 			d.core.Observe(now, o)
@@ -170,6 +208,9 @@ func (d *Driver) Run(ctx context.Context) error {
 			}
 		case p := <-d.hello:
 			d.core.Hello(d.opts.Now(), p)
+		case r := <-d.lookups.results:
+			d.lookups.done()
+			d.core.Observe(d.opts.Now(), r)
 		case r := <-d.reqs:
 			d.waiting[r.id] = r.reply
 			d.core.Request(d.opts.Now(), r.id, r.args)
@@ -215,27 +256,25 @@ func (d *Driver) Run(ctx context.Context) error {
 	}
 }
 
-// save writes the whole state one last time, at shutdown: every step's own saves happened
-// in the core before its Ready left.
-func (d *Driver) save() error {
-	if err := d.opts.Store.Save(d.core.Config()); err != nil {
-		return fmt.Errorf("%w: %v", monitor.ErrSave, err)
-	}
-	return nil
-}
-
 // tickInterval mirrors redis-sentinel's randomized hz (10 to 19 ticks a second), which keeps
 // sentinels started together from acting in lockstep.
 func (d *Driver) tickInterval() time.Duration {
 	return time.Second / time.Duration(10+d.opts.Rand.IntN(10))
 }
 
-// flush carries out a step's Ready: the core already saved; now links, sends, the view,
-// then events and scripts, then the answers. It reports whether the step ended in a
-// simulated crash, which it logs after the event it crashed on, as redis-sentinel does.
+// flush carries out the steps' Ready in its order: the State saved first, then links,
+// sends, the view, then events and scripts, then the answers, then the lookups started;
+// then it acknowledges it. It reports whether the step ended in a simulated crash, which
+// it logs after the event it crashed on, as redis-sentinel does. A failed save is logged by
+// the store and turns the durable answers into Redis's error; the rest still goes out, as
+// in redis-sentinel, whose state stays in memory.
 func (d *Driver) flush() bool {
 	rd := d.core.Ready()
-	saveErr := d.core.SaveError()
+	defer d.core.Advance()
+	var saveErr error
+	if rd.State != nil && rd.State != d.state {
+		saveErr = d.persist(rd.State)
+	}
 	t := d.opts.Transport
 	for _, lc := range rd.Links {
 		switch lc.Op {
@@ -275,6 +314,11 @@ func (d *Driver) flush() bool {
 		if c, ok := d.waiting[r.ID]; ok {
 			delete(d.waiting, r.ID)
 			c <- r.Reply(saveErr)
+		}
+	}
+	if !rd.Crash { // a crashed sentinel asks nothing more; Run returns
+		for _, l := range rd.Lookups {
+			d.lookups.start(l)
 		}
 	}
 	return rd.Crash
@@ -353,16 +397,4 @@ func (e Endpoint) MasterNames() []string {
 		names[i] = mv.Name
 	}
 	return names
-}
-
-// lookupHost resolves with the system resolver, bounded so a slow DNS cannot stall the loop
-// for long (Redis resolves synchronously too).
-func lookupHost(host string) (string, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	addrs, err := net.DefaultResolver.LookupHost(ctx, host)
-	if err != nil {
-		return "", err
-	}
-	return addrs[0], nil
 }

@@ -19,7 +19,7 @@ func BenchmarkSteadyMonitoring(b *testing.B) {
 		cfg.Masters = append(cfg.Masters, config.NewMaster(fmt.Sprintf("m%d", i), "127.0.0.1", 10000+2*i, 1))
 	}
 	now := time.Unix(1_800_000_000, 0)
-	c, err := New(cfg, &memStore{}, rand.New(rand.NewPCG(1, 2)), now)
+	c, err := New(cfg, rand.New(rand.NewPCG(1, 2)), now)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -51,6 +51,7 @@ func BenchmarkSteadyMonitoring(b *testing.B) {
 		c.Tick(now)
 		for range 3 { // replies arrive, which may queue more sends (first PING after connect)
 			answer(c.Ready())
+			c.Advance()
 		}
 		if c.Changed() {
 			c.View()

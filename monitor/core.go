@@ -2,7 +2,6 @@ package monitor
 
 import (
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -12,22 +11,10 @@ import (
 	"github.com/sentinel-go/sentinel/config"
 )
 
-// Store saves the sentinel's state: the daemon's store rewrites the config file, tests keep it in
-// memory. Save is called inside a step, before any reply or command of that step leaves, so
-// what a peer or client is told is always already on disk (redis-sentinel flushes the same
-// way).
-type Store interface {
-	Save(*config.Config) error
-}
-
-// ErrSave wraps a failed save; the command that needed it fails with Redis's text.
-var ErrSave = errors.New("monitor: saving the config failed")
-
 // Core is one sentinel's state and rules, without I/O: the driver feeds it time, observations
 // and requests, and carries out the Ready it returns. It is not safe for concurrent use.
 type Core struct {
 	cfg    *config.Config // global settings; Masters are rebuilt from live state when saved
-	store  Store
 	rand   *rand.Rand
 	timing Timing
 
@@ -43,8 +30,9 @@ type Core struct {
 	tilt      bool
 	tiltStart time.Time
 
+	// needSave: a step changed what must survive a restart; the next Ready carries the
+	// whole state (Ready.State).
 	needSave bool
-	saveErr  error
 	changed  bool // something a query can see changed since the last view
 	// timersChanged: only link timers and pending counts changed since the last view.
 	timersChanged bool
@@ -56,19 +44,26 @@ type Core struct {
 	simulateFailure int
 	crashed         bool // SIMULATE-FAILURE crashed us: nothing more happens
 
-	// resolve turns a hostname into an IP (resolve-hostnames); nil leaves names as they are.
-	resolve  func(host string) (string, error)
-	resolved map[string]string
+	// hosts is what the core knows of hostnames (resolve-hostnames), from LookupResults;
+	// lookups are the questions not yet handed out by an acknowledged Ready (see
+	// lookup.go). They are kept apart from ready because a View, built between Ready and
+	// Advance, may ask too.
+	hosts   map[string]*hostEntry
+	lookups []Lookup
+	// parked are requests waiting for their lookups; answers are the answers of the one
+	// running again now (see park).
+	parked  []*parked
+	answers map[Lookup]LookupResult
 
 	reachBuf []time.Time // scratch for reachTimes
 }
 
-// New builds the core from a loaded config. A missing myid is generated and saved at once,
-// as redis-sentinel does, and every master gets its +monitor event.
-func New(cfg *config.Config, store Store, rnd *rand.Rand, now time.Time, opts ...Option) (*Core, error) {
+// New builds the core from a loaded config. A missing myid is generated and handed out to
+// be saved at once, as redis-sentinel saves it: the first Ready's State carries it, before
+// anything of that Ready leaves. Every master gets its +monitor event.
+func New(cfg *config.Config, rnd *rand.Rand, now time.Time, opts ...Option) (*Core, error) {
 	c := &Core{
 		cfg:          cfg,
-		store:        store,
 		rand:         rnd,
 		timing:       DefaultTiming(),
 		myID:         cfg.MyID,
@@ -78,19 +73,18 @@ func New(cfg *config.Config, store Store, rnd *rand.Rand, now time.Time, opts ..
 		now:          now,
 		prevTick:     now,
 		changed:      true,
-		resolved:     map[string]string{},
+		hosts:        map[string]*hostEntry{},
 	}
 	for _, o := range opts {
 		o(c)
 	}
-	generated := false
 	if c.myID == "" {
 		var id [20]byte
 		for i := range id {
 			id[i] = byte(rnd.UintN(256))
 		}
 		c.myID = hex.EncodeToString(id[:])
-		generated = true
+		c.needSave = true
 	}
 	for _, mc := range cfg.Masters {
 		m := c.addMaster(mc)
@@ -101,11 +95,6 @@ func New(cfg *config.Config, store Store, rnd *rand.Rand, now time.Time, opts ..
 			c.addSentinel(m, s.Addr, s.RunID)
 		}
 	}
-	if generated {
-		if err := c.save(); err != nil {
-			return nil, err
-		}
-	}
 	for _, m := range c.order {
 		c.emit(Warning, "+monitor", &m.instance, fmt.Sprintf("quorum %d", m.cfg.Quorum))
 	}
@@ -114,12 +103,6 @@ func New(cfg *config.Config, store Store, rnd *rand.Rand, now time.Time, opts ..
 
 // Option adjusts a Core at construction.
 type Option func(*Core)
-
-// WithResolver installs the hostname resolver used with resolve-hostnames (the driver uses
-// DNS, tests a table). Without one, hostnames are shown as written.
-func WithResolver(fn func(host string) (string, error)) Option {
-	return func(c *Core) { c.resolve = fn }
-}
 
 // MyID is this sentinel's run ID as peers know it.
 func (c *Core) MyID() string { return c.myID }
@@ -204,29 +187,33 @@ func sortedInstances(set map[string]*instance) []*instance {
 	return list
 }
 
-// Ready returns what the last calls produced and clears it. Pending state is saved first.
+// Ready returns what the steps since the last Advance produced, without clearing it: the
+// caller carries it out in its order (State durable first) and then calls Advance. No step
+// may run between the two (etcd-io/raft's RawNode has the same contract).
 func (c *Core) Ready() Ready {
 	if c.needSave {
-		_ = c.save() // the failure is logged as Redis does; nothing is lost in memory
+		// The whole state, taken at the end of the steps: a later change in the same
+		// batch is in it too, and one write covers them all.
+		c.ready.State = c.Config()
+		c.needSave = false
 	}
-	r := c.ready
+	c.ready.Lookups = c.lookups
+	return c.ready
+}
+
+// HasReady reports whether Ready has anything to carry out.
+func (c *Core) HasReady() bool {
+	r := &c.ready
+	return c.needSave || len(c.lookups) > 0 || r.State != nil || len(r.Links) > 0 || len(r.Sends) > 0 || len(r.Responses) > 0 ||
+		len(r.Events) > 0 || len(r.Logs) > 0 || len(r.Scripts) > 0 || r.Crash || len(r.Lookups) > 0
+}
+
+// Advance acknowledges that the last Ready was carried out (its State persisted, or the
+// failure logged): the next Ready starts empty.
+func (c *Core) Advance() {
+	c.lookups = append([]Lookup(nil), c.lookups[len(c.ready.Lookups):]...)
 	c.ready = Ready{}
-	return r
 }
-
-// save writes the state now. redis-sentinel calls this "flush config".
-func (c *Core) save() error {
-	c.needSave = false
-	err := c.store.Save(c.Config())
-	c.saveErr = err
-	if err != nil {
-		return fmt.Errorf("%w: %v", ErrSave, err)
-	}
-	return nil
-}
-
-// SaveError is the error of the last save, nil after a successful one.
-func (c *Core) SaveError() error { return c.saveErr }
 
 // Config returns the state as a config to write: the global settings and, per master, its
 // current address and the generated lines (epochs, known replicas and sentinels).
@@ -285,7 +272,7 @@ func (c *Core) touchTimers(l *link) {
 	c.timersChanged = true
 }
 
-// raiseEpoch adopts a larger current epoch seen from a peer, saving it.
+// raiseEpoch adopts a larger current epoch seen from a peer, to be saved before it is told.
 func (c *Core) raiseEpoch(epoch uint64, m *master) {
 	if epoch <= c.currentEpoch {
 		return

@@ -1,7 +1,7 @@
 package monitor
 
 import (
-	"fmt"
+	"errors"
 	"math/rand/v2"
 	"slices"
 	"strconv"
@@ -12,10 +12,20 @@ import (
 	"github.com/sentinel-go/sentinel/config"
 )
 
-// memStore keeps saved configs in memory.
-type memStore struct{ saved []*config.Config }
+// memStore keeps saved configs in memory: the States the harness persisted, in order. With
+// fail set it fails every save instead, keeping nothing.
+type memStore struct {
+	saved []*config.Config
+	fail  bool
+}
 
-func (s *memStore) Save(c *config.Config) error { s.saved = append(s.saved, c); return nil }
+func (s *memStore) Save(c *config.Config) error {
+	if s.fail {
+		return errors.New("disk full")
+	}
+	s.saved = append(s.saved, c)
+	return nil
+}
 
 // harness drives a Core with a hand-moved clock and records what it asks for: for the Go tests
 // that reach into the core's fields. Scenarios that need only what leaves the core are
@@ -24,12 +34,15 @@ type harness struct {
 	t     *testing.T
 	c     *Core
 	store *memStore
-	now   time.Time
-	gens  map[string]uint64
-	sends []Send
-	evs   []Event
-	links []LinkChange
-	logs  []LogLine
+	// saveErr is the error of persisting the last collected Ready's State: its durable
+	// answers become Redis's save error (Response.Reply), as the driver answers them.
+	saveErr error
+	now     time.Time
+	gens    map[string]uint64
+	sends   []Send
+	evs     []Event
+	links   []LinkChange
+	logs    []LogLine
 }
 
 const (
@@ -52,7 +65,7 @@ func newHarness(t *testing.T, conf string) *harness {
 		}
 	}
 	h := &harness{t: t, store: &memStore{}, now: time.Unix(1_800_000_000, 0), gens: map[string]uint64{}}
-	c, err := New(cfg, h.store, rand.New(rand.NewPCG(1, 2)), h.now)
+	c, err := New(cfg, rand.New(rand.NewPCG(1, 2)), h.now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,8 +83,14 @@ func mustAtoi(t *testing.T, s string) int {
 	return n
 }
 
+// collect carries out the Ready as the driver does, State first, and acknowledges it.
 func (h *harness) collect() Ready {
 	rd := h.c.Ready()
+	h.c.Advance()
+	h.saveErr = nil
+	if rd.State != nil {
+		h.saveErr = h.store.Save(rd.State)
+	}
 	h.sends = append(h.sends, rd.Sends...)
 	h.evs = append(h.evs, rd.Events...)
 	h.links = append(h.links, rd.Links...)
@@ -150,13 +169,7 @@ func TestHostnamesResolvedForDisplayAndComparison(t *testing.T) {
 	cfg.ResolveHostnames = true
 	cfg.Masters = []*config.Master{config.NewMaster("mymaster", "db.example", 6379, 2)}
 	store := &memStore{}
-	resolver := func(host string) (string, error) {
-		if host == "db.example" {
-			return "10.1.2.3", nil
-		}
-		return "", fmt.Errorf("no such host %s", host)
-	}
-	c, err := New(cfg, store, rand.New(rand.NewPCG(1, 2)), time.Unix(1_800_000_000, 0), WithResolver(resolver))
+	c, err := New(cfg, rand.New(rand.NewPCG(1, 2)), time.Unix(1_800_000_000, 0), WithHosts(map[string]string{"db.example": "10.1.2.3"}))
 	if err != nil {
 		t.Fatal(err)
 	}

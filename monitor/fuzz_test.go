@@ -51,7 +51,7 @@ func FuzzCore(f *testing.F) {
 		m.DownAfter = time.Second
 		cfg.Masters = []*config.Master{m}
 		now := time.Unix(1_800_000_000, 0)
-		c, err := New(cfg, &memStore{}, rand.New(rand.NewPCG(1, 2)), now)
+		c, err := New(cfg, rand.New(rand.NewPCG(1, 2)), now)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -102,6 +102,7 @@ func FuzzCore(f *testing.F) {
 				AnswerQuery(c.View(), now, &w, bytesArgs([]string{"masters"}))
 			}
 			rd := c.Ready()
+			c.Advance()
 			sends = append(sends, rd.Sends...)
 			if len(sends) > 64 {
 				sends = sends[len(sends)-64:]

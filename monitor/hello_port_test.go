@@ -36,7 +36,7 @@ func TestHelloAnnouncesTLSPort(t *testing.T) {
 			}
 			cfg.Masters = append(cfg.Masters, config.NewMaster("mymaster", "127.0.0.1", 6379, 1))
 			h := &harness{t: t, store: &memStore{}, now: time.Unix(1_800_000_000, 0), gens: map[string]uint64{}}
-			core, err := New(cfg, h.store, rand.New(rand.NewPCG(1, 2)), h.now)
+			core, err := New(cfg, rand.New(rand.NewPCG(1, 2)), h.now)
 			if err != nil {
 				t.Fatal(err)
 			}

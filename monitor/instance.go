@@ -1,8 +1,6 @@
 package monitor
 
 import (
-	"net"
-	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -162,7 +160,10 @@ func (m *master) downAfter() time.Duration { return m.cfg.DownAfter }
 
 // addrKey is how Redis names a replica: "ip:port", IPv6 in brackets.
 func addrKey(a config.Addr) string {
-	return net.JoinHostPort(a.Host, strconv.Itoa(a.Port))
+	if strings.IndexByte(a.Host, ':') >= 0 {
+		return "[" + a.Host + "]:" + strconv.Itoa(a.Port) // net.JoinHostPort's form
+	}
+	return a.Host + ":" + strconv.Itoa(a.Port)
 }
 
 // announceHost is the address Redis shows and sends for an instance: the hostname with
@@ -172,24 +173,6 @@ func (c *Core) announceHost(a config.Addr) string {
 		return a.Host
 	}
 	return c.ipOf(a.Host)
-}
-
-// ipOf returns a host's IP: the host itself when it is one, else the resolver's answer,
-// cached until the next connection to that host (a name may move, as Redis re-resolves at
-// reconnection). A name that does not resolve stays a name.
-func (c *Core) ipOf(host string) string {
-	if _, err := netip.ParseAddr(host); err == nil || c.resolve == nil {
-		return host
-	}
-	if ip, ok := c.resolved[host]; ok {
-		return ip
-	}
-	ip, err := c.resolve(host)
-	if err != nil {
-		ip = host
-	}
-	c.resolved[host] = ip
-	return ip
 }
 
 // sameAddr is Redis's address equality: the same port and the same host, compared by name

@@ -14,48 +14,31 @@ import (
 )
 
 // This file is the interaction harness's only contact with the core's step, ready, request
-// and persist surface: when that surface changes, only this file follows. With the target
-// API (issue 11): New without the Store (drop saves); request calls c.Request(now, id, args)
-// and collect (parseValue goes); ready returns c.Ready(), advance calls c.Advance(),
-// hasReady c.HasReady(), and collect has nothing left to do; query calls the query
-// package's entry point instead of monitor.Query.
+// and persist surface: when that surface changes, only this file follows.
 
-// core is one sentinel's monitor.Core with its pending, not yet carried out, Ready.
-type core struct {
-	c       *monitor.Core
-	store   *saves
-	pending monitor.Ready
-}
-
-// saves is the Store the current core saves through inside its steps; the adapter hands the
-// last save out as Ready.State, which is what the core will do itself.
-type saves struct{ last *config.Config }
-
-func (s *saves) Save(c *config.Config) error { s.last = c.Clone(); return nil }
+// core is one sentinel's monitor.Core; its Ready holds what the steps since the last
+// advance produced.
+type core struct{ c *monitor.Core }
 
 func newCore(cfg *config.Config, seed uint64, now time.Time) (*core, error) {
-	k := &core{store: &saves{}}
-	c, err := monitor.New(cfg, k.store, rand.New(rand.NewPCG(seed, 2)), now)
+	c, err := monitor.New(cfg, rand.New(rand.NewPCG(seed, 2)), now)
 	if err != nil {
 		return nil, err
 	}
-	k.c = c
-	k.collect()
-	return k, nil
+	return &core{c: c}, nil
 }
 
-func (k *core) tick(now time.Time) { k.c.Tick(now); k.collect() }
+func (k *core) tick(now time.Time) { k.c.Tick(now) }
 
-func (k *core) observe(now time.Time, o monitor.Observation) { k.c.Observe(now, o); k.collect() }
+func (k *core) observe(now time.Time, o monitor.Observation) { k.c.Observe(now, o) }
 
 // hello is a hello PUBLISHed to this sentinel directly.
-func (k *core) hello(now time.Time, payload string) { k.c.Hello(now, payload); k.collect() }
+func (k *core) hello(now time.Time, payload string) { k.c.Hello(now, payload) }
 
 // request runs a SENTINEL subcommand (args without "SENTINEL"); its answer is queued in the
-// pending Ready's Responses under id.
+// Ready's Responses under id.
 func (k *core) request(now time.Time, id monitor.RequestID, args []string) {
 	k.c.Request(now, id, args)
-	k.collect()
 }
 
 // query answers a read-only subcommand from a fresh view, as the endpoint does.
@@ -74,33 +57,12 @@ func (k *core) query(now time.Time, args []string) monitor.Value {
 }
 
 // ready is what the steps since the last advance produced, State first.
-func (k *core) ready() monitor.Ready { return k.pending }
+func (k *core) ready() monitor.Ready { return k.c.Ready() }
 
 // advance acknowledges that the pending Ready was carried out.
-func (k *core) advance() { k.pending = monitor.Ready{} }
+func (k *core) advance() { k.c.Advance() }
 
-func (k *core) hasReady() bool {
-	p := &k.pending
-	return p.State != nil || len(p.Links) > 0 || len(p.Sends) > 0 || len(p.Responses) > 0 ||
-		len(p.Events) > 0 || len(p.Logs) > 0 || len(p.Scripts) > 0 || len(p.Lookups) > 0 || p.Crash
-}
-
-// collect moves what the current core returns into the pending Ready.
-func (k *core) collect() {
-	rd := k.c.Ready()
-	p := &k.pending
-	if k.store.last != nil {
-		p.State, k.store.last = k.store.last, nil
-	}
-	p.Links = append(p.Links, rd.Links...)
-	p.Sends = append(p.Sends, rd.Sends...)
-	p.Responses = append(p.Responses, rd.Responses...)
-	p.Events = append(p.Events, rd.Events...)
-	p.Logs = append(p.Logs, rd.Logs...)
-	p.Scripts = append(p.Scripts, rd.Scripts...)
-	p.Lookups = append(p.Lookups, rd.Lookups...)
-	p.Crash = p.Crash || rd.Crash
-}
+func (k *core) hasReady() bool { return k.c.HasReady() }
 
 // parseValue reads one RESP2 reply into a Value: the query package writes bytes.
 func parseValue(b []byte) (monitor.Value, []byte, error) {

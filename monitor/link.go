@@ -1,7 +1,6 @@
 package monitor
 
 import (
-	"net"
 	"time"
 )
 
@@ -185,8 +184,8 @@ func (c *Core) linkUp(l *link, o LinkUp) {
 		l.localIP = o.LocalIP
 	}
 	*cn = conn{up: true, gen: o.Gen, connTime: c.now}
-	if host, _, err := net.SplitHostPort(l.spec.Addr); err == nil {
-		delete(c.resolved, host) // a new connection may have reached a new address
+	if len(l.users) > 0 {
+		c.reresolve(l.users[0].addr.Host) // a new connection may have reached a new address
 	}
 	if o.Kind == CmdLink {
 		// The first PING goes out at once, as redis-sentinel's reconnect does.

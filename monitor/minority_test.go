@@ -39,7 +39,7 @@ func newMinority(t *testing.T, peers int, on bool) *minority {
 	}
 	cfg.Masters = append(cfg.Masters, m)
 	h := &harness{t: t, store: &memStore{}, now: time.Unix(1_800_000_000, 0), gens: map[string]uint64{}}
-	c, err := New(cfg, h.store, rand.New(rand.NewPCG(1, 2)), h.now)
+	c, err := New(cfg, rand.New(rand.NewPCG(1, 2)), h.now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -276,7 +276,7 @@ func TestMinorityAtStart(t *testing.T) {
 	cfg.Masters = append(cfg.Masters, m)
 	h := &harness{t: t, store: &memStore{}, now: time.Unix(1_800_000_000, 0), gens: map[string]uint64{}}
 	start := h.now
-	c, err := New(cfg, h.store, rand.New(rand.NewPCG(1, 2)), h.now)
+	c, err := New(cfg, rand.New(rand.NewPCG(1, 2)), h.now)
 	if err != nil {
 		t.Fatal(err)
 	}

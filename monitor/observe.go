@@ -48,6 +48,8 @@ func (c *Core) Observe(now time.Time, o Observation) {
 		if l := c.links[o.Addr]; l != nil && l.pubsub.up && l.pubsub.gen == o.Gen {
 			l.pcLastActivity = now
 		}
+	case LookupResult:
+		c.lookupResult(o)
 	}
 }
 

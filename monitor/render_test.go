@@ -41,6 +41,6 @@ func (h *harness) answer1(rd Ready) string {
 		h.t.Fatalf("%d responses, want 1: %v", len(rd.Responses), rd.Responses)
 	}
 	var w resp.Writer
-	WriteValue(&w, rd.Responses[0].Reply(h.c.SaveError()))
+	WriteValue(&w, rd.Responses[0].Reply(h.saveErr))
 	return string(w.Bytes())
 }

@@ -2,7 +2,6 @@ package monitor
 
 import (
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -25,6 +24,14 @@ const (
 // is the subcommand, already checked for arity by the caller.
 func (c *Core) Request(now time.Time, id RequestID, args []string) {
 	c.now = now
+	if c.park(id, args) {
+		return // answered when its lookups are (lookup.go)
+	}
+	c.answerRequest(id, args)
+}
+
+// answerRequest runs a request and puts its answer in the Ready.
+func (c *Core) answerRequest(id RequestID, args []string) {
 	// Requests are rare and may change anything: every master's view is rebuilt.
 	for _, m := range c.order {
 		c.touch(m)
@@ -242,7 +249,7 @@ func (c *Core) setCmd(args []string) (Value, bool) {
 			if c.cfg.DenyScriptsReconfig {
 				return fail("ERR Reconfiguration of scripts path is denied for security reasons. Check the deny-scripts-reconfig configuration directive in your Sentinel configuration")
 			}
-			if val != "" && !isExecutable(val) {
+			if val != "" && !c.answer(Lookup{Kind: LookupExecutable, Name: val}).OK {
 				if lopt == "notification-script" {
 					return fail("ERR Notification script seems non existing or non executable")
 				}
@@ -297,11 +304,6 @@ var numericOptions = map[string]struct {
 	}},
 	"parallel-syncs": {1, func(mc *config.Master, n int64) { mc.ParallelSyncs = int(n) }},
 	"quorum":         {1, func(mc *config.Master, n int64) { mc.Quorum = int(n) }},
-}
-
-func isExecutable(path string) bool {
-	st, err := os.Stat(path)
-	return err == nil && st.Mode().IsRegular() && st.Mode().Perm()&0o111 != 0
 }
 
 // relinkMaster drops the connections of a master and its replicas so that they reconnect

@@ -4,14 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
-
-	"github.com/sentinel-go/sentinel/config"
 )
-
-// failingStore fails every save.
-type failingStore struct{}
-
-func (failingStore) Save(*config.Config) error { return errors.New("disk full") }
 
 // TestResponsesDurable: the answers that report a saved change are Durable, and only they
 // (sentinelFlushConfigAndReply's callers): with the save failing, those turn into Redis's
@@ -66,7 +59,7 @@ func TestResponsesDurable(t *testing.T) {
 // (it is in memory) and answers Redis's error, as sentinelFlushConfigAndReply does.
 func TestSaveFailureAnswers(t *testing.T) {
 	h := newHarness(t, "monitor mymaster 127.0.0.1 6379 2")
-	h.c.store = failingStore{}
+	h.store.fail = true
 	if got := h.request("set", "mymaster", "quorum", "3"); got != "-ERR Failed to save config file. Check server logs.\r\n" {
 		t.Errorf("SET with the save failing: %q", got)
 	}

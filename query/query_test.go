@@ -17,10 +17,6 @@ const (
 	peerID = "2222222222222222222222222222222222222222"
 )
 
-type memStore struct{}
-
-func (memStore) Save(*config.Config) error { return nil }
-
 // harness drives a Core through its exported API with a hand-moved clock, so the answers
 // come from views of real state.
 type harness struct {
@@ -42,7 +38,7 @@ func newHarness(t *testing.T, quorum int) *harness {
 	m.DownAfter = time.Second
 	cfg.Masters = []*config.Master{m}
 	h := &harness{t: t, now: time.Unix(1_800_000_000, 0), gens: map[string]uint64{}}
-	c, err := monitor.New(cfg, memStore{}, rand.New(rand.NewPCG(1, 2)), h.now)
+	c, err := monitor.New(cfg, rand.New(rand.NewPCG(1, 2)), h.now)
 	if err != nil {
 		t.Fatal(err)
 	}

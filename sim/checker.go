@@ -127,6 +127,66 @@ func (k *Checker) started(n *Sentinel, cfg *config.Config) {
 
 func (k *Checker) crashed(n *Sentinel) { delete(k.views, n.RunID) }
 
+// persisted checks the persist-first rule on a Ready whose State was just persisted and
+// whose events are about to leave: every epoch and vote they announce is already in the
+// persisted state, so a crash right after cannot take back what a peer or a client heard
+// (the core must have set Ready.State in the step that changed them, or before).
+func (k *Checker) persisted(n *Sentinel, evs []monitor.Event) {
+	for _, e := range evs {
+		switch e.Type {
+		case "+new-epoch":
+			k.persistedVote(n, e.Master, "", e.Message)
+		case "+vote-for-leader":
+			f := strings.Fields(e.Message)
+			if len(f) == 2 {
+				k.persistedVote(n, e.Master, f[0], f[1])
+			}
+		}
+		if k.s.err != nil {
+			return
+		}
+	}
+}
+
+// voteReply checks a reply to is-master-down-by-addr about master m as it leaves: the
+// vote it tells the candidate is in the voter's persisted state, or a newer vote that
+// replaced it in the same step (sentinelVoteLeader flushes the config before the reply is
+// written; a restarted voter then never votes again in that epoch).
+func (k *Checker) voteReply(n *Sentinel, m string, v any) {
+	r, ok := v.([]any)
+	if !ok || len(r) != 3 {
+		return
+	}
+	leader, _ := r[1].(string)
+	epoch, _ := r[2].(int64)
+	if leader == "" || leader == "*" {
+		return
+	}
+	k.persistedVote(n, m, leader, strconv.FormatInt(epoch, 10))
+}
+
+// persistedVote: the persisted current epoch is at least epoch, and with a leader, the
+// persisted vote of master m is that leader's in that epoch or a newer one.
+func (k *Checker) persistedVote(n *Sentinel, m, leader, epochText string) {
+	epoch, err := strconv.ParseUint(epochText, 10, 64)
+	if err != nil {
+		k.fail(n, "unreadable epoch %q", epochText)
+		return
+	}
+	st := n.Store.last
+	if st == nil || st.CurrentEpoch < epoch {
+		k.fail(n, "announced epoch %d before persisting it", epoch)
+		return
+	}
+	if leader == "" {
+		return
+	}
+	mc := st.Master(m)
+	if mc == nil || mc.LeaderEpoch < epoch || (mc.LeaderEpoch == epoch && mc.Leader != leader) {
+		k.fail(n, "announced its vote for %s in epoch %d of %s before persisting it", short(leader), epoch, m)
+	}
+}
+
 // events reads one step's events in order.
 func (k *Checker) events(n *Sentinel, evs []monitor.Event) {
 	v := k.views[n.RunID]

@@ -8,10 +8,11 @@
 //
 // What is simulated:
 //   - Sentinels: a monitor.Core each, ticked at redis-sentinel's randomized 10-19 Hz, their
-//     Ready carried out as the driver does (the core saved already; then links, sends,
-//     events). A crash loses the core and its connections; a restart builds a new core from
-//     a clone of the last saved config. A crash may also fall between a step's save and its
-//     sends, and SENTINEL SIMULATE-FAILURE crashes after an election or a promotion.
+//     Ready carried out as the driver does (its State persisted first; then links, sends,
+//     events; then Advance). A crash loses the core and its connections; a restart builds a
+//     new core from a clone of the last persisted State, exactly what was persisted. A crash
+//     may also fall between a step's persisting and its sends, and SENTINEL SIMULATE-FAILURE
+//     crashes after an election or a promotion.
 //   - Fake Redis instances (Instance): PING, INFO (the replication fields a sentinel reads,
 //     laid out as Redis 7.0 does), PUBLISH on __sentinel__:hello (relayed to the subscribers
 //     of connected replicas, as replication propagates it), the MULTI/SLAVEOF/CONFIG
@@ -40,6 +41,9 @@
 //     epochs that only grow; a restarted sentinel comes back with its last vote and an
 //     epoch no lower than any it announced;
 //   - the current epoch of a sentinel strictly increases with every +new-epoch;
+//   - persist first: when a Ready's events leave, every +new-epoch and +vote-for-leader
+//     among them is in the State persisted by then, and a reply to is-master-down-by-addr
+//     leaves only with its vote (or a newer one) persisted;
 //   - one leader per master per epoch (a forced SENTINEL FAILOVER included: the schedule asks
 //     for one only in conditions where no other attempt can take its epoch, see calmFor);
 //   - +elected-leader only in an attempt that began with the master ODOWN (or a forced

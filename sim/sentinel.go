@@ -17,24 +17,20 @@ import (
 	"github.com/sentinel-go/sentinel/query"
 )
 
-// MemStore keeps the last saved config in memory: what a restarted sentinel comes back
-// with. Everything not saved is lost at a crash.
+// MemStore keeps the last persisted State (monitor.Ready.State) in memory: what a
+// restarted sentinel comes back with. Everything not persisted is lost at a crash.
 type MemStore struct {
-	last  *config.Config
-	saves int
+	last *config.Config
 }
 
-// Save implements monitor.Store.
+// Save persists a State, as the driver's store does.
 func (m *MemStore) Save(c *config.Config) error {
 	m.last = c
-	m.saves++
 	return nil
 }
 
 // Last returns a deep copy of the last saved config (nil before any save).
 func (m *MemStore) Last() *config.Config { return m.last.Clone() }
-
-var _ monitor.Store = (*MemStore)(nil)
 
 // Sentinel is one simulated sentinel process: a monitor.Core, its store, and the
 // transport's side of its links. A crash throws away the core and the links; a restart
@@ -121,7 +117,7 @@ func (n *Sentinel) start(cfg *config.Config) error {
 	n.view = nil
 	rnd := rand.New(rand.NewPCG(s.rng.Uint64(), s.rng.Uint64()))
 	s.check.started(n, cfg) // before New, which takes cfg over
-	core, err := monitor.New(cfg, n.Store, rnd, s.now)
+	core, err := monitor.New(cfg, rnd, s.now)
 	if err != nil {
 		return err
 	}
@@ -200,15 +196,19 @@ func (n *Sentinel) observe(o monitor.Observation) {
 	n.flush()
 }
 
-// flush carries out a Ready as the driver does: (the core saved already) links, sends,
-// then events. The checker reads the events first, against the link state the step ran
-// with.
+// flush carries out a Ready as the driver does: the State persisted first, then links,
+// sends, then events, then Advance. The checker reads the events first, against the link
+// state the step ran with, and what they announce against the persisted State.
 func (n *Sentinel) flush() {
 	s := n.s
-	saves := n.Store.saves
 	rd := n.Core.Ready()
+	n.Core.Advance()
+	if rd.State != nil {
+		_ = n.Store.Save(rd.State)
+	}
+	s.check.persisted(n, rd.Events)
 	for _, r := range rd.Responses {
-		n.answers = append(n.answers, r.Reply(n.Core.SaveError()))
+		n.answers = append(n.answers, r.Reply(nil)) // the sim's store never fails
 	}
 	s.check.events(n, rd.Events)
 	// The driver publishes before the events go out, so a client that heard them reads
@@ -218,7 +218,7 @@ func (n *Sentinel) flush() {
 	}
 	s.check.logs(n, rd.Logs)
 	n.manual = false
-	if n.dieAfterSave && n.Store.saves != saves {
+	if n.dieAfterSave && rd.State != nil {
 		n.dieAfterSave = false
 		s.crashSentinel(n, "crash after a save, before its sends left")
 		return
@@ -486,6 +486,7 @@ func (n *Sentinel) serve(c *conn, m msg) {
 			s.fail(fmt.Sprintf("%s: unparsable reply to %q: %v (%q)", n.Name, m.args, err, b))
 			return
 		}
+		s.check.voteReply(n, m.tag.Master, v)
 	default:
 		errText = fmt.Sprintf("ERR unknown command '%s'", m.args[0])
 	}
