@@ -81,6 +81,10 @@
 // fails. The order is written out here, not taken from package failover, so the check does
 // not share the code it checks.
 //
+// Fleet is the fake instances alone, without sentinels, network or agenda: monitor's
+// interaction tests (monitor/testdata/interaction) step their cores by hand and carry
+// commands to a Fleet's instances themselves, so core-level tests share this one fake Redis.
+//
 // Stats count what happened, including the split-vote rate: the attempts that ended
 // -failover-abort-not-elected while the votes of their epoch went to more than one
 // candidate, over all attempts.

@@ -27,6 +27,9 @@ type Instance struct {
 	DeadSince time.Time
 	RunID     string
 	Priority  int
+	// PingError, when set, is the error PING gets instead of PONG ("LOADING ...",
+	// "BUSY ...", "MASTERDOWN ..."): set by scripted tests only.
+	PingError string
 
 	Role       string // "master" or "slave"
 	MasterHost string
@@ -71,12 +74,16 @@ func (r *Instance) serve(c *conn, m msg) {
 	if !r.Alive {
 		return
 	}
-	name := strings.ToUpper(m.args[0])
-	var v any
-	var errText string
+	v, errText := r.run(c, m.args)
+	r.s.send(&c.toCli, msg{kind: msgReply, tag: m.tag, value: v, err: errText})
+}
+
+// run executes one command of a connection, MULTI/EXEC included, and returns its reply.
+func (r *Instance) run(c *conn, args []string) (v any, errText string) {
+	name := strings.ToUpper(args[0])
 	switch {
 	case c.multi && name != "EXEC" && name != "MULTI" && name != "DISCARD":
-		c.queued = append(c.queued, m.args)
+		c.queued = append(c.queued, args)
 		v = "QUEUED"
 	case name == "MULTI":
 		c.multi, c.queued = true, nil
@@ -101,14 +108,17 @@ func (r *Instance) serve(c *conn, m msg) {
 		c.multi, c.queued = false, nil
 		v = "OK"
 	default:
-		v, errText = r.exec(c, m.args)
+		v, errText = r.exec(c, args)
 	}
-	r.s.send(&c.toCli, msg{kind: msgReply, tag: m.tag, value: v, err: errText})
+	return v, errText
 }
 
 func (r *Instance) exec(c *conn, args []string) (any, string) {
 	switch strings.ToUpper(args[0]) {
 	case "PING":
+		if r.PingError != "" {
+			return nil, r.PingError
+		}
 		return "PONG", ""
 	case "INFO":
 		return r.info(), ""
@@ -322,6 +332,11 @@ func (r *Instance) info() string {
 // master is reachable sync (after a delay) and then follow it with a small lag, replicas
 // whose master is gone or cut off drop their link.
 func (s *Sim) replicate() {
+	s.replicateRound()
+	s.after(100*time.Millisecond, s.replicate)
+}
+
+func (s *Sim) replicateRound() {
 	for _, r := range s.instances {
 		if stopped, _ := s.paused(r.node); r.Alive && r.Role == "master" && !stopped {
 			r.Offset += 1 + s.rng.Int64N(2000)
@@ -354,7 +369,6 @@ func (s *Sim) replicate() {
 			}
 		}
 	}
-	s.after(100*time.Millisecond, s.replicate)
 }
 
 // instanceAt finds the Redis instance listening at addr.
