@@ -28,6 +28,9 @@ type env struct {
 	nextReq  monitor.RequestID
 	peerReqs map[monitor.RequestID]peerReq
 	nextID   int // fresh run IDs for restarted sentinels
+
+	// got: per instance, the commands it executed, "s1: SLAVEOF NO ONE", for "commands".
+	got map[string][]string
 }
 
 // peerReq is a SENTINEL command a sentinel sent a peer: the peer's response becomes the
@@ -79,6 +82,10 @@ type setup struct {
 	downAfter       time.Duration
 	failoverTimeout time.Duration
 	knownPeers      bool
+
+	parallelSyncs       int // 0: the default
+	fastRetry           bool
+	protectEmptyRestart bool
 }
 
 func newEnv(o setup) (*env, error) {
@@ -99,8 +106,12 @@ func newEnv(o setup) (*env, error) {
 	for _, s := range e.sentinels {
 		cfg := config.Default()
 		cfg.MyID, cfg.Port = s.id, s.port
+		cfg.FastRetry, cfg.ProtectEmptyRestart = o.fastRetry, o.protectEmptyRestart
 		mc := config.NewMaster(e.master, m.IP, m.Port, o.quorum)
 		mc.DownAfter, mc.FailoverTimeout = o.downAfter, o.failoverTimeout
+		if o.parallelSyncs > 0 {
+			mc.ParallelSyncs = o.parallelSyncs
+		}
 		if o.knownPeers {
 			for _, p := range e.sentinels {
 				if p != s {
@@ -372,6 +383,7 @@ func (e *env) carry(s *sentinel, snd monitor.Send) {
 			return
 		}
 		if v, errText, ok := e.fleet.Exec(s.name, snd.Gen, r, snd.Args); ok {
+			e.record(s, r, snd.Args)
 			reply(v, errText)
 		}
 		return
