@@ -25,6 +25,10 @@ type env struct {
 	sentinels []*sentinel
 	side      map[string]int // partition side by node name; missing is side 0
 
+	// tr, while a command traces, gets a line for every command carried, every
+	// observation observed and every event carried out.
+	tr *strings.Builder
+
 	nextReq  monitor.RequestID
 	peerReqs map[monitor.RequestID]peerReq
 	nextID   int // fresh run IDs for restarted sentinels
@@ -271,6 +275,9 @@ func (e *env) process(s *sentinel, shown bool) {
 			}
 		}
 	}
+	for _, snd := range rd.Sends {
+		e.tracef("%s -> %s %s", s.name, e.nodeName(snd.Addr), strings.Join(snd.Args, " "))
+	}
 	s.outbox = append(s.outbox, rd.Sends...)
 	for _, r := range rd.Responses {
 		pr, ok := e.peerReqs[r.ID]
@@ -287,7 +294,10 @@ func (e *env) process(s *sentinel, shown bool) {
 		}
 	}
 	for _, ev := range rd.Events {
-		if !shown {
+		switch {
+		case e.tr != nil:
+			e.tracef("%s: %s", s.name, ev)
+		case !shown:
 			s.events = append(s.events, ev.String())
 		}
 	}
@@ -321,28 +331,15 @@ func transportValue(v monitor.Value) (any, string) {
 	return nil, ""
 }
 
-// round is one delivery round: every pending Ready carried out, every queued observation
-// observed, every deliverable send carried to its instance or peer. only, when not nil,
-// limits the observations and sends to one sentinel's. It reports whether anything moved.
+// round is one delivery round: every pending Ready carried out, every deliverable send
+// carried to its instance or peer, then every queued observation (the replies among them)
+// observed. only, when not nil, limits the sends and observations to one sentinel's. It
+// reports whether anything moved.
 func (e *env) round(only *sentinel) bool {
 	moved := false
 	for _, s := range e.live() {
 		if s.k.hasReady() {
 			e.process(s, false)
-			moved = true
-		}
-	}
-	for _, s := range e.live() {
-		if only != nil && s != only {
-			continue
-		}
-		in := s.inbox
-		s.inbox = nil
-		for _, o := range in {
-			if s.k == nil {
-				break
-			}
-			s.k.observe(e.now, o)
 			moved = true
 		}
 	}
@@ -368,7 +365,52 @@ func (e *env) round(only *sentinel) bool {
 			moved = true
 		}
 	}
+	for _, s := range e.live() {
+		if only != nil && s != only {
+			continue
+		}
+		in := s.inbox
+		s.inbox = nil
+		for _, o := range in {
+			if s.k == nil {
+				break
+			}
+			e.traceObservation(s, o)
+			s.k.observe(e.now, o)
+			moved = true
+		}
+	}
 	return moved
+}
+
+func (e *env) tracef(format string, args ...any) {
+	if e.tr != nil {
+		fmt.Fprintf(e.tr, "%6.3fs ", e.now.Sub(start).Seconds())
+		fmt.Fprintf(e.tr, format+"\n", args...)
+	}
+}
+
+func (e *env) traceObservation(s *sentinel, o monitor.Observation) {
+	if e.tr == nil {
+		return
+	}
+	switch o := o.(type) {
+	case monitor.Reply:
+		v := fmt.Sprint(o.Value)
+		if o.Err != "" {
+			v = "(error) " + o.Err
+		}
+		if o.Tag.Kind == monitor.TagInfo {
+			v = "(INFO)"
+		}
+		e.tracef("%s <- %s %s", s.name, e.nodeName(o.Addr), v)
+	case monitor.LinkUp:
+		e.tracef("%s <- %s %s link up", s.name, e.nodeName(o.Addr), o.Kind)
+	case monitor.LinkDown:
+		e.tracef("%s <- %s %s link down: %s", s.name, e.nodeName(o.Addr), o.Kind, o.Err)
+	case monitor.Message:
+		e.tracef("%s <- %s message %s", s.name, e.nodeName(o.Addr), o.Payload)
+	}
 }
 
 // carry delivers one command to what listens at its address and queues the answer.

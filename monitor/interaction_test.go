@@ -32,8 +32,13 @@ import (
 //	        move the clock by the duration (100ms when none) and tick the sentinels named
 //	        (all when none); links that are down are dialled again once a second. Nothing
 //	        is delivered.
-//	run 5s  let time pass in 100 ms steps: instances replicate, all sentinels tick, and
-//	        everything is delivered (stabilize) at every step.
+//	run 5s [trace]
+//	        let time pass in 100 ms steps: instances replicate, all sentinels tick, and
+//	        everything is delivered (stabilize) at every step. With trace, print every
+//	        command sent (s1 -> m PING; one cut off by a partition arrives later),
+//	        observation observed (s1 <- m PONG) and event carried out (s1: +sdown ...),
+//	        stamped with the time since the start; traced events are not printed again
+//	        by "events".
 //	deliver [s1]
 //	        one round: every pending Ready is carried out, then the observations and
 //	        sends queued (of s1 only, when named) are delivered once.
@@ -164,11 +169,20 @@ func (e *env) handle(td *datadriven.TestData) (string, error) {
 	case "tick":
 		return "", e.tickCmd(args)
 	case "run":
+		if len(args) > 0 && args[len(args)-1] == "trace" {
+			args = args[:len(args)-1]
+			e.tr = &strings.Builder{}
+			defer func() { e.tr = nil }()
+		}
 		d, err := duration(args)
 		if err != nil {
 			return "", err
 		}
-		return "", e.run(d)
+		err = e.run(d)
+		if e.tr != nil {
+			return e.tr.String(), err
+		}
+		return "", err
 	case "deliver":
 		var only *sentinel
 		if len(args) > 0 {
