@@ -59,6 +59,7 @@ type sentinel struct {
 	outbox    []monitor.Send
 	inbox     []monitor.Observation
 	events    []string // carried out, not yet printed by "events"
+	logs      []string // carried out, not yet printed by "logs"
 }
 
 // hlink is the transport's side of a link: the current connection of each kind (0: none).
@@ -299,6 +300,11 @@ func (e *env) process(s *sentinel, shown bool) {
 			e.tracef("%s: %s", s.name, ev)
 		case !shown:
 			s.events = append(s.events, ev.String())
+		}
+	}
+	if !shown {
+		for _, l := range rd.Logs {
+			s.logs = append(s.logs, l.Text)
 		}
 	}
 	s.k.advance()

@@ -131,3 +131,17 @@ func (e *env) commandsCmd(args []string) (string, error) {
 	}
 	return b.String(), nil
 }
+
+func (e *env) logsCmd(s *sentinel) string {
+	for _, x := range e.live() {
+		if x.k.hasReady() {
+			e.process(x, false)
+		}
+	}
+	out := strings.Join(s.logs, "\n")
+	s.logs = nil
+	if out == "" {
+		return "(none)\n"
+	}
+	return out + "\n"
+}

@@ -81,6 +81,9 @@ import (
 //	        flags take =false to undo).
 //	instances
 //	        print every instance's role, master and replication link.
+//	logs s1
+//	        print the log lines s1's Readies carried out since the last "logs" (but those
+//	        "ready" printed).
 //	commands r1
 //	        print the commands the instance executed since the last "commands" of it,
 //	        but PING and PUBLISH, each prefixed by the sentinel that sent it (a run of
@@ -200,6 +203,12 @@ func (e *env) handle(td *datadriven.TestData) (string, error) {
 			return "", err
 		}
 		return e.readyCmd(s), nil
+	case "logs":
+		s, err := e.liveSentinel(args)
+		if err != nil {
+			return "", err
+		}
+		return e.logsCmd(s), nil
 	case "events":
 		return e.eventsCmd(args)
 	case "request", "query":
