@@ -304,7 +304,7 @@ func (e *env) process(s *sentinel, shown bool) {
 	}
 	if !shown {
 		for _, l := range rd.Logs {
-			s.logs = append(s.logs, l.Text)
+			s.logs = append(s.logs, logLevel[l.Level]+": "+l.Text)
 		}
 	}
 	s.k.advance()

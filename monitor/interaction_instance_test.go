@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sentinel-go/sentinel/monitor"
 	"github.com/sentinel-go/sentinel/sim"
 )
 
@@ -131,6 +132,9 @@ func (e *env) commandsCmd(args []string) (string, error) {
 	}
 	return b.String(), nil
 }
+
+// logLevel names each log level for "logs".
+var logLevel = [...]string{monitor.Debug: "debug", monitor.Verbose: "verbose", monitor.Notice: "notice", monitor.Warning: "warning"}
 
 func (e *env) logsCmd(s *sentinel) string {
 	for _, x := range e.live() {

@@ -83,7 +83,7 @@ import (
 //	        print every instance's role, master and replication link.
 //	logs s1
 //	        print the log lines s1's Readies carried out since the last "logs" (but those
-//	        "ready" printed).
+//	        "ready" printed), each after its level (debug, verbose, notice, warning).
 //	commands r1
 //	        print the commands the instance executed since the last "commands" of it,
 //	        but PING and PUBLISH, each prefixed by the sentinel that sent it (a run of
