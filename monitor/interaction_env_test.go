@@ -91,6 +91,7 @@ type setup struct {
 	parallelSyncs       int // 0: the default
 	fastRetry           bool
 	protectEmptyRestart bool
+	minorityRefuses     bool
 }
 
 func newEnv(o setup) (*env, error) {
@@ -111,7 +112,7 @@ func newEnv(o setup) (*env, error) {
 	for _, s := range e.sentinels {
 		cfg := config.Default()
 		cfg.MyID, cfg.Port = s.id, s.port
-		cfg.FastRetry, cfg.ProtectEmptyRestart = o.fastRetry, o.protectEmptyRestart
+		cfg.FastRetry, cfg.ProtectEmptyRestart, cfg.MinorityRefuses = o.fastRetry, o.protectEmptyRestart, o.minorityRefuses
 		mc := config.NewMaster(e.master, m.IP, m.Port, o.quorum)
 		mc.DownAfter, mc.FailoverTimeout = o.downAfter, o.failoverTimeout
 		if o.parallelSyncs > 0 {
@@ -534,6 +535,14 @@ func stateLines(c *config.Config) []string {
 		return nil
 	}
 	out := []string{"myid " + c.MyID, "current-epoch " + strconv.FormatUint(c.CurrentEpoch, 10)}
+	for _, o := range []struct {
+		name string
+		on   bool
+	}{{"fast-retry", c.FastRetry}, {"minority-refuses", c.MinorityRefuses}, {"protect-empty-restart", c.ProtectEmptyRestart}} {
+		if o.on { // our options, listed only when on
+			out = append(out, o.name+" yes")
+		}
+	}
 	for _, m := range c.Masters {
 		out = append(out, fmt.Sprintf("master %s %s %d quorum %d config-epoch %d", m.Name, m.Host, m.Port, m.Quorum, m.ConfigEpoch))
 		if m.Leader != "" || m.LeaderEpoch != 0 {

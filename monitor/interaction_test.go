@@ -23,10 +23,11 @@ import (
 // Unless a command says it prints, it prints nothing.
 //
 //	sentinels 3 quorum=2 [replicas=2] [down-after=1000] [failover-timeout=180000] [known-peers]
-//	        [parallel-syncs=1] [fast-retry] [protect-empty-restart]
+//	        [parallel-syncs=1] [fast-retry] [protect-empty-restart] [minority-refuses]
 //	        the world: N sentinels monitoring mymaster (times in ms); known-peers puts
 //	        every peer in each one's config, as sentinel.conf's known-sentinel lines do;
-//	        fast-retry and protect-empty-restart are those sentinel options, on.
+//	        fast-retry, protect-empty-restart and minority-refuses are those sentinel
+//	        options, on.
 //	        Each sentinel's first Ready (+monitor, the links) is left pending.
 //	tick [s1 ...] [1s]
 //	        move the clock by the duration (100ms when none) and tick the sentinels named
@@ -130,6 +131,8 @@ func newScriptEnv(td *datadriven.TestData) (*env, string, error) {
 			o.fastRetry = true
 		case a.Key == "protect-empty-restart":
 			o.protectEmptyRestart = true
+		case a.Key == "minority-refuses":
+			o.minorityRefuses = true
 		case len(a.Vals) == 1:
 			n, err := strconv.Atoi(a.Vals[0])
 			if err != nil {
