@@ -13,8 +13,11 @@ import (
 )
 
 // This file is the interaction harness's only contact with the core's step, ready, request
-// and persist surface: when that surface changes (Request answering in Ready.Responses,
-// Ready/Advance, Ready.State, no Store in New), only this file follows.
+// and persist surface: when that surface changes, only this file follows. With the target
+// API (issue 11): New without the Store (drop saves); request calls c.Request(now, id, args)
+// and collect (parseValue goes); ready returns c.Ready(), advance calls c.Advance(),
+// hasReady c.HasReady(), and collect has nothing left to do; query calls the query
+// package's entry point instead of monitor.Query.
 
 // core is one sentinel's monitor.Core with its pending, not yet carried out, Ready.
 type core struct {

@@ -60,6 +60,9 @@ type sentinel struct {
 	inbox     []monitor.Observation
 	events    []string // carried out, not yet printed by "events"
 	logs      []string // carried out, not yet printed by "logs"
+	// pausedUntil: the process is stopped (SIGSTOP) until then: not ticked, and nothing
+	// it sends or is sent moves; it all waits, as in the socket buffers.
+	pausedUntil time.Time
 }
 
 // hlink is the transport's side of a link: the current connection of each kind (0: none).
@@ -202,6 +205,9 @@ func (e *env) dial(s *sentinel, l *hlink) {
 		}
 		s.gen++
 		l.gen[k] = s.gen
+		if r := e.fleet.At(l.spec.Addr); r != nil {
+			e.fleet.Connect(sim.Conn{Client: s.name, Addr: r.Addr, Kind: k, Gen: s.gen}, r)
+		}
 		s.inbox = append(s.inbox, monitor.LinkUp{Addr: l.spec.Addr, Kind: k, Gen: s.gen, LocalIP: s.ip})
 		if k == monitor.PubSubLink {
 			s.inbox = append(s.inbox, monitor.PubSubActivity{Addr: l.spec.Addr, Gen: s.gen}) // SUBSCRIBE's confirmation
@@ -225,6 +231,7 @@ func (e *env) drop(s *sentinel, l *hlink, k monitor.LinkKind, why string) {
 		return
 	}
 	s.inbox = append(s.inbox, monitor.LinkDown{Addr: l.spec.Addr, Kind: k, Gen: l.gen[k], Err: why})
+	e.fleet.Disconnect(sim.Conn{Client: s.name, Addr: l.spec.Addr, Kind: k, Gen: l.gen[k]})
 	l.gen[k] = 0
 }
 
@@ -236,6 +243,19 @@ func (e *env) dropAll(addr string) {
 			e.drop(s, l, monitor.PubSubLink, "connection closed")
 		}
 	}
+}
+
+func (e *env) paused(s *sentinel) bool { return e.now.Before(s.pausedUntil) }
+
+// running lists the live sentinels that are not paused.
+func (e *env) running() []*sentinel {
+	var out []*sentinel
+	for _, s := range e.live() {
+		if !e.paused(s) {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 func (e *env) live() []*sentinel {
@@ -344,47 +364,46 @@ func transportValue(v monitor.Value) (any, string) {
 // reports whether anything moved.
 func (e *env) round(only *sentinel) bool {
 	moved := false
-	for _, s := range e.live() {
+	for _, s := range e.running() {
 		if s.k.hasReady() {
 			e.process(s, false)
 			moved = true
 		}
 	}
-	for _, s := range e.live() {
-		if only != nil && s != only {
-			continue
-		}
-		out := s.outbox
-		s.outbox = nil
-		for i, snd := range out {
-			if s.k == nil {
-				break
-			}
-			l := s.links[snd.Addr]
-			if l == nil || l.gen[monitor.CmdLink] != snd.Gen {
-				continue // the transport drops a send meant for a connection that is gone
-			}
-			if !e.reachable(s.name, e.nodeName(snd.Addr)) {
-				s.outbox = append(s.outbox, out[i]) // blackholed: it waits for the heal
-				continue
-			}
-			e.carry(s, snd)
-			moved = true
+	peers := e.running()
+	if only != nil {
+		peers = []*sentinel{only}
+		if e.paused(only) {
+			peers = nil
 		}
 	}
-	for _, s := range e.live() {
-		if only != nil && s != only {
-			continue
+	for _, s := range peers {
+		out := s.outbox
+		s.outbox = nil
+		for _, snd := range out {
+			l := s.links[snd.Addr]
+			switch {
+			case s.k == nil || l == nil || l.gen[monitor.CmdLink] != snd.Gen:
+				// The transport drops a send meant for a connection that is gone.
+			case !e.reachable(s.name, e.nodeName(snd.Addr)):
+				s.outbox = append(s.outbox, snd) // blackholed: it waits for the heal
+			case e.sentinelAt(snd.Addr) != nil && e.paused(e.sentinelAt(snd.Addr)):
+				s.outbox = append(s.outbox, snd) // the peer reads nothing while stopped
+			default:
+				e.carry(s, snd)
+				moved = true
+			}
 		}
+	}
+	for _, s := range peers {
 		in := s.inbox
 		s.inbox = nil
 		for _, o := range in {
-			if s.k == nil {
-				break
+			if s.k != nil {
+				e.traceObservation(s, o)
+				s.k.observe(e.now, o)
+				moved = true
 			}
-			e.traceObservation(s, o)
-			s.k.observe(e.now, o)
-			moved = true
 		}
 	}
 	return moved
@@ -431,10 +450,11 @@ func (e *env) carry(s *sentinel, snd monitor.Send) {
 			reply(int64(e.publish(r, snd.Args[1], snd.Args[2])), "")
 			return
 		}
-		if v, errText, ok := e.fleet.Exec(s.name, snd.Gen, r, snd.Args); ok {
+		if v, errText, ok := e.fleet.Exec(sim.Conn{Client: s.name, Gen: snd.Gen}, r, snd.Args); ok {
 			e.record(s, r, snd.Args)
 			reply(v, errText)
 		}
+		e.closedByInstances()
 		return
 	}
 	p := e.sentinelAt(snd.Addr)
@@ -453,6 +473,21 @@ func (e *env) carry(s *sentinel, snd monitor.Send) {
 		p.k.request(e.now, e.nextReq, snd.Args[1:])
 	default:
 		reply(nil, fmt.Sprintf("ERR unknown command '%s'", snd.Args[0]))
+	}
+}
+
+// closedByInstances drops the connections the instances closed (CLIENT KILL in a failover's
+// transaction): their sentinels hear LinkDown and dial again at their next tick (at most
+// once a reconnect period).
+func (e *env) closedByInstances() {
+	for _, c := range e.fleet.Closed() {
+		s := e.sentinel(c.Client)
+		if s == nil || s.k == nil {
+			continue
+		}
+		if l := s.links[c.Addr]; l != nil && l.gen[c.Kind] == c.Gen {
+			e.drop(s, l, c.Kind, "connection closed by the server")
+		}
 	}
 }
 
@@ -494,7 +529,7 @@ func (e *env) tick(d time.Duration, only []*sentinel) {
 		only = e.live()
 	}
 	for _, s := range only {
-		if s.k == nil {
+		if s.k == nil || e.paused(s) {
 			continue
 		}
 		e.retryDials(s)

@@ -49,6 +49,9 @@ import (
 //	        print s1's pending Ready (state changes against the last persisted state,
 //	        links, sends, responses, events, logs, scripts, lookups) and carry it out;
 //	        its events are not printed again by "events".
+//	state s1
+//	        print s1's persisted state (of the Readys carried out): myid, epochs, the
+//	        masters with their votes, known replicas and sentinels.
 //	events [s1]
 //	        carry out every pending Ready, then print the events carried out since the
 //	        last "events" (every sentinel's, each line prefixed by its name, when none).
@@ -59,12 +62,14 @@ import (
 //	hello s1
 //	<payload>
 //	        a hello PUBLISHed to s1 directly (peer to peer).
-//	observe s1 info|ping|message <instance>
+//	observe s1 info|ping|message <instance> [field:value ...]
 //	<INFO lines | error text | hello payload>
 //	        inject what the link to the instance brings: an INFO reply (the lines are the
-//	        INFO text), a PING reply (PONG, or the error text), a Pub/Sub hello.
+//	        INFO text), a PING reply (PONG, or the error text), a Pub/Sub hello. Short
+//	        input may stand on the directive line instead, a word a line (no "=" in it).
 //	observe s1 linkdown <instance|sentinel> [pubsub]
-//	        the connection (command by default) is gone; dialled again a second later.
+//	        the connection (command by default) is gone; dialled again at the next tick,
+//	        at most once a second.
 //	fault m ping=BUSY|LOADING|MASTERDOWN|none
 //	        what the instance answers to PING from now on.
 //	kill <instance|sentinel> / restart <instance|sentinel> [fresh|empty]
@@ -89,6 +94,10 @@ import (
 //	        print the commands the instance executed since the last "commands" of it,
 //	        but PING and PUBLISH, each prefixed by the sentinel that sent it (a run of
 //	        one command is one line with its count).
+//	pause s1 3s
+//	        stop the sentinel's process (SIGSTOP) for the duration: it is not ticked and
+//	        reads and sends nothing; what is sent to it waits. Its first tick after is late
+//	        by the pause.
 //	partition s1 m | s2 s3 r1 ...
 //	        split the nodes into sides; nodes not named are on the first side. Traffic
 //	        across sides waits (TCP keeps it) until heal; connections cannot be made.
@@ -214,6 +223,12 @@ func (e *env) handle(td *datadriven.TestData) (string, error) {
 		return e.logsCmd(s), nil
 	case "events":
 		return e.eventsCmd(args)
+	case "state":
+		s := e.sentinel(strings.Join(args, ""))
+		if s == nil {
+			return "", fmt.Errorf("name a sentinel")
+		}
+		return strings.Join(stateLines(s.persisted), "\n") + "\n", nil
 	case "request", "query":
 		s, err := e.liveSentinel(args)
 		if err != nil {
@@ -257,6 +272,17 @@ func (e *env) handle(td *datadriven.TestData) (string, error) {
 		return e.commandsCmd(args)
 	case "kill", "restart":
 		return "", e.processCmd(td.Cmd, args)
+	case "pause":
+		s, err := e.liveSentinel(args)
+		if err != nil {
+			return "", err
+		}
+		d, err := duration(args[1:])
+		if err != nil {
+			return "", err
+		}
+		s.pausedUntil = e.now.Add(d)
+		return "", nil
 	case "partition":
 		e.partition(args)
 		return "", nil
@@ -436,6 +462,9 @@ func (e *env) observeCmd(args []string, input string) (string, error) {
 		return "", fmt.Errorf("%s has no link to %s", s.name, args[2])
 	}
 	input = strings.TrimSpace(input)
+	if input == "" && len(args) > 3 && args[1] != "linkdown" {
+		input = strings.Join(args[3:], "\n") // fields on the directive line
+	}
 	gen := l.gen[monitor.CmdLink]
 	var o monitor.Observation
 	switch args[1] {
@@ -456,7 +485,7 @@ func (e *env) observeCmd(args []string, input string) (string, error) {
 			k = monitor.PubSubLink
 		}
 		o = monitor.LinkDown{Addr: addr, Kind: k, Gen: l.gen[k], Err: "connection reset"}
-		l.gen[k], l.lastDial = 0, e.now
+		l.gen[k] = 0
 	default:
 		return "", fmt.Errorf("observe: unknown kind %s", args[1])
 	}

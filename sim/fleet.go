@@ -2,7 +2,9 @@ package sim
 
 import (
 	"math/rand/v2"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/sentinel-go/sentinel/monitor"
@@ -19,7 +21,20 @@ import (
 // replication propagates it.
 type Fleet struct {
 	s     *Sim
-	conns map[string]*conn // per client connection: MULTI state
+	conns map[string]*conn // by connKey: MULTI state, and what CLIENT KILL closes
+}
+
+// Conn names a sentinel's connection to an instance: the sentinel, the instance's address,
+// the kind and the generation of the connection.
+type Conn struct {
+	Client string
+	Addr   string
+	Kind   monitor.LinkKind
+	Gen    uint64
+}
+
+func (c Conn) key() string {
+	return c.Client + "|" + c.Addr + "|" + c.Kind.String() + "|" + strconv.FormatUint(c.Gen, 10)
 }
 
 // NewFleet makes an empty fleet whose clock reads now; seed draws restarted instances' run
@@ -55,21 +70,55 @@ func (f *Fleet) At(addr string) *Instance { return f.s.instanceAt(addr) }
 // SetNow moves the fleet's clock (INFO's master_link_down_since_seconds, CLIENT PAUSE).
 func (f *Fleet) SetNow(t time.Time) { f.s.now = t }
 
-// Exec runs one command from a client's connection (client names the sentinel, gen its
-// connection: a new connection starts outside any MULTI) and returns the reply, as the
-// transport hands it to the core. ok is false when the instance is dead: no reply comes.
-func (f *Fleet) Exec(client string, gen uint64, r *Instance, args []string) (v any, errText string, ok bool) {
+// Connect tells the fleet a connection to r is open: CLIENT KILL can close it.
+func (f *Fleet) Connect(c Conn, r *Instance) {
+	if f.conns[c.key()] == nil {
+		sc := &conn{addr: r.Addr, kind: c.Kind, gen: c.Gen, server: r.node}
+		// The pipes only take the close a CLIENT KILL queues: a fleet never runs its
+		// agenda, Closed reports the close instead.
+		sc.toSrv, sc.toCli = pipe{c: sc, toSrv: true}, pipe{c: sc}
+		f.conns[c.key()] = sc
+		f.s.nodes[r.node].srvConns = append(f.s.nodes[r.node].srvConns, sc)
+	}
+}
+
+// Disconnect tells the fleet the client closed a connection.
+func (f *Fleet) Disconnect(c Conn) {
+	if sc := f.conns[c.key()]; sc != nil {
+		if !sc.srvGone {
+			f.s.detach(sc)
+		}
+		delete(f.conns, c.key())
+	}
+}
+
+// Exec runs one command on a client's command connection (Connect makes it known; a
+// connection not made known is made so now) and returns the reply, as the transport hands
+// it to the core. ok is false when the instance is dead: no reply comes. A new connection
+// starts outside any MULTI.
+func (f *Fleet) Exec(c Conn, r *Instance, args []string) (v any, errText string, ok bool) {
 	if !r.Alive {
 		return nil, "", false
 	}
-	key := client + "|" + r.Addr + "|" + strconv.FormatUint(gen, 10)
-	c := f.conns[key]
-	if c == nil {
-		c = &conn{addr: r.Addr, kind: monitor.CmdLink, gen: gen, server: r.node}
-		f.conns[key] = c
-	}
-	v, errText = r.run(c, args)
+	c.Addr, c.Kind = r.Addr, monitor.CmdLink
+	f.Connect(c, r)
+	v, errText = r.run(f.conns[c.key()], args)
 	return v, errText, true
+}
+
+// Closed returns, and forgets, the connections the instances closed since the last call
+// (CLIENT KILL, a kill), sorted.
+func (f *Fleet) Closed() []Conn {
+	var out []Conn
+	for k, sc := range f.conns {
+		if sc.srvGone {
+			client, _, _ := strings.Cut(k, "|")
+			out = append(out, Conn{Client: client, Addr: sc.addr, Kind: sc.kind, Gen: sc.gen})
+			delete(f.conns, k)
+		}
+	}
+	slices.SortFunc(out, func(a, b Conn) int { return strings.Compare(a.key(), b.key()) })
+	return out
 }
 
 // ReplicasOf lists the live replicas of r with their link up: a PUBLISH to r reaches their
