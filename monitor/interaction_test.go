@@ -82,9 +82,8 @@ import (
 //	        make an instance the server a failover path needs: its replication offset
 //	        (also its key count), following another master, promoted by someone else, its
 //	        link just broken or never up since it became a replica, min-replicas-to-write
-//	        set; a SLAVEOF it takes and ignores, a
-//	        sync that never completes, FAILOVER TO served, INFO without Keyspace (the
-//	        flags take =false to undo).
+//	        set; a SLAVEOF it takes and ignores, a sync that never completes, FAILOVER TO
+//	        served, INFO without Keyspace (the flags take =false to undo).
 //	instances
 //	        print every instance's role, master and replication link.
 //	logs s1
