@@ -32,6 +32,9 @@ type env struct {
 	nextReq  monitor.RequestID
 	peerReqs map[monitor.RequestID]peerReq
 	nextID   int // fresh run IDs for restarted sentinels
+
+	// got: per instance, the commands it executed, "s1: SLAVEOF NO ONE", for "commands".
+	got map[string][]string
 }
 
 // peerReq is a SENTINEL command a sentinel sent a peer: the peer's response becomes the
@@ -56,6 +59,7 @@ type sentinel struct {
 	outbox    []monitor.Send
 	inbox     []monitor.Observation
 	events    []string // carried out, not yet printed by "events"
+	logs      []string // carried out, not yet printed by "logs"
 	// pausedUntil: the process is stopped (SIGSTOP) until then: not ticked, and nothing
 	// it sends or is sent moves; it all waits, as in the socket buffers.
 	pausedUntil time.Time
@@ -86,6 +90,11 @@ type setup struct {
 	downAfter       time.Duration
 	failoverTimeout time.Duration
 	knownPeers      bool
+
+	parallelSyncs       int // 0: the default
+	fastRetry           bool
+	protectEmptyRestart bool
+	minorityRefuses     bool
 }
 
 func newEnv(o setup) (*env, error) {
@@ -106,8 +115,12 @@ func newEnv(o setup) (*env, error) {
 	for _, s := range e.sentinels {
 		cfg := config.Default()
 		cfg.MyID, cfg.Port = s.id, s.port
+		cfg.FastRetry, cfg.ProtectEmptyRestart, cfg.MinorityRefuses = o.fastRetry, o.protectEmptyRestart, o.minorityRefuses
 		mc := config.NewMaster(e.master, m.IP, m.Port, o.quorum)
 		mc.DownAfter, mc.FailoverTimeout = o.downAfter, o.failoverTimeout
+		if o.parallelSyncs > 0 {
+			mc.ParallelSyncs = o.parallelSyncs
+		}
 		if o.knownPeers {
 			for _, p := range e.sentinels {
 				if p != s {
@@ -310,6 +323,11 @@ func (e *env) process(s *sentinel, shown bool) {
 			s.events = append(s.events, ev.String())
 		}
 	}
+	if !shown {
+		for _, l := range rd.Logs {
+			s.logs = append(s.logs, logLevel[l.Level]+": "+l.Text)
+		}
+	}
 	s.k.advance()
 	if rd.Crash {
 		e.kill(s)
@@ -433,6 +451,7 @@ func (e *env) carry(s *sentinel, snd monitor.Send) {
 			return
 		}
 		if v, errText, ok := e.fleet.Exec(sim.Conn{Client: s.name, Gen: snd.Gen}, r, snd.Args); ok {
+			e.record(s, r, snd.Args)
 			reply(v, errText)
 		}
 		e.closedByInstances()
@@ -551,6 +570,14 @@ func stateLines(c *config.Config) []string {
 		return nil
 	}
 	out := []string{"myid " + c.MyID, "current-epoch " + strconv.FormatUint(c.CurrentEpoch, 10)}
+	for _, o := range []struct {
+		name string
+		on   bool
+	}{{"fast-retry", c.FastRetry}, {"minority-refuses", c.MinorityRefuses}, {"protect-empty-restart", c.ProtectEmptyRestart}} {
+		if o.on { // our options, listed only when on
+			out = append(out, o.name+" yes")
+		}
+	}
 	for _, m := range c.Masters {
 		out = append(out, fmt.Sprintf("master %s %s %d quorum %d config-epoch %d", m.Name, m.Host, m.Port, m.Quorum, m.ConfigEpoch))
 		if m.Leader != "" || m.LeaderEpoch != 0 {

@@ -23,8 +23,11 @@ import (
 // Unless a command says it prints, it prints nothing.
 //
 //	sentinels 3 quorum=2 [replicas=2] [down-after=1000] [failover-timeout=180000] [known-peers]
+//	        [parallel-syncs=1] [fast-retry] [protect-empty-restart] [minority-refuses]
 //	        the world: N sentinels monitoring mymaster (times in ms); known-peers puts
-//	        every peer in each one's config, as sentinel.conf's known-sentinel lines do.
+//	        every peer in each one's config, as sentinel.conf's known-sentinel lines do;
+//	        fast-retry, protect-empty-restart and minority-refuses are those sentinel
+//	        options, on.
 //	        Each sentinel's first Ready (+monitor, the links) is left pending.
 //	tick [s1 ...] [1s]
 //	        move the clock by the duration (100ms when none) and tick the sentinels named
@@ -69,10 +72,27 @@ import (
 //	        at most once a second.
 //	fault m ping=BUSY|LOADING|MASTERDOWN|none
 //	        what the instance answers to PING from now on.
-//	kill <instance|sentinel> / restart <instance|sentinel> [fresh]
+//	kill <instance|sentinel> / restart <instance|sentinel> [fresh|empty]
 //	        a process dies (its connections close) or starts again: an instance with a
-//	        new run ID and its role; a sentinel from its last persisted state, or with
+//	        new run ID and its role (with empty: at once, as a master without data, a
+//	        restart without persistence); a sentinel from its last persisted state, or with
 //	        fresh from its initial config with a new run ID (its state file lost).
+//	instance r1 [priority=N] [offset=N] [master=PORT] [role=master] [link=down|never]
+//	        [min-replicas=N] [ignore-slaveof] [never-syncs] [knows-failover] [no-keyspace]
+//	        make an instance the server a failover path needs: its replication offset
+//	        (also its key count), following another master, promoted by someone else, its
+//	        link just broken or never up since it became a replica, min-replicas-to-write
+//	        set; a SLAVEOF it takes and ignores, a sync that never completes, FAILOVER TO
+//	        served, INFO without Keyspace (the flags take =false to undo).
+//	instances
+//	        print every instance's role, master and replication link.
+//	logs s1
+//	        print the log lines s1's Readies carried out since the last "logs" (but those
+//	        "ready" printed), each after its level (debug, verbose, notice, warning).
+//	commands r1
+//	        print the commands the instance executed since the last "commands" of it,
+//	        but PING and PUBLISH, each prefixed by the sentinel that sent it (a run of
+//	        one command is one line with its count).
 //	pause s1 3s
 //	        stop the sentinel's process (SIGSTOP) for the duration: it is not ticked and
 //	        reads and sends nothing; what is sent to it waits. Its first tick after is late
@@ -115,6 +135,12 @@ func newScriptEnv(td *datadriven.TestData) (*env, string, error) {
 			o.sentinels = n
 		case a.Key == "known-peers":
 			o.knownPeers = true
+		case a.Key == "fast-retry":
+			o.fastRetry = true
+		case a.Key == "protect-empty-restart":
+			o.protectEmptyRestart = true
+		case a.Key == "minority-refuses":
+			o.minorityRefuses = true
 		case len(a.Vals) == 1:
 			n, err := strconv.Atoi(a.Vals[0])
 			if err != nil {
@@ -129,6 +155,8 @@ func newScriptEnv(td *datadriven.TestData) (*env, string, error) {
 				o.downAfter = time.Duration(n) * time.Millisecond
 			case "failover-timeout":
 				o.failoverTimeout = time.Duration(n) * time.Millisecond
+			case "parallel-syncs":
+				o.parallelSyncs = n
 			default:
 				return nil, "", fmt.Errorf("sentinels: unknown option %s", a.Key)
 			}
@@ -186,6 +214,12 @@ func (e *env) handle(td *datadriven.TestData) (string, error) {
 			return "", err
 		}
 		return e.readyCmd(s), nil
+	case "logs":
+		s, err := e.liveSentinel(args)
+		if err != nil {
+			return "", err
+		}
+		return e.logsCmd(s), nil
 	case "events":
 		return e.eventsCmd(args)
 	case "state":
@@ -229,6 +263,12 @@ func (e *env) handle(td *datadriven.TestData) (string, error) {
 		return e.observeCmd(args, td.Input)
 	case "fault":
 		return "", e.faultCmd(args)
+	case "instance":
+		return "", e.instanceCmd(args)
+	case "instances":
+		return e.instancesCmd(), nil
+	case "commands":
+		return e.commandsCmd(args)
 	case "kill", "restart":
 		return "", e.processCmd(td.Cmd, args)
 	case "pause":
@@ -481,10 +521,14 @@ func (e *env) processCmd(cmd string, args []string) error {
 		return fmt.Errorf("%s what", cmd)
 	}
 	if r := e.fleet.Instance(args[0]); r != nil {
-		if cmd == "kill" {
+		switch {
+		case cmd == "kill":
 			e.fleet.Kill(r)
 			e.dropAll(r.Addr)
-		} else {
+		case len(args) > 1 && args[1] == "empty":
+			e.fleet.RestartEmpty(r)
+			e.dropAll(r.Addr)
+		default:
 			e.fleet.Restart(r)
 		}
 		return nil

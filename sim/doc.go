@@ -23,7 +23,10 @@
 //     restart without persistence (RestartInstanceEmpty, scripted only) comes back with
 //     none, and a replica that resyncs from it is wiped, as in Redis; CLIENT PAUSE ALL holds
 //     replicas' syncs (other clients' commands are still answered). TestScriptedEmptyRestart
-//     runs that hazard over 100 seeds with and without protect-empty-restart.
+//     runs that hazard over 100 seeds with and without protect-empty-restart. Scripted tests
+//     may also make an instance a server a failover must cope with (Instance's knobs: a lost
+//     SLAVEOF, a sync that never completes, FAILOVER TO served, min-replicas-to-write, no
+//     Keyspace section); the random runs never do.
 //   - The network: TCP-like connections from a sentinel to an instance or a peer, one FIFO
 //     per direction with random delays; link generations as the real transport numbers
 //     them (one counter per process, across links closed and opened again at an address);

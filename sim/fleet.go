@@ -136,3 +136,7 @@ func (f *Fleet) Restart(r *Instance) { f.s.RestartInstance(r) }
 // only from a master on its side. Heal joins them again.
 func (f *Fleet) Partition(sides map[string]int) { f.s.Partition(sides) }
 func (f *Fleet) Heal()                          { f.s.Heal() }
+
+// RestartEmpty is a restart without persistence (see Sim.RestartInstanceEmpty): the
+// instance is back at once as a master with no data and a new run ID.
+func (f *Fleet) RestartEmpty(r *Instance) { f.s.RestartInstanceEmpty(r) }

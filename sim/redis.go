@@ -44,6 +44,25 @@ type Instance struct {
 	// clientPauseUntil: CLIENT PAUSE ALL holds replicas' syncs until then. (Commands of
 	// other clients, which Redis would postpone too, are still answered.)
 	clientPauseUntil time.Time
+
+	// Knobs of the scripted tests, for the servers a failover must cope with. The random
+	// runs never set them, so every seed replays as before.
+
+	// IgnoreSlaveOf: SLAVEOF (alone or in the transaction) is answered OK and changes
+	// nothing, as when the reconfiguration is lost.
+	IgnoreSlaveOf bool
+	// NeverSyncs: as a replica its link to the master never comes up; a sync, once
+	// started, stays in progress (the master it follows is gone, or never answers PSYNC).
+	NeverSyncs bool
+	// KnowsFailover: FAILOVER TO is served (Redis 7.0's coordinated failover); without it
+	// the command is unknown, as on older servers.
+	KnowsFailover bool
+	// MinReplicasToWrite > 0: a master's INFO shows min_slaves_good_slaves, as a server
+	// configured with min-replicas-to-write does.
+	MinReplicasToWrite int
+	// NoKeyspace leaves INFO's Keyspace section out: a server whose INFO cannot tell the
+	// size of its dataset.
+	NoKeyspace bool
 }
 
 func (r *Instance) masterAddr() string { return joinHostPort(r.MasterHost, r.MasterPort) }
@@ -130,6 +149,10 @@ func (r *Instance) exec(c *conn, args []string) (any, string) {
 		return "OK", ""
 	case "SCRIPT":
 		return nil, "NOTBUSY No scripts in execution right now."
+	case "FAILOVER":
+		if r.KnowsFailover {
+			return r.failoverTo(args[1:])
+		}
 	}
 	return nil, fmt.Sprintf("ERR unknown command '%s', with args beginning with: ", args[0])
 }
@@ -138,6 +161,10 @@ func (r *Instance) exec(c *conn, args []string) (any, string) {
 // host port (the link drops; the replication tick syncs it after a delay).
 func (r *Instance) slaveOf(host, port string) (any, string) {
 	if strings.EqualFold(host, "no") && strings.EqualFold(port, "one") {
+		if r.IgnoreSlaveOf {
+			r.s.tracef("%s SLAVEOF NO ONE ignored", r.Name)
+			return "OK", ""
+		}
 		if r.Role == "slave" {
 			r.s.tracef("%s SLAVEOF NO ONE (offset %d)", r.Name, r.Offset)
 		}
@@ -149,6 +176,10 @@ func (r *Instance) slaveOf(host, port string) (any, string) {
 	if err != nil {
 		return nil, "ERR value is not an integer or out of range"
 	}
+	if r.IgnoreSlaveOf {
+		r.s.tracef("%s SLAVEOF %s %d ignored", r.Name, host, p)
+		return "OK", ""
+	}
 	if r.Role == "slave" && r.MasterHost == host && r.MasterPort == p {
 		return "OK Already connected to specified master", ""
 	}
@@ -158,6 +189,37 @@ func (r *Instance) slaveOf(host, port string) (any, string) {
 	}
 	r.Role, r.MasterHost, r.MasterPort = "slave", host, p
 	r.LinkUp, r.syncAt = false, time.Time{}
+	return "OK", ""
+}
+
+// failoverTo is FAILOVER TO host port [TIMEOUT ms] on a master (Redis's failoverCommand):
+// the target must be a replica of it with its link up; the handover is done at once, the
+// target a master with its offset, this server its replica (its link up, the data the same).
+func (r *Instance) failoverTo(args []string) (any, string) {
+	if len(args) < 3 || !strings.EqualFold(args[0], "TO") {
+		return nil, "ERR syntax error"
+	}
+	if r.Role != "master" {
+		return nil, "ERR FAILOVER is not valid when server is a replica."
+	}
+	p, err := strconv.Atoi(args[2])
+	if err != nil {
+		return nil, "ERR value is not an integer or out of range"
+	}
+	var target *Instance
+	for _, rep := range r.replicasOf() {
+		if rep.IP == args[1] && rep.Port == p {
+			target = rep
+		}
+	}
+	if target == nil {
+		return nil, "ERR FAILOVER target HOST and PORT is not a replica."
+	}
+	r.s.tracef("%s FAILOVER TO %s", r.Name, target.Name)
+	target.Role, target.MasterHost, target.MasterPort = "master", "", 0
+	target.LinkUp, target.syncAt, target.Offset = false, time.Time{}, r.Offset
+	r.Role, r.MasterHost, r.MasterPort = "slave", target.IP, target.Port
+	r.LinkUp, r.syncAt = true, time.Time{}
 	return "OK", ""
 }
 
@@ -249,10 +311,16 @@ func (r *Instance) info() string {
 	}
 	reps := r.replicasOf()
 	fmt.Fprintf(&b, "connected_slaves:%d\r\n", len(reps))
+	if r.Role == "master" && r.MinReplicasToWrite > 0 {
+		fmt.Fprintf(&b, "min_slaves_good_slaves:%d\r\n", len(reps))
+	}
 	for i, rep := range reps {
 		fmt.Fprintf(&b, "slave%d:ip=%s,port=%d,state=online,offset=%d,lag=0\r\n", i, rep.IP, rep.Port, rep.Offset)
 	}
 	fmt.Fprintf(&b, "master_failover_state:no-failover\r\nmaster_repl_offset:%d\r\n", r.Offset)
+	if r.NoKeyspace {
+		return b.String()
+	}
 	b.WriteString("\r\n# Keyspace\r\n")
 	if r.Offset > 0 {
 		fmt.Fprintf(&b, "db0:keys=%d,expires=0,avg_ttl=0\r\n", r.Offset)
@@ -290,6 +358,8 @@ func (s *Sim) replicateRound() {
 			r.syncAt = time.Time{} // the handshake waits behind CLIENT PAUSE
 		case !r.LinkUp && r.syncAt.IsZero():
 			r.syncAt = s.now.Add(200*time.Millisecond + time.Duration(s.rng.Int64N(int64(1800*time.Millisecond))))
+		case !r.LinkUp && r.NeverSyncs:
+			// The sync, started above, never completes.
 		case !r.LinkUp && !s.now.Before(r.syncAt):
 			// Full or partial, the replica ends at its master's offset.
 			r.LinkUp, r.syncAt, r.Offset = true, time.Time{}, m.Offset
