@@ -220,14 +220,27 @@ func (c *Core) linkDown(l *link, o LinkDown) {
 		// replicas resync (guard.go), so it redials now.
 		c.reconnect(l, CmdLink)
 	}
-	// redis-sentinel queues a PING with every reconnection attempt, so down-after counts
-	// from the disconnection, not from the last reply before it. Either connection counts:
-	// ours notices a dead peer on the Pub/Sub connection first, since it is always reading.
-	if l.actPingTime.IsZero() {
+	// redis-sentinel queues a PING with every reconnection attempt of the command
+	// connection, so down-after counts from its disconnection, not from the last reply
+	// before it. A Pub/Sub connection lost while the command connection stays up (our own
+	// CLIENT KILL TYPE pubsub in a reconfiguration drops it) says nothing of the instance:
+	// a PING goes out at once, so the reply refreshes the last acceptable reply that
+	// sentinelCheckSubjectivelyDown counts from while a link is disconnected. Without it a
+	// replica answering every PING went SDOWN in each reconfiguration at down-after 1 s,
+	// its last reply up to a ping period old. A killed process closes both connections,
+	// and the command one's LinkDown follows at once.
+	switch {
+	case o.Kind == CmdLink && l.actPingTime.IsZero():
 		l.actPingTime = c.now
+	case o.Kind == PubSubLink && l.cmd.up && l.actPingTime.IsZero():
+		c.sendPing(l)
+	}
+	since := l.actPingTime
+	if since.IsZero() {
+		since = l.lastAvailTime
 	}
 	for _, in := range l.users {
-		c.wakeBy(l.actPingTime.Add(in.master.downAfter() + time.Millisecond))
+		c.wakeBy(since.Add(in.master.downAfter() + time.Millisecond))
 	}
 }
 
