@@ -55,7 +55,9 @@ type LinkChange struct {
 }
 
 // Ready is what the steps since the last Advance produced, to be carried out in this order:
-// State first, then links, sends and responses, then logs, events and scripts, then lookups.
+// State first, then links and sends, then logs, events and scripts, then responses (a
+// client told OK hears it after the events the change produced, as from redis-sentinel,
+// whose command handlers publish before their reply is written), then lookups.
 type Ready struct {
 	// State, when not nil, is the whole state to persist (the config file with its
 	// generated lines), and it must be durable before anything else of this Ready leaves:
