@@ -1,7 +1,5 @@
 package monitor
 
-//lint:file-ignore U1000 the constructors are the whole set of reply shapes the boundary carries; no answer of the core is a null today (the reads answered with one are package query's)
-
 import (
 	"strconv"
 	"strings"
@@ -36,8 +34,6 @@ func integer(n int64) Value      { return Value{Kind: IntValue, Int: n} }
 func bulk(s string) Value        { return Value{Kind: BulkValue, Str: s} }
 func array(elem ...Value) Value  { return Value{Kind: ArrayValue, Elem: elem} }
 func mapOf(kv ...Value) Value    { return Value{Kind: MapValue, Elem: kv} }
-func nullBulk() Value            { return Value{Kind: NullValue} }
-func nullArray() Value           { return Value{Kind: NullArrayValue} }
 func bulks(ss ...string) []Value { return appendBulks(make([]Value, 0, len(ss)), ss...) }
 
 func appendBulks(vs []Value, ss ...string) []Value {
