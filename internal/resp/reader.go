@@ -104,6 +104,10 @@ type Reader struct {
 
 	// unauthArgs and unauthBulk, when positive, bound what a request may announce.
 	unauthArgs, unauthBulk int
+
+	// borrow makes take return views of buf and unquoted, reusing args (SetBorrow).
+	borrow bool
+	args   [][]byte
 }
 
 // NewReader returns a Reader reading requests from r.
@@ -119,6 +123,12 @@ func NewReader(r io.Reader) *Reader {
 func (r *Reader) SetUnauthLimits(args, bulk int) {
 	r.unauthArgs, r.unauthBulk = args, bulk
 }
+
+// SetBorrow says whether later Commands borrow the Reader's memory instead of owning a
+// copy: a borrowed Command's Args and Raw stay valid only until the next call of
+// ReadCommand or Buffered, and a server that reads this way allocates nothing per request.
+// A caller that keeps an argument past that copies it.
+func (r *Reader) SetBorrow(on bool) { r.borrow = on }
 
 // ReadCommand returns the next request, reading until a whole one has arrived. Requests
 // Redis skips as empty are skipped.
@@ -168,7 +178,7 @@ func (r *Reader) Buffered() bool {
 // poison keeps err for every later call, and lets go of the buffers: nothing more will be
 // read.
 func (r *Reader) poison(err error) {
-	*r = Reader{rd: r.rd, err: err, unauthArgs: r.unauthArgs, unauthBulk: r.unauthBulk}
+	*r = Reader{rd: r.rd, err: err, unauthArgs: r.unauthArgs, unauthBulk: r.unauthBulk, borrow: r.borrow}
 }
 
 // parse carries the request at buf[start:] on as far as the buffered bytes allow, skipping
@@ -247,23 +257,42 @@ func (r *Reader) parse() (bool, error) {
 	return true, nil
 }
 
-// take returns the whole request parse found, copied out of the read buffer.
+// take returns the whole request parse found, copied out of the read buffer unless the
+// Reader lends it (SetBorrow): only the next fill moves buf's bytes, and only the next
+// parse rewrites unquoted, so a lent Command holds until the next call.
 func (r *Reader) take() Command {
 	raw := r.buf[r.start : r.start+r.parsed]
-	var mem []byte
-	base := 0
+	// An inline request's unescaped arguments are in unquoted, a multibulk's in raw.
+	argMem := raw
 	if r.inline {
-		mem = make([]byte, len(raw)+len(r.unquoted))
-		base = copy(mem, raw)
-		copy(mem[base:], r.unquoted)
-	} else {
-		mem = make([]byte, len(raw))
-		copy(mem, raw)
+		argMem = r.unquoted
 	}
-	args := make([][]byte, len(r.spans)/2)
-	for i := range args {
-		from, to := base+r.spans[2*i], base+r.spans[2*i+1]
-		args[i] = mem[from:to:to]
+	var args [][]byte
+	if r.borrow {
+		args = r.args[:0]
+	} else {
+		// One allocation for both: Raw, then an inline request's unescaped arguments.
+		n := len(raw)
+		if r.inline {
+			n += len(r.unquoted)
+		}
+		mem := make([]byte, n)
+		copy(mem, raw)
+		if r.inline {
+			copy(mem[len(raw):], r.unquoted)
+			argMem = mem[len(raw):]
+		} else {
+			argMem = mem
+		}
+		raw = mem[:len(raw)]
+		args = make([][]byte, 0, len(r.spans)/2)
+	}
+	for i := 0; i+1 < len(r.spans); i += 2 {
+		from, to := r.spans[i], r.spans[i+1]
+		args = append(args, argMem[from:to:to])
+	}
+	if r.borrow && cap(args) <= maxIdleSpans {
+		r.args = args
 	}
 	r.start += r.parsed
 	r.peak = max(r.parsed, r.peak-r.peak/4)
@@ -273,7 +302,7 @@ func (r *Reader) take() Command {
 	} else {
 		r.spans = r.spans[:0]
 	}
-	return Command{Args: args, Raw: mem[:len(raw):len(raw)]}
+	return Command{Args: args, Raw: raw[:len(raw):len(raw)]}
 }
 
 // fill reads more bytes. Consumed bytes are dropped first, and the buffer grows only when

@@ -180,7 +180,8 @@ type Batch struct {
 }
 
 // Next returns the batch's next request, and false once no more have arrived, the batch
-// is full, or the connection is to close after this batch.
+// is full, or the connection is to close after this batch. With Options.BorrowArgs the
+// request before is no longer valid once Next is called.
 func (b *Batch) Next() (resp.Command, bool) {
 	if b.fresh {
 		b.fresh = false
@@ -217,6 +218,7 @@ func (c *Conn) applyLimits(rd *resp.Reader) {
 func (c *Conn) readLoop() {
 	defer c.detach()
 	rd := resp.NewReader(counter{c})
+	rd.SetBorrow(c.s.o.BorrowArgs)
 	b := &Batch{c: c, rd: rd}
 	for {
 		c.applyLimits(rd)

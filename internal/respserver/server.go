@@ -77,6 +77,10 @@ type Options struct {
 	WriteGate func(c *Conn) bool
 	// Now is the clock for idle time and output-limit timing. Default time.Now.
 	Now func() time.Time
+	// BorrowArgs lends the embedder the reader's memory: a request Batch.Next returns is
+	// valid only until the next call of Next, and reading allocates nothing per request
+	// (resp.Reader.SetBorrow). An embedder that keeps an argument longer copies it.
+	BorrowArgs bool
 }
 
 // Server serves RESP connections for a Handler. Its methods are safe for concurrent use.

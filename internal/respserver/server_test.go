@@ -25,6 +25,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/sentinel-go/sentinel/internal/resp"
+	"github.com/sentinel-go/sentinel/internal/resptest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -65,11 +66,13 @@ func newPinger(password string) *pinger {
 
 func (p *pinger) Open(c *Conn) string {
 	c.SetAuthRequired(p.password != "")
+	c.Value = &resp.Writer{} // reused by each batch: Queue copies what it is given
 	return ""
 }
 
 func (p *pinger) Exec(c *Conn, b *Batch) {
-	var w resp.Writer
+	w := c.Value.(*resp.Writer)
+	defer w.Reset()
 	for cmd, ok := b.Next(); ok; cmd, ok = b.Next() {
 		k, reply := p.table.Check(c, cmd.Args)
 		if reply != "" {
@@ -77,7 +80,7 @@ func (p *pinger) Exec(c *Conn, b *Batch) {
 			continue
 		}
 		p.mu.Lock()
-		k.Def(p, c, &w, cmd.Args)
+		k.Def(p, c, w, cmd.Args)
 		p.mu.Unlock()
 	}
 	c.Queue(w.Bytes())
@@ -465,4 +468,29 @@ func TestTLS(t *testing.T) {
 	if got := secure.do("PING\r\n"); got != "+PONG\r\n" {
 		t.Fatal(got)
 	}
+}
+
+// benchServer serves the pinger on a loopback port until the benchmark ends.
+func benchServer(b *testing.B, o Options) string {
+	b.Helper()
+	o.Handler = newPinger("")
+	s := New(o)
+	l, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	go s.Serve(l)
+	b.Cleanup(func() { s.Close() })
+	return l.Addr().String()
+}
+
+// BenchmarkPing is one PING at a time on one connection: the kernel's path for an
+// unpipelined client (read, Exec, one write), and what it allocates per request.
+func BenchmarkPing(b *testing.B) {
+	resptest.Pipeline(b, benchServer(b, Options{BorrowArgs: true}), []byte("*1\r\n$4\r\nPING\r\n"), []byte("+PONG\r\n"), 1)
+}
+
+// BenchmarkPipelined is PING pipelined 16 deep, as redis-benchmark -P 16 sends it.
+func BenchmarkPipelined(b *testing.B) {
+	resptest.Pipeline(b, benchServer(b, Options{BorrowArgs: true}), []byte("*1\r\n$4\r\nPING\r\n"), []byte("+PONG\r\n"), 16)
 }

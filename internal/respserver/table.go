@@ -3,6 +3,8 @@ package respserver
 import (
 	"fmt"
 	"strings"
+
+	"github.com/sentinel-go/sentinel/internal/resp"
 )
 
 // Command is one entry of an embedder's command table: what the kernel checks before the
@@ -52,9 +54,11 @@ func (t *Table[D]) Names() []string { return sortedKeys(t.top) }
 // Redis gives instead of running it, or "". A failed arity or authentication check
 // returns the command with the error.
 func (t *Table[D]) Check(c *Conn, args [][]byte) (*Command[D], string) {
-	cmd := t.top[strings.ToLower(string(args[0]))]
+	// Names are folded into a buffer on the stack: a lookup allocates nothing.
+	var buf [32]byte
+	cmd := t.top[string(resp.Lower(buf[:0], args[0]))]
 	if cmd != nil && cmd.Subs != nil && len(args) >= 2 {
-		sub := cmd.Subs[strings.ToLower(string(args[1]))]
+		sub := cmd.Subs[string(resp.Lower(buf[:0], args[1]))]
 		if sub == nil {
 			return nil, UnknownSubcommand(string(args[0]), args[1])
 		}
