@@ -56,7 +56,7 @@ const (
 
 // check reports whether u may run cmd with args, and if not the argument at fault.
 func (u *user) check(cmd *command, args [][]byte) (aclResult, int) {
-	if cmd.flags["no_auth"] {
+	if cmd.noAuth {
 		return aclOK, 0
 	}
 	return u.a.Check(cmd.id, args, channelArgs(cmd, args))

@@ -15,10 +15,7 @@ func cmdPing(c *conn, args [][]byte) {
 		c.w.Error("ERR wrong number of arguments for 'ping' command")
 		return
 	}
-	c.s.mu.Lock()
-	subscribed := c.subCount() > 0
-	c.s.mu.Unlock()
-	pubsub.Pong(&c.w, subscribed, args[1:])
+	pubsub.Pong(&c.w, c.subscribed, args[1:])
 }
 
 func cmdRole(c *conn, args [][]byte) {

@@ -80,7 +80,9 @@ var pubsubContextOK = map[string]bool{
 	"ping": true, "subscribe": true, "psubscribe": true, "unsubscribe": true, "punsubscribe": true,
 }
 
-// execute runs one request and applies CLIENT REPLY to its reply.
+// execute runs one request and applies CLIENT REPLY to its reply. Server.mu is taken
+// twice per request, once by dispatch before it runs and once here after: under load
+// every hold is contended by the other clients' goroutines.
 func (c *conn) execute(args [][]byte) {
 	mark := c.w.Len()
 	c.mark = mark
@@ -88,15 +90,16 @@ func (c *conn) execute(args [][]byte) {
 	cmd := c.dispatch(args)
 	c.s.mu.Lock()
 	c.argvMem = 0
-	if cmd == nil || cmd.parent == nil || cmd.parent.name != "client" {
+	if cmd == nil || !cmd.client {
 		// CLIENT CACHING applies to the next command only, as in Redis.
 		c.tracking.caching = false
 	}
+	suppressed := c.replyOff || c.skipThis
 	c.s.mu.Unlock()
 	if c.w.Len() > mark && c.w.Bytes()[mark] == '-' {
 		c.s.st.errorReplies.Add(1)
 	}
-	if c.w.Len() > mark && c.suppressed() {
+	if c.w.Len() > mark && suppressed {
 		c.truncate(mark)
 	}
 	c.skipThis = false
@@ -111,52 +114,50 @@ func (c *conn) dispatch(args [][]byte) *command {
 	if k != nil {
 		cmd = k.Def
 	}
-	c.setLastCommand(cmd, args)
-	if reply != "" {
-		c.w.Error(reply)
-		return cmd
-	}
-	s.mu.Lock()
-	u := c.user
-	subscribed := c.proto == 2 && c.subCount() > 0
-	s.mu.Unlock()
-	if r, pos := u.check(cmd, args); r != aclOK {
-		c.denied(cmd, args, r, pos)
-		return cmd
-	}
-	if subscribed && !pubsubContextOK[cmd.name] {
-		c.w.Error(fmt.Sprintf("ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context", cmd.name))
-		return cmd
-	}
-	if !c.waitPause(cmd) {
-		return cmd
-	}
-	s.st.commands.Add(1)
-	if cmd.parent != nil && cmd.parent.name == "sentinel" {
-		s.sentinel.Command(&c.w, args[1:])
-		return cmd
-	}
-	handlers[cmd.name](c, args)
-	return cmd
-}
-
-func arityOK(cmd *command, n int) bool { return respserver.ArityOK(cmd.arity, n) }
-
-// setLastCommand records the command CLIENT LIST shows as cmd=, and the request's size.
-func (c *conn) setLastCommand(cmd *command, args [][]byte) {
 	size := 0
 	for _, a := range args {
 		size += len(a)
 	}
-	c.s.mu.Lock()
-	defer c.s.mu.Unlock()
-	c.lastCmd = c.s.now()
+	// One hold for everything the checks read: the command CLIENT LIST shows as cmd=
+	// and the request's size (argv-mem=), the user, the subscriptions, and whether a
+	// CLIENT PAUSE is in force at all.
+	s.mu.Lock()
+	c.lastCmd = c.batchNow
 	c.argvMem = size
 	c.cmdName = ""
 	if cmd != nil {
 		c.cmdName = cmd.name
 	}
+	u := c.user
+	c.subscribed = c.subCount() > 0
+	resp2Subscribed := c.proto == 2 && c.subscribed
+	paused := s.pause.changed != nil
+	s.mu.Unlock()
+	if reply != "" {
+		c.w.Error(reply)
+		return cmd
+	}
+	if r, pos := u.check(cmd, args); r != aclOK {
+		c.denied(cmd, args, r, pos)
+		return cmd
+	}
+	if resp2Subscribed && !pubsubContextOK[cmd.name] {
+		c.w.Error(fmt.Sprintf("ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context", cmd.name))
+		return cmd
+	}
+	if paused && !c.waitPause(cmd) {
+		return cmd
+	}
+	s.st.commands.Add(1)
+	if cmd.sentinel {
+		s.sentinel.Command(&c.w, args[1:])
+		return cmd
+	}
+	cmd.run(c, args)
+	return cmd
 }
+
+func arityOK(cmd *command, n int) bool { return respserver.ArityOK(cmd.arity, n) }
 
 // waitPause holds the request back while CLIENT PAUSE applies to it, and reports false
 // if the connection or the server closed meanwhile.
@@ -182,6 +183,7 @@ func (c *conn) waitPause(cmd *command) bool {
 			return false
 		}
 		t.Stop()
+		c.batchNow = s.now()
 	}
 }
 

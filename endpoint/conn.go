@@ -31,6 +31,11 @@ type conn struct {
 	skipNext   bool // CLIENT REPLY SKIP: suppress the next command's reply
 	skipThis   bool
 	closeAfter bool // close once the current batch's replies are written
+	subscribed bool // it had subscriptions when the current request began
+	// batchNow is the time the current batch began, what its commands record as the
+	// time of the last command (CLIENT LIST's idle=, in whole seconds): one clock read
+	// per batch, not per request. A wait in CLIENT PAUSE renews it.
+	batchNow time.Time
 
 	// Guarded by Server.mu.
 	name     string
@@ -83,6 +88,7 @@ func (h endpoint) Open(kc *respserver.Conn) string {
 // worth of requests in one event-loop turn.
 func (h endpoint) Exec(kc *respserver.Conn, b *respserver.Batch) {
 	c := kc.Value.(*conn)
+	c.batchNow = c.s.now()
 	for cmd, ok := b.Next(); ok; cmd, ok = b.Next() {
 		c.execute(cmd.Args)
 		if c.closeAfter {

@@ -140,6 +140,9 @@ func New(o Options) *Server {
 		TCPKeepAlive:     o.TCPKeepAlive,
 		HandshakeTimeout: o.TLSHandshakeTimeout,
 		Now:              func() time.Time { return s.now() },
+		// Every argument the endpoint keeps (a client name, an ACL rule, a channel, a
+		// hello) is converted to a string, which copies it.
+		BorrowArgs: true,
 	})
 	return s
 }
@@ -175,7 +178,7 @@ func kernelTable(m map[string]*command) *respserver.Table[*command] {
 }
 
 func kernelCommand(cmd *command) *respserver.Command[*command] {
-	k := &respserver.Command[*command]{Name: cmd.name, Arity: cmd.arity, NoAuth: cmd.flags["no_auth"], Def: cmd}
+	k := &respserver.Command[*command]{Name: cmd.name, Arity: cmd.arity, NoAuth: cmd.noAuth, Def: cmd}
 	if cmd.subs != nil {
 		k.Subs = make(map[string]*respserver.Command[*command], len(cmd.subs))
 		for name, sub := range cmd.subs {

@@ -33,6 +33,12 @@ type command struct {
 	parent     *command
 	subs       map[string]*command // by lowercase subcommand name; nil unless a container
 	info, docs value
+
+	// Resolved once at start (init), so running a request looks nothing up by name.
+	run      handler // nil for SENTINEL's subcommands, which the Sentinel runs
+	noAuth   bool    // flags["no_auth"]
+	sentinel bool    // a subcommand of SENTINEL
+	client   bool    // a subcommand of CLIENT
 }
 
 // writeBlocked reports whether CLIENT PAUSE WRITE holds the command back. Redis pauses
@@ -50,6 +56,17 @@ type commandTable struct {
 }
 
 var table = mustBuildTable()
+
+// init resolves each command's handler and the flags a request checks; it runs after the
+// package's variables, handlers among them, are set.
+func init() {
+	for _, cmd := range table.all {
+		cmd.run = handlers[cmd.name]
+		cmd.noAuth = cmd.flags["no_auth"]
+		cmd.sentinel = cmd.parent != nil && cmd.parent.name == "sentinel"
+		cmd.client = cmd.parent != nil && cmd.parent.name == "client"
+	}
+}
 
 func mustBuildTable() *commandTable {
 	t, err := buildTable(commandsInfo, commandsDocs)
