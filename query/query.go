@@ -53,12 +53,23 @@ var subcommands = map[string]struct {
 	"help":             {2, true},
 }
 
+// subcommandNames maps each subcommand to itself, so Check returns the name without
+// allocating one per request.
+var subcommandNames = func() map[string]string {
+	m := make(map[string]string, len(subcommands))
+	for name := range subcommands {
+		m[name] = name
+	}
+	return m
+}()
+
 // Check returns the lower-case subcommand and whether a view answers it (Answer), or writes
 // Redis's error for an unknown subcommand or a wrong number of arguments. Of CONFIG, GET
 // is a read; SET, and any other shape, goes to the core, which answers it.
 func Check(w *resp.Writer, args [][]byte) (sub string, read, ok bool) {
-	sub = strings.ToLower(string(args[0]))
-	sc, known := subcommands[sub]
+	var buf [32]byte // the name is folded on the stack, and sub is the table's own string
+	sub, known := subcommandNames[string(resp.Lower(buf[:0], args[0]))]
+	sc := subcommands[sub]
 	if !known {
 		w.Error(fmt.Sprintf("ERR unknown subcommand '%s'. Try SENTINEL HELP.", args[0]))
 		return "", false, false
@@ -225,7 +236,7 @@ func Answer(v *monitor.View, now time.Time, w *resp.Writer, sub string, args [][
 		}
 		w.Array(2)
 		w.BulkString(mv.CurrentIP)
-		w.BulkString(strconv.Itoa(mv.CurrentPort))
+		w.BulkInt(int64(mv.CurrentPort))
 	case "ckquorum":
 		if mv := byName(); mv != nil {
 			ckquorum(w, mv)
