@@ -276,26 +276,28 @@ func verdict(ok bool) string {
 // SENTINEL_E2E_RACE=1), like redistest above.
 var buildSentinel = sync.OnceValues(func() (string, error) { return sentinelbin.Build(tmpDir) })
 
-// measureSentinel runs one sentinel against the redistest topology and measures it; the
-// sentinel is stopped before it returns, so the next one has the machine to itself.
-func measureSentinel(ctx context.Context, t *testing.T, side, bin, benchBin string, rt redistestProc, o sentinelBenchOptions) sentinelResult {
+// sentinelProc is one sentinel process on a redistest topology (startSentinel).
+type sentinelProc struct {
+	cmd     *exec.Cmd
+	port    int
+	addr    string
+	logPath string
+	out     *os.File // its stdout and stderr
+	start   time.Time
+}
+
+// startSentinel writes the harness's sentinel.conf into a fresh directory (port, bind,
+// dir, logfile, then extra, then a monitor line for each master of rt, quorum 1), starts
+// bin on it and waits until it answers PING. The caller kills it (kill(p.cmd)); if the
+// test fails, the last lines of its log are printed.
+func startSentinel(ctx context.Context, t *testing.T, side, bin string, rt redistestProc, extra string) sentinelProc {
 	t.Helper()
 	dir := t.TempDir()
 	port := freePorts(t, 1)[0]
-	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-	conf, logPath := filepath.Join(dir, "sentinel.conf"), filepath.Join(dir, "sentinel.log")
+	p := sentinelProc{port: port, addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), logPath: filepath.Join(dir, "sentinel.log")}
+	conf := filepath.Join(dir, "sentinel.conf")
 	var b strings.Builder
-	fmt.Fprintf(&b, "port %d\nbind 127.0.0.1\ndir %s\nlogfile %s\n", port, dir, logPath)
-	var tlsPort int
-	var tlsArgs []string
-	if o.tls != nil {
-		// Both ports, as a deployment migrating its clients to TLS runs: the plaintext one
-		// serves the harness's checks, and the benchmark runs on each.
-		tlsPort = freePorts(t, 1)[0]
-		fmt.Fprintf(&b, "tls-port %d\ntls-cert-file %s\ntls-key-file %s\ntls-ca-cert-file %s\ntls-replication yes\ntls-auth-clients yes\n",
-			tlsPort, o.tls.Files.Cert, o.tls.Files.Key, o.tls.Files.CA)
-		tlsArgs = []string{"--tls", "--cacert", o.tls.Files.CA, "--cert", o.tls.Files.Cert, "--key", o.tls.Files.Key}
-	}
+	fmt.Fprintf(&b, "port %d\nbind 127.0.0.1\ndir %s\nlogfile %s\n%s", port, dir, p.logPath, extra)
 	for i, a := range rt.addrs {
 		_, p, _ := net.SplitHostPort(a)
 		fmt.Fprintf(&b, "sentinel monitor m%d 127.0.0.1 %s 1\n", i, p)
@@ -307,25 +309,47 @@ func measureSentinel(ctx context.Context, t *testing.T, side, bin, benchBin stri
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer out.Close()
+	p.out = out
 	t.Cleanup(func() { // before t.TempDir's cleanup removes dir
+		out.Close()
 		if t.Failed() {
-			t.Logf("%s: the last lines of its log (%s, removed with the test's directory):\n%s", side, logPath, lastLines(logPath, 40))
+			t.Logf("%s: the last lines of its log (%s, removed with the test's directory):\n%s", side, p.logPath, lastLines(p.logPath, 40))
 		}
 	})
-	cmd := exec.Command(bin, conf)
-	cmd.Dir, cmd.Stdout, cmd.Stderr = dir, out, out
-	start := time.Now()
-	if err := cmd.Start(); err != nil {
+	p.cmd = exec.Command(bin, conf)
+	p.cmd.Dir, p.cmd.Stdout, p.cmd.Stderr = dir, out, out
+	p.start = time.Now()
+	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer kill(cmd)
+	if err := waitPong(ctx, p.addr, 30*time.Second); err != nil {
+		kill(p.cmd)
+		t.Fatalf("%s on %s: %v (its log's last lines follow at the end of the test)", side, p.addr, err)
+	}
+	return p
+}
+
+// measureSentinel runs one sentinel against the redistest topology and measures it; the
+// sentinel is stopped before it returns, so the next one has the machine to itself.
+func measureSentinel(ctx context.Context, t *testing.T, side, bin, benchBin string, rt redistestProc, o sentinelBenchOptions) sentinelResult {
+	t.Helper()
+	var extra string
+	var tlsPort int
+	var tlsArgs []string
+	if o.tls != nil {
+		// Both ports, as a deployment migrating its clients to TLS runs: the plaintext one
+		// serves the harness's checks, and the benchmark runs on each.
+		tlsPort = freePorts(t, 1)[0]
+		extra = fmt.Sprintf("tls-port %d\ntls-cert-file %s\ntls-key-file %s\ntls-ca-cert-file %s\ntls-replication yes\ntls-auth-clients yes\n",
+			tlsPort, o.tls.Files.Cert, o.tls.Files.Key, o.tls.Files.CA)
+		tlsArgs = []string{"--tls", "--cacert", o.tls.Files.CA, "--cert", o.tls.Files.Cert, "--key", o.tls.Files.Key}
+	}
+	sp := startSentinel(ctx, t, side, bin, rt, extra)
+	defer kill(sp.cmd)
+	cmd, port, addr, logPath, out, start := sp.cmd, sp.port, sp.addr, sp.logPath, sp.out, sp.start
 	fail := func(format string, args ...any) {
 		t.Helper()
 		t.Fatalf("%s on %s: %s (its log's last lines follow at the end of the test)", side, addr, fmt.Sprintf(format, args...))
-	}
-	if err := waitPong(ctx, addr, 30*time.Second); err != nil {
-		fail("%v", err)
 	}
 	var r sentinelResult
 	discovered, tilt, err := waitSettled(ctx, addr, len(rt.addrs), o.replicas, sentinelSettleTimeout)
@@ -586,12 +610,21 @@ func logEvents(path string, offset int64) ([]string, error) {
 // before the command (its TLS ones), and returns requests per second.
 func runSentinelBenchmark(ctx context.Context, t *testing.T, bin string, port int, extra ...string) float64 {
 	t.Helper()
+	rps, _ := runCommandBenchmark(ctx, t, bin, port, 1, extra, "sentinel", "get-master-addr-by-name", "m1")
+	return rps
+}
+
+// runCommandBenchmark runs redis-benchmark -c 50 -n 200000 -P pipeline --csv on one
+// command, with opts before it, and returns requests per second and the CPU time
+// redis-benchmark itself used.
+func runCommandBenchmark(ctx context.Context, t *testing.T, bin string, port, pipeline int, opts []string, command ...string) (float64, time.Duration) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
 	defer cancel()
-	const test = "sentinel get-master-addr-by-name m1"
+	test := strings.Join(command, " ")
 	args := append([]string{"-h", "127.0.0.1", "-p", strconv.Itoa(port), "-c", strconv.Itoa(sentinelBenchClients),
-		"-n", strconv.Itoa(sentinelBenchRequests), "--csv"}, extra...)
-	cmd := exec.CommandContext(ctx, bin, append(args, "sentinel", "get-master-addr-by-name", "m1")...)
+		"-n", strconv.Itoa(sentinelBenchRequests), "-P", strconv.Itoa(pipeline), "--csv"}, opts...)
+	cmd := exec.CommandContext(ctx, bin, append(args, command...)...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
@@ -602,7 +635,7 @@ func runSentinelBenchmark(ctx context.Context, t *testing.T, bin string, port in
 	if err != nil {
 		t.Fatalf("redis-benchmark on port %d: %v\n%s", port, err, out)
 	}
-	return rps[test]
+	return rps[test], cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 }
 
 // procCPU is a process's user+system CPU time so far, all threads, from /proc/PID/stat.
