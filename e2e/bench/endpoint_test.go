@@ -57,8 +57,15 @@ func TestBenchEndpoint(t *testing.T) {
 	defer cancel()
 	rt := startRedistest(ctx, t, redistestBin, masters, o.replicas)
 	procs := map[string]sentinelProc{}
+	// SENTINEL_BENCH_OURS_ENV (NAME=VALUE pairs, space separated) goes to ours alone, to
+	// compare runtime settings such as GOMAXPROCS=1 side by side.
+	oursEnv := strings.Fields(os.Getenv("SENTINEL_BENCH_OURS_ENV"))
 	for _, side := range sides {
-		p := startSentinel(ctx, t, side, bins[side], rt, "")
+		var env []string
+		if side == sideOurs {
+			env = oursEnv
+		}
+		p := startSentinel(ctx, t, side, bins[side], rt, "", env...)
 		t.Cleanup(func() { kill(p.cmd) })
 		procs[side] = p
 	}
@@ -73,8 +80,8 @@ func TestBenchEndpoint(t *testing.T) {
 			t.Fatalf("%s: GET-MASTER-ADDR-BY-NAME m1 = %v, %v, want %s", side, got, err, rt.addrs[1])
 		}
 	}
-	t.Logf("%d masters × (1+%d), %d round(s), redis-benchmark -c %d -n %d", masters, o.replicas, o.rounds,
-		sentinelBenchClients, sentinelBenchRequests)
+	t.Logf("%d masters × (1+%d), %d round(s), redis-benchmark -c %d -n %d, ours' extra environment %q", masters, o.replicas, o.rounds,
+		sentinelBenchClients, sentinelBenchRequests, oursEnv)
 
 	pids := []int{procs[sideOurs].cmd.Process.Pid, procs[sideRedis].cmd.Process.Pid, rt.Process.Pid}
 	busy := func() (machine, known time.Duration) {

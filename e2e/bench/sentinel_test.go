@@ -288,9 +288,9 @@ type sentinelProc struct {
 
 // startSentinel writes the harness's sentinel.conf into a fresh directory (port, bind,
 // dir, logfile, then extra, then a monitor line for each master of rt, quorum 1), starts
-// bin on it and waits until it answers PING. The caller kills it (kill(p.cmd)); if the
-// test fails, the last lines of its log are printed.
-func startSentinel(ctx context.Context, t *testing.T, side, bin string, rt redistestProc, extra string) sentinelProc {
+// bin on it, with env added to the environment, and waits until it answers PING. The
+// caller kills it (kill(p.cmd)); if the test fails, the last lines of its log are printed.
+func startSentinel(ctx context.Context, t *testing.T, side, bin string, rt redistestProc, extra string, env ...string) sentinelProc {
 	t.Helper()
 	dir := t.TempDir()
 	port := freePorts(t, 1)[0]
@@ -318,6 +318,9 @@ func startSentinel(ctx context.Context, t *testing.T, side, bin string, rt redis
 	})
 	p.cmd = exec.Command(bin, conf)
 	p.cmd.Dir, p.cmd.Stdout, p.cmd.Stderr = dir, out, out
+	if len(env) > 0 {
+		p.cmd.Env = append(os.Environ(), env...)
+	}
 	p.start = time.Now()
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
