@@ -201,6 +201,27 @@ func TestServeAndShutdown(t *testing.T) {
 	}
 }
 
+// TestBorrowArgsPipeline: with BorrowArgs, each request of a pipeline mixing inline and
+// multibulk requests is whole while it runs, though the next one reuses the memory.
+func TestBorrowArgsPipeline(t *testing.T) {
+	p := newPinger("")
+	type run = func(*pinger, *Conn, *resp.Writer, [][]byte)
+	p.table.Register(&Command[run]{Name: "echo", Arity: 2, Def: func(_ *pinger, _ *Conn, w *resp.Writer, args [][]byte) {
+		w.Bulk(args[1])
+	}})
+	l := listenTCP(t)
+	serve(t, Options{Handler: p, BorrowArgs: true}, l)
+	c := dial(t, "tcp", l.Addr().String())
+	var got strings.Builder
+	got.WriteString(c.do("ECHO aaaa\r\n*2\r\n$4\r\necho\r\n$1\r\nb\r\nEcHo 'c d'\r\nPING\r\n"))
+	for range 6 {
+		got.WriteString(c.line())
+	}
+	if want := "$4\r\naaaa\r\n$1\r\nb\r\n$3\r\nc d\r\n+PONG\r\n"; got.String() != want {
+		t.Fatalf("replies %q, want %q", got.String(), want)
+	}
+}
+
 // TestUnauthLimits: the requests Redis refuses before authentication, with its texts, and
 // the limits lifted once the client authenticated, from the very next request.
 func TestUnauthLimits(t *testing.T) {
