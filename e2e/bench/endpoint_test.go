@@ -28,7 +28,8 @@ var endpointTests = []struct {
 // endpointRun is one redis-benchmark run against one sentinel.
 type endpointRun struct {
 	rps   float64
-	other float64 // the rest of the machine's busy time during the run, in cores
+	cpu   time.Duration // the sentinel's CPU time during the run, its monitoring included
+	other float64       // the rest of the machine's busy time during the run, in cores
 }
 
 // TestBenchEndpoint is issue #12's query benchmark: both sentinels monitor the same
@@ -37,8 +38,11 @@ type endpointRun struct {
 // redis-benchmark -c 50 -n 200000 runs each of endpointTests against one and then the
 // other, the order alternating with each round (SENTINEL_BENCH_ROUNDS, default 3,
 // -short 1). The table shows each side's median, the ratio of the medians, the ratio of
-// each round, and the other load: what the machine ran besides the two sentinels,
-// redistest and redis-benchmark, in cores.
+// each round, each side's CPU time per request (the median over the rounds; a figure
+// other load disturbs far less than the rate), and the other load: what the machine ran
+// besides the two sentinels, redistest and redis-benchmark, in cores.
+// SENTINEL_BENCH_OURS_BIN runs that binary as ours instead of building this tree's, to
+// compare two versions of ours against the same redis-sentinel.
 func TestBenchEndpoint(t *testing.T) {
 	needBenchEnv(t)
 	o := sentinelOptions(t)
@@ -48,6 +52,9 @@ func TestBenchEndpoint(t *testing.T) {
 	}
 	sides := []string{sideOurs, sideRedis}
 	bins := sentinelBinaries(t, sides)
+	if bin := os.Getenv("SENTINEL_BENCH_OURS_BIN"); bin != "" {
+		bins[sideOurs] = bin
+	}
 	benchBin := lookTool(t, "redis-benchmark")
 	redistestBin, err := buildRedistest()
 	if err != nil {
@@ -84,11 +91,11 @@ func TestBenchEndpoint(t *testing.T) {
 		sentinelBenchClients, sentinelBenchRequests, oursEnv)
 
 	pids := []int{procs[sideOurs].cmd.Process.Pid, procs[sideRedis].cmd.Process.Pid, rt.Process.Pid}
-	busy := func() (machine, known time.Duration) {
+	known := func() (cpu time.Duration) {
 		for _, pid := range pids {
-			known += procCPU(t, pid)
+			cpu += procCPU(t, pid)
 		}
-		return machineCPU(t), known
+		return cpu
 	}
 	runs := map[string]map[string][]endpointRun{} // test, side
 	for r := range o.rounds {
@@ -101,13 +108,14 @@ func TestBenchEndpoint(t *testing.T) {
 				runs[bt.name] = map[string][]endpointRun{}
 			}
 			for _, side := range order {
-				m0, k0 := busy()
+				pid := procs[side].cmd.Process.Pid
+				m0, k0, c0 := machineCPU(t), known(), procCPU(t, pid)
 				t0 := time.Now()
 				rps, benchCPU := runCommandBenchmark(ctx, t, benchBin, procs[side].port, bt.pipeline, nil, bt.command...)
-				m1, k1 := busy()
+				m1, k1, c1 := machineCPU(t), known(), procCPU(t, pid)
 				other := max(0, (m1-m0)-(k1-k0)-benchCPU).Seconds() / time.Since(t0).Seconds()
-				runs[bt.name][side] = append(runs[bt.name][side], endpointRun{rps: rps, other: other})
-				t.Logf("round %d, %s, %s: %.0f req/s, other load %.2f cores", r+1, bt.name, side, rps, other)
+				runs[bt.name][side] = append(runs[bt.name][side], endpointRun{rps: rps, cpu: c1 - c0, other: other})
+				t.Logf("round %d, %s, %s: %.0f req/s, CPU %v, other load %.2f cores", r+1, bt.name, side, rps, c1-c0, other)
 			}
 		}
 	}
@@ -115,7 +123,8 @@ func TestBenchEndpoint(t *testing.T) {
 		return
 	}
 	header := []string{fmt.Sprintf("%d masters, -c %d, median of %d", masters, sentinelBenchClients, o.rounds),
-		"ours req/s", "redis-sentinel req/s", "ratio", "ratio per round", "other load, cores"}
+		"ours req/s", "redis-sentinel req/s", "ratio", "ratio per round", "ours CPU µs/req", "redis-sentinel CPU µs/req",
+		"CPU ratio", "other load, cores"}
 	var rows [][]string
 	for _, bt := range endpointTests {
 		ours, real := runs[bt.name][sideOurs], runs[bt.name][sideRedis]
@@ -126,12 +135,24 @@ func TestBenchEndpoint(t *testing.T) {
 			worst = max(worst, ours[i].other, real[i].other)
 		}
 		ratio := medianOf(rpsOf(ours)) / medianOf(rpsOf(real))
+		oursCPU, realCPU := medianOf(cpuPerRequest(ours)), medianOf(cpuPerRequest(real))
 		rows = append(rows, []string{bt.name, fmt.Sprintf("%.0f", medianOf(rpsOf(ours))), fmt.Sprintf("%.0f", medianOf(rpsOf(real))),
-			fmt.Sprintf("%.2fx", ratio), strings.Join(perRound, " "), fmt.Sprintf("≤ %.2f", worst)})
+			fmt.Sprintf("%.2fx", ratio), strings.Join(perRound, " "), fmt.Sprintf("%.2f", oursCPU), fmt.Sprintf("%.2f", realCPU),
+			fmt.Sprintf("%.2fx", oursCPU/realCPU), fmt.Sprintf("≤ %.2f", worst)})
 		t.Logf("%s: %.2fx (target ≥ 1.0x: %s)", bt.name, ratio, verdict(ratio >= 1))
 	}
-	t.Log("\nhigher is better; other load is the most any run saw besides the sentinels, redistest and redis-benchmark\n" +
+	t.Log("\nhigher is better for req/s, lower for CPU (the sentinel's, monitoring included, per request);\n" +
+		"other load is the most any run saw besides the sentinels, redistest and redis-benchmark\n" +
 		markdownTable(header, rows...))
+}
+
+// cpuPerRequest is each run's CPU time per request, in microseconds.
+func cpuPerRequest(runs []endpointRun) []float64 {
+	out := make([]float64, len(runs))
+	for i, r := range runs {
+		out[i] = float64(r.cpu.Microseconds()) / sentinelBenchRequests
+	}
+	return out
 }
 
 func rpsOf(runs []endpointRun) []float64 {
