@@ -76,20 +76,3 @@ func TestBorrowedAllocatesNothing(t *testing.T) {
 		}
 	}
 }
-
-func FuzzReadCommandBorrowed(f *testing.F) {
-	for _, tt := range readCases {
-		if len(tt.in) < 1000 {
-			f.Add([]byte(tt.in))
-		}
-	}
-	for _, s := range fuzzSeeds {
-		f.Add([]byte(s))
-	}
-	f.Fuzz(func(t *testing.T, in []byte) {
-		owned := readAll(t, in, bytes.NewReader(in))
-		if got := readAllBorrowed(in, &chunkReader{data: in}); !sameResult(owned, got) {
-			t.Fatalf("borrowed %v, owned %v", got, owned)
-		}
-	})
-}

@@ -745,6 +745,9 @@ func FuzzReadCommand(f *testing.F) {
 		if bytewise := readAll(t, in, &chunkReader{data: in}); !sameResult(whole, bytewise) {
 			t.Fatalf("whole %v, bytewise %v", whole, bytewise)
 		}
+		if borrowed := readAllBorrowed(in, &chunkReader{data: in}); !sameResult(whole, borrowed) {
+			t.Fatalf("whole %v, borrowed (SetBorrow) %v", whole, borrowed)
+		}
 		// Buffered, asked before every read, must be right about whether it reads.
 		pr := &probeReader{r: &chunkReader{data: in, rng: rand.New(rand.NewSource(int64(len(in))))}}
 		r := NewReader(pr)
