@@ -23,6 +23,9 @@
 //   - The kernel never calls the Handler while holding a lock of its own, so the
 //     embedder's lock comes first: embedder lock, then Server.mu, then Conn.outMu;
 //     Conn.writeMu, then Conn.outMu. Nothing takes writeMu while holding Server.mu.
+//   - With Options.BorrowArgs a request's arguments are the reader's own memory, valid
+//     until the next Batch.Next, and reading allocates nothing per request; without it
+//     each request is a copy the embedder keeps (redistest stores values).
 //   - Memory per connection follows the bytes received, never a declared size, and an
 //     unauthenticated client cannot announce more than Redis lets it (10 arguments,
 //     16 KiB bulks) before it is refused.
