@@ -12,30 +12,23 @@
 // that checks use are read from it.
 //
 // Invariants:
-//
 //   - Every connection has exactly two goroutines: one reads, runs and replies to its
 //     requests in order, the other writes what Publish queues for it. Both end when the
 //     connection closes; Shutdown waits for all of them.
-//
 //   - A connection's output leaves in the order it was produced: replies and Pub/Sub
 //     messages share one queue, and a subscription and its confirmation enter it under
 //     the same hold of Server.mu as Publish, so no message precedes the confirmation of
 //     the subscription it arrived by.
-//
 //   - Publish never waits for a client. A subscriber whose queue outgrows Redis's pubsub
 //     output buffer limits (32 MiB, or 8 MiB for 60 s) is disconnected. Replies to a
 //     client's own requests are written by its reading goroutine, so a client that does
 //     not read stops being read, and costs no memory beyond its socket buffers.
-//
 //   - No lock is held while calling the Sentinel, so the sentinel core may call Publish
 //     at any time, even while a SENTINEL command waits for it.
-//
 //   - A pipeline is run as one batch: every request already received is answered before
 //     the replies are written, in one write.
-//
 //   - Users are copied on change and swapped whole, so a request checks its permissions
 //     against one consistent version of its user.
-//
 //   - A request holds Server.mu twice, once before the command (the checks' inputs) and
 //     once after (CLIENT REPLY), allocates nothing, and borrows the reader's memory:
 //     whatever outlives the request is converted to a string.
