@@ -54,6 +54,7 @@ type sentinelBenchOptions struct {
 	rounds   int      // redis-benchmark runs per sentinel; the median is kept
 	sides    []string // in the order of the first topology; later topologies alternate
 	perf     string   // if set, `perf record` our sentinel into <perf>-<N>.data and <perf>-<N>-throughput.data
+	pprof    string   // if set, ours is built with -tags pprof and saves profiles into <pprof>-<N>-*.pprof (pprof_test.go)
 	// tls, if set, puts everything on TLS but the sentinel's plaintext port: the instances
 	// listen on TLS only, the sentinel links to them over TLS (tls-replication yes) and
 	// listens on a tls-port too, and each benchmark round runs on both ports.
@@ -111,6 +112,7 @@ func sentinelOptions(t *testing.T) sentinelBenchOptions {
 		}
 	}
 	o.perf = os.Getenv("SENTINEL_BENCH_PERF")
+	o.pprof = os.Getenv(pprofEnv)
 	return o
 }
 
@@ -274,7 +276,7 @@ func verdict(ok bool) string {
 
 // buildSentinel builds ours once, as a user builds it (no race detector unless
 // SENTINEL_E2E_RACE=1), like redistest above.
-var buildSentinel = sync.OnceValues(func() (string, error) { return sentinelbin.Build(tmpDir) })
+var buildSentinel = sync.OnceValues(func() (string, error) { return sentinelbin.Build(tmpDir, sentinelBuildTags()...) })
 
 // measureSentinel runs one sentinel against the redistest topology and measures it; the
 // sentinel is stopped before it returns, so the next one has the machine to itself.
@@ -315,6 +317,11 @@ func measureSentinel(ctx context.Context, t *testing.T, side, bin, benchBin stri
 	})
 	cmd := exec.Command(bin, conf)
 	cmd.Dir, cmd.Stdout, cmd.Stderr = dir, out, out
+	var pprofAddr string
+	if o.pprof != "" && side == sideOurs {
+		pprofAddr = net.JoinHostPort("127.0.0.1", strconv.Itoa(freePorts(t, 1)[0]))
+		cmd.Env = append(os.Environ(), "SENTINEL_PPROF_ADDR="+pprofAddr)
+	}
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -363,6 +370,10 @@ func measureSentinel(ctx context.Context, t *testing.T, side, bin, benchBin stri
 	if err != nil {
 		t.Fatal(err)
 	}
+	var pp *pprofRun
+	if pprofAddr != "" {
+		pp = startPprof(ctx, pprofAddr, fmt.Sprintf("%s-%d", o.pprof, len(rt.addrs)), pid, o.window)
+	}
 	cpu0, rt0, sys0 := procCPU(t, pid), procCPU(t, rtPid), machineCPU(t)
 	t0 := time.Now()
 	select {
@@ -384,6 +395,9 @@ func measureSentinel(ctx context.Context, t *testing.T, side, bin, benchBin stri
 	}
 	if profiling {
 		stopPerf(perf)
+	}
+	if pp != nil {
+		pp.done(ctx, t)
 	}
 
 	// The window is only steady monitoring if the view held: nothing went down, nobody
