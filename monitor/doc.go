@@ -20,22 +20,17 @@
 // peer or client is told can be forgotten.
 //
 // Invariants:
-//
 //   - Only the driver goroutine touches a Core. Queries read a View, an immutable copy the
 //     driver publishes, so clients never wait for monitoring work.
-//
 //   - Every loop that sends, emits or chooses goes over a stable order (declaration order of
 //     masters, sorted replica and sentinel names), never map order: a run replays exactly.
-//
 //   - The core never waits for the world outside (lookup.go): a hostname it has no answer
 //     for stands unresolved until the LookupResult comes (each name asked once while out,
 //     again at a new connection to it, the old answer kept meanwhile); a request that
 //     needs a lookup (SENTINEL SET's script check, MONITOR by hostname) is parked, nothing
 //     of it applied, and runs whole once its answers are in.
-//
 //   - A reply is applied only if it came on the connection generation it was asked on;
 //     LinkDown resets the pending count, so late answers from dead connections are ignored.
-//
 //   - Rules follow redis-sentinel 7.0 (sentinel.c: monitoring, SDOWN/ODOWN, elections and
 //     failover); where a comment names a Redis rule, the code mirrors it, and Timing holds
 //     Redis's constants (changeable by SENTINEL DEBUG).
@@ -46,26 +41,20 @@
 //     config: settledAgainst), the comment says why it is still as safe. With the options
 //     at their defaults the events are redis-sentinel's, plus the notice +no-min-replicas /
 //     -no-min-replicas (guard.go).
-//
 //   - With minority-refuses, an address is answered only by a sentinel that, at that
 //     moment, had reached a majority of the master's sentinels within down-after: the
 //     query judges by the view's deadline (MasterView.VouchUntil), which a stale view can
 //     only make earlier, and the core republishes it before it runs out.
-//
 //   - A replica that has not completed a sync since it became one (the old master back
 //     after a failover) is never promoted: eligible, instance.unsynced.
-//
 //   - The promoted replica is the first eligible one in compareCandidates' total order, so
 //     every sentinel seeing the same replicas picks the same one.
-//
 //   - At most parallel-syncs replicas are resynchronising with the promoted one at any time
 //     (nextFollowers).
-//
 //   - One vote per master per epoch, in the State of the Ready that carries the reply
 //     (or an earlier one), so it is persisted before any reply; the current epoch never
 //     decreases; a failover is aborted only before the promotion, and after it always ends
 //     in a switch.
-//
 //   - A tick passes a master by only while visiting it would do nothing (quiet.go): the
 //     events, sends and their order are those of a tick that visits every master
 //     (WithFullTicks), which sim's TestQuietTicksSameTrace checks seed by seed.
