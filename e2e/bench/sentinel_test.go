@@ -319,7 +319,12 @@ func measureSentinel(ctx context.Context, t *testing.T, side, bin, benchBin stri
 	cmd.Dir, cmd.Stdout, cmd.Stderr = dir, out, out
 	var pprofAddr string
 	if o.pprof != "" && side == sideOurs {
-		pprofAddr = net.JoinHostPort("127.0.0.1", strconv.Itoa(freePorts(t, 1)[0]))
+		// Two ports at once, so that at least one differs from the sentinel's.
+		pp := freePorts(t, 2)
+		if pp[0] == port {
+			pp[0] = pp[1]
+		}
+		pprofAddr = net.JoinHostPort("127.0.0.1", strconv.Itoa(pp[0]))
 		cmd.Env = append(os.Environ(), "SENTINEL_PPROF_ADDR="+pprofAddr)
 	}
 	start := time.Now()
