@@ -56,6 +56,13 @@ type Core struct {
 	answers map[Lookup]LookupResult
 
 	reachBuf []time.Time // scratch for reachTimes
+
+	// quietEpoch: a master settled in an older epoch is awake (see quiet.go); fullTicks
+	// turns the skipping off (WithFullTicks).
+	quietEpoch uint64
+	fullTicks  bool
+	visits     uint64 // masters visited by ticks, for BenchmarkSteady
+	sendsHint  int    // the size of the last non-empty Ready.Sends
 }
 
 // New builds the core from a loaded config. A missing myid is generated and handed out to
@@ -212,6 +219,9 @@ func (c *Core) HasReady() bool {
 // failure logged): the next Ready starts empty.
 func (c *Core) Advance() {
 	c.lookups = append([]Lookup(nil), c.lookups[len(c.ready.Lookups):]...)
+	if n := len(c.ready.Sends); n > 0 {
+		c.sendsHint = n
+	}
 	c.ready = Ready{}
 }
 
@@ -252,6 +262,7 @@ func (c *Core) Config() *config.Config {
 func (c *Core) touch(m *master) {
 	m.dirty = true
 	c.changed = true
+	c.wake(m)
 }
 
 // touchLink marks every master that uses a link.
@@ -268,6 +279,7 @@ func (c *Core) touchLink(l *link) {
 func (c *Core) touchTimers(l *link) {
 	for _, in := range l.users {
 		in.master.dirty = true
+		c.wake(in.master)
 	}
 	c.timersChanged = true
 }

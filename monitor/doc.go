@@ -55,6 +55,9 @@
 //     (or an earlier one), so it is persisted before any reply; the current epoch never
 //     decreases; a failover is aborted only before the promotion, and after it always ends
 //     in a switch.
+//   - A tick passes a master by only while visiting it would do nothing (quiet.go): the
+//     events, sends and their order are those of a tick that visits every master
+//     (WithFullTicks), which sim's TestQuietTicksSameTrace checks seed by seed.
 //
 // Links are shared by address: every master that sees an instance or a peer at an address
 // uses the same connections and the same PING timers, as redis-sentinel shares sentinel

@@ -290,7 +290,7 @@ func (c *Core) replicaInfoFresh(m *master) bool {
 		}
 		fresh = false
 		if r.infoAsked.Before(m.failoverStateChange) {
-			c.send(r.link, Tag{Kind: TagInfo, Master: m.name, Name: r.name}, "INFO")
+			c.send(r.link, Tag{Kind: TagInfo, Master: m.name, Name: r.name}, infoArgs...)
 			r.infoAsked = c.now
 		}
 	}
@@ -537,7 +537,7 @@ func (c *Core) sendSlaveOf(in *instance, to *config.Addr) {
 	c.send(l, Tag{}, "CLIENT", "KILL", "TYPE", "normal")
 	c.send(l, Tag{}, "CLIENT", "KILL", "TYPE", "pubsub")
 	c.send(l, Tag{}, "EXEC")
-	c.send(l, Tag{Kind: TagInfo, Master: in.master.name, Name: in.name}, "INFO")
+	c.send(l, Tag{Kind: TagInfo, Master: in.master.name, Name: in.name}, infoArgs...)
 }
 
 // actOnReplicaInfo is the acting half of a replica's INFO (sentinelRefreshInstanceInfo):

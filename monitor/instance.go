@@ -140,6 +140,11 @@ type master struct {
 	view  *MasterView // the last view of this master, reused while not dirty
 	dirty bool
 
+	// quietUntil: ticks before then may skip this master, if quietEpoch is the core's
+	// (see quiet.go).
+	quietUntil time.Time
+	quietEpoch uint64
+
 	failoverState       failoverState
 	failoverEpoch       uint64
 	failoverStartTime   time.Time // with Redis's random desync; the retry delay counts from it

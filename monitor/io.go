@@ -30,7 +30,8 @@ type Tag struct {
 
 // Send is a command for the command connection of the link at Addr. Gen is the connection
 // generation it was meant for: the transport drops it if that connection is gone, so a
-// reply is never taken for the answer to a question asked on an older connection.
+// reply is never taken for the answer to a question asked on an older connection. Args is
+// read-only: the core shares one slice among all the Sends of a PING or an INFO.
 type Send struct {
 	Addr string
 	Gen  uint64

@@ -195,7 +195,7 @@ func (c *Core) linkUp(l *link, o LinkUp) {
 			// replicas resync (guard.go), not at the next INFO period.
 			for _, in := range l.users {
 				if in.kind == kindMaster {
-					c.send(l, Tag{Kind: TagInfo, Master: in.master.name, Name: in.name}, "INFO")
+					c.send(l, Tag{Kind: TagInfo, Master: in.master.name, Name: in.name}, infoArgs...)
 				}
 			}
 		}
@@ -257,14 +257,24 @@ func (c *Core) wakeBy(t time.Time) {
 func (c *Core) WakeAt() time.Time { return c.wakeAt }
 
 // send queues a command on the link's command connection.
+// The arguments of the commands sent most (a PING a second, an INFO every ten, per
+// instance) are shared by every Send of them rather than allocated each time: Send.Args is
+// read-only.
+var pingArgs, infoArgs = []string{"PING"}, []string{"INFO"}
+
 func (c *Core) send(l *link, tag Tag, args ...string) {
 	l.pending++
 	c.touchTimers(l)
+	if c.ready.Sends == nil {
+		// A tick sends to a good share of the instances: start at the last batch's size
+		// instead of growing to it by doubling, step after step.
+		c.ready.Sends = make([]Send, 0, max(8, c.sendsHint))
+	}
 	c.ready.Sends = append(c.ready.Sends, Send{Addr: l.spec.Addr, Gen: l.cmd.gen, Tag: tag, Args: args})
 }
 
 func (c *Core) sendPing(l *link) {
-	c.send(l, Tag{Kind: TagPing}, "PING")
+	c.send(l, Tag{Kind: TagPing}, pingArgs...)
 	l.lastPingTime = c.now
 	if l.actPingTime.IsZero() {
 		l.actPingTime = c.now

@@ -18,11 +18,13 @@ func (c *Core) Observe(now time.Time, o Observation) {
 	}
 	switch o := o.(type) {
 	case LinkUp:
+		c.wakeAll()
 		if l := c.links[o.Addr]; l != nil {
 			c.linkUp(l, o)
 			c.touchLink(l)
 		}
 	case LinkDown:
+		c.wakeAll()
 		if l := c.links[o.Addr]; l != nil {
 			c.linkDown(l, o)
 			c.touchLink(l)
@@ -34,7 +36,7 @@ func (c *Core) Observe(now time.Time, o Observation) {
 		}
 		l.pending--
 		c.touchTimers(l)
-		c.handleReply(l, o)
+		c.confined(func() { c.handleReply(l, o) })
 	case Message:
 		l := c.links[o.Addr]
 		if l == nil || !l.pubsub.up || l.pubsub.gen != o.Gen {
@@ -42,13 +44,15 @@ func (c *Core) Observe(now time.Time, o Observation) {
 		}
 		l.pcLastActivity = now
 		if o.Channel == hello.Channel && !hello.FromSelf(o.Payload, c.myID) {
-			c.processHello(o.Payload, l)
+			c.wakeLink(l)
+			c.confined(func() { c.processHello(o.Payload, l) })
 		}
 	case PubSubActivity:
 		if l := c.links[o.Addr]; l != nil && l.pubsub.up && l.pubsub.gen == o.Gen {
 			l.pcLastActivity = now
 		}
 	case LookupResult:
+		c.wakeAll()
 		c.lookupResult(o)
 	}
 }
@@ -59,7 +63,7 @@ func (c *Core) Hello(now time.Time, payload string) {
 	if c.crashed {
 		return
 	}
-	c.processHello(payload, nil)
+	c.confined(func() { c.processHello(payload, nil) })
 }
 
 func (c *Core) handleReply(l *link, o Reply) {
@@ -281,6 +285,7 @@ func (c *Core) processHello(payload string, via *link) {
 	// Only last-hello-message changes for a known peer: a timer. Discoveries, epochs and
 	// switches below mark the master themselves.
 	m.dirty, c.timersChanged = true, true
+	c.wake(m)
 	addr := config.Addr{Host: h.IP, Port: h.Port}
 	si := m.sentinels[h.RunID]
 	if si != nil && !c.sameAddr(si.addr, addr) {

@@ -24,6 +24,7 @@ const (
 // is the subcommand, already checked for arity by the caller.
 func (c *Core) Request(now time.Time, id RequestID, args []string) {
 	c.now = now
+	defer c.wakeAll() // a request may change anything: settings, timing, masters
 	if c.park(id, args) {
 		return // answered when its lookups are (lookup.go)
 	}

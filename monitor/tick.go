@@ -28,6 +28,10 @@ func (c *Core) Tick(now time.Time) {
 	c.checkTilt()
 	var switching []*master
 	for _, m := range c.order {
+		if c.skip(m) {
+			continue
+		}
+		c.visits++
 		c.handleInstance(&m.instance)
 		for _, r := range m.replicaList() {
 			c.handleInstance(r)
@@ -39,10 +43,12 @@ func (c *Core) Tick(now time.Time) {
 		if m.failoverState == stateUpdateConfig {
 			switching = append(switching, m)
 		}
+		c.settle(m)
 	}
 	// Switching rebuilds a master's replicas, so it waits until the walk is over.
 	for _, m := range switching {
 		c.switchToPromoted(m)
+		c.wakeAll()
 	}
 }
 
@@ -60,6 +66,7 @@ func (c *Core) checkTilt() {
 	}
 	if c.tilt && c.now.Sub(c.tiltStart) >= c.timing.TiltPeriod {
 		c.tilt = false
+		c.wakeAll()
 		c.changed = true
 		c.emitRaw(Warning, "-tilt", "#tilt mode exited", "")
 	}
@@ -122,7 +129,7 @@ func (c *Core) sendPeriodic(in *instance) {
 	}
 	now := c.now
 	if in.kind != kindSentinel && (in.infoRefresh.IsZero() || now.Sub(in.infoRefresh) > c.infoPeriod(in)) {
-		c.send(l, Tag{Kind: TagInfo, Master: in.master.name, Name: in.name}, "INFO")
+		c.send(l, Tag{Kind: TagInfo, Master: in.master.name, Name: in.name}, infoArgs...)
 	}
 	period := c.pingPeriod(in)
 	if now.Sub(l.lastPongTime) > period && now.Sub(l.lastPingTime) > period/2 {
@@ -196,6 +203,7 @@ func (c *Core) checkLinkHealth(in *instance) {
 }
 
 func (c *Core) reconnect(l *link, kind LinkKind) {
+	c.wakeLink(l) // the other masters on the link see it down now
 	if kind == CmdLink {
 		l.cmd.up = false
 		l.pending = 0

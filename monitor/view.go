@@ -117,15 +117,27 @@ func (c *Core) masterView(m *master) *MasterView {
 		VouchUntil: vouchUntil(c.reachTimes(m), m.downAfter()), Minority: m.minority}
 	mv.Config.KnownReplicas, mv.Config.KnownSentinels = nil, nil
 	replicas, sentinels := m.replicaList(), m.sentinelList()
-	ivs := make([]InstanceView, len(replicas)+len(sentinels))
+	n := len(replicas) + len(sentinels)
+	if n == 0 {
+		return mv
+	}
+	// One array of views and one of pointers for both lists: a master's view is rebuilt
+	// every second while its links' timers move, so its allocations count.
+	ivs, ptrs := make([]InstanceView, n), make([]*InstanceView, n)
 	for i, r := range replicas {
 		ivs[i] = c.instanceView(r)
-		mv.Replicas = append(mv.Replicas, &ivs[i])
+		ptrs[i] = &ivs[i]
 	}
 	for i, s := range sentinels {
 		j := len(replicas) + i
 		ivs[j] = c.instanceView(s)
-		mv.Sentinels = append(mv.Sentinels, &ivs[j])
+		ptrs[j] = &ivs[j]
+	}
+	if len(replicas) > 0 {
+		mv.Replicas = ptrs[:len(replicas):len(replicas)]
+	}
+	if len(sentinels) > 0 {
+		mv.Sentinels = ptrs[len(replicas):]
 	}
 	return mv
 }

@@ -117,7 +117,11 @@ func (n *Sentinel) start(cfg *config.Config) error {
 	n.view = nil
 	rnd := rand.New(rand.NewPCG(s.rng.Uint64(), s.rng.Uint64()))
 	s.check.started(n, cfg) // before New, which takes cfg over
-	core, err := monitor.New(cfg, rnd, s.now)
+	var opts []monitor.Option
+	if s.opts.FullTicks {
+		opts = append(opts, monitor.WithFullTicks())
+	}
+	core, err := monitor.New(cfg, rnd, s.now, opts...)
 	if err != nil {
 		return err
 	}

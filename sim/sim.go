@@ -35,6 +35,10 @@ type Options struct {
 	// ProtectEmptyRestart turns on every sentinel's protect-empty-restart (scripted runs
 	// only: the random runs never draw it, so their seeds replay as before).
 	ProtectEmptyRestart bool
+
+	// FullTicks makes every core visit every master at every tick (monitor.WithFullTicks),
+	// the reference TestQuietTicksSameTrace compares the cores' skipping ticks with.
+	FullTicks bool
 }
 
 // Group is one monitored master name with its instances.

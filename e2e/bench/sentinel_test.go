@@ -54,6 +54,7 @@ type sentinelBenchOptions struct {
 	rounds   int      // redis-benchmark runs per sentinel; the median is kept
 	sides    []string // in the order of the first topology; later topologies alternate
 	perf     string   // if set, `perf record` our sentinel into <perf>-<N>.data and <perf>-<N>-throughput.data
+	pprof    string   // if set, ours is built with -tags pprof and saves profiles into <pprof>-<N>-*.pprof (pprof_test.go)
 	// tls, if set, puts everything on TLS but the sentinel's plaintext port: the instances
 	// listen on TLS only, the sentinel links to them over TLS (tls-replication yes) and
 	// listens on a tls-port too, and each benchmark round runs on both ports.
@@ -111,6 +112,7 @@ func sentinelOptions(t *testing.T) sentinelBenchOptions {
 		}
 	}
 	o.perf = os.Getenv("SENTINEL_BENCH_PERF")
+	o.pprof = os.Getenv(pprofEnv)
 	return o
 }
 
@@ -274,7 +276,7 @@ func verdict(ok bool) string {
 
 // buildSentinel builds ours once, as a user builds it (no race detector unless
 // SENTINEL_E2E_RACE=1), like redistest above.
-var buildSentinel = sync.OnceValues(func() (string, error) { return sentinelbin.Build(tmpDir) })
+var buildSentinel = sync.OnceValues(func() (string, error) { return sentinelbin.Build(tmpDir, sentinelBuildTags()...) })
 
 // sentinelProc is one sentinel process on a redistest topology (startSentinel).
 type sentinelProc struct {
@@ -347,7 +349,13 @@ func measureSentinel(ctx context.Context, t *testing.T, side, bin, benchBin stri
 			tlsPort, o.tls.Files.Cert, o.tls.Files.Key, o.tls.Files.CA)
 		tlsArgs = []string{"--tls", "--cacert", o.tls.Files.CA, "--cert", o.tls.Files.Cert, "--key", o.tls.Files.Key}
 	}
-	sp := startSentinel(ctx, t, side, bin, rt, extra)
+	var env []string
+	var pprofAddr string
+	if o.pprof != "" && side == sideOurs {
+		pprofAddr = net.JoinHostPort("127.0.0.1", strconv.Itoa(freePorts(t, 1)[0]))
+		env = append(env, "SENTINEL_PPROF_ADDR="+pprofAddr)
+	}
+	sp := startSentinel(ctx, t, side, bin, rt, extra, env...)
 	defer kill(sp.cmd)
 	cmd, port, addr, logPath, out, start := sp.cmd, sp.port, sp.addr, sp.logPath, sp.out, sp.start
 	fail := func(format string, args ...any) {
@@ -390,6 +398,10 @@ func measureSentinel(ctx context.Context, t *testing.T, side, bin, benchBin stri
 	if err != nil {
 		t.Fatal(err)
 	}
+	var pp *pprofRun
+	if pprofAddr != "" {
+		pp = startPprof(ctx, pprofAddr, fmt.Sprintf("%s-%d", o.pprof, len(rt.addrs)), pid, o.window)
+	}
 	cpu0, rt0, sys0 := procCPU(t, pid), procCPU(t, rtPid), machineCPU(t)
 	t0 := time.Now()
 	select {
@@ -411,6 +423,9 @@ func measureSentinel(ctx context.Context, t *testing.T, side, bin, benchBin stri
 	}
 	if profiling {
 		stopPerf(perf)
+	}
+	if pp != nil {
+		pp.done(ctx, t)
 	}
 
 	// The window is only steady monitoring if the view held: nothing went down, nobody

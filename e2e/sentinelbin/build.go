@@ -5,14 +5,19 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 )
 
-// Build compiles ./cmd/sentinel into dir and returns the binary's path.
-func Build(dir string) (string, error) {
+// Build compiles ./cmd/sentinel into dir and returns the binary's path. Build tags, if any,
+// are passed to go build (-tags pprof builds the profiling server of daemon/pprof.go in).
+func Build(dir string, tags ...string) (string, error) {
 	bin := filepath.Join(dir, "sentinel")
 	args := []string{"build", "-o", bin}
 	if os.Getenv("SENTINEL_E2E_RACE") == "1" {
 		args = append(args, "-race")
+	}
+	if len(tags) > 0 {
+		args = append(args, "-tags", strings.Join(tags, ","))
 	}
 	args = append(args, "github.com/sentinel-go/sentinel/cmd/sentinel")
 	out, err := exec.Command("go", args...).CombinedOutput()
