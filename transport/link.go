@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -103,6 +104,9 @@ type connLoop struct {
 type session struct {
 	conn net.Conn
 	gen  uint64
+	// raw is the plain TCP socket, written at once without waiting (see writeNow); nil
+	// over TLS, whose records only the writer goroutine writes.
+	raw syscall.RawConn
 	// out is the commands not yet handed to the writer; spare is the writer's last buffer,
 	// reused so that a steady link appends without allocating.
 	out, spare []byte
@@ -211,8 +215,48 @@ func (t *Transport) Send(s monitor.Send) {
 	}
 	ss.out = c.appendCommand(ss.out, s.Args...)
 	ss.due = append(ss.due, due{tag: s.Tag})
-	c.startWriter(ss)
+	if !ss.writing && ss.werr == nil && ss.raw != nil {
+		// No write is in flight, so out holds only this command: try it at once, which
+		// saves starting a goroutine for what the socket buffer takes anyway.
+		n, err := writeNow(ss.raw, ss.out)
+		if err != nil {
+			ss.werr = err
+			_ = ss.conn.Close() // the reader sees it and ends the connection
+		}
+		ss.out = ss.out[:copy(ss.out, ss.out[n:])]
+	}
+	if len(ss.out) > 0 {
+		c.startWriter(ss)
+	}
 	c.mu.Unlock()
+}
+
+// writeNow writes what the socket takes without waiting for room: the fd is non-blocking
+// (Go's poller), and the callback never asks to wait, so a full socket buffer costs one
+// EAGAIN and the rest is the writer goroutine's.
+func writeNow(raw syscall.RawConn, b []byte) (int, error) {
+	var n int
+	var werr error
+	err := raw.Write(func(fd uintptr) bool {
+		for n < len(b) {
+			m, err := syscall.Write(int(fd), b[n:])
+			if err == syscall.EINTR {
+				continue
+			}
+			if err == syscall.EAGAIN || m <= 0 {
+				if err != syscall.EAGAIN {
+					werr = err
+				}
+				break
+			}
+			n += m
+		}
+		return true
+	})
+	if err == nil {
+		err = werr
+	}
+	return n, err
 }
 
 // startWriter starts the session's writer unless it is at work. c.mu is held; the loop's
@@ -363,6 +407,9 @@ const helloChannel = "__sentinel__:hello"
 // serve runs one connection until it fails, is interrupted or the link closes.
 func (c *connLoop) serve(ctx context.Context, nc net.Conn) {
 	ss := &session{conn: nc}
+	if tc, ok := nc.(*net.TCPConn); ok {
+		ss.raw, _ = tc.SyscallConn()
+	}
 	c.handshake(ss)
 	c.mu.Lock()
 	if c.closed {
