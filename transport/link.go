@@ -5,12 +5,14 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
+	"unsafe"
 
 	"github.com/hashicorp/go-hclog"
 
@@ -233,23 +235,25 @@ func (t *Transport) Send(s monitor.Send) {
 
 // writeNow writes what the socket takes without waiting for room: the fd is non-blocking
 // (Go's poller), and the callback never asks to wait, so a full socket buffer costs one
-// EAGAIN and the rest is the writer goroutine's.
+// EAGAIN and the rest is the writer goroutine's. The write is a raw system call: it cannot
+// block, and announced to the scheduler (entersyscall) each one kept sysmon polling every
+// 20 µs and handing the driver's P to another thread (see e2e/bench/README.md).
 func writeNow(raw syscall.RawConn, b []byte) (int, error) {
 	var n int
 	var werr error
 	err := raw.Write(func(fd uintptr) bool {
 		for n < len(b) {
-			m, err := syscall.Write(int(fd), b[n:])
-			if err == syscall.EINTR {
+			m, _, errno := syscall.RawSyscall(syscall.SYS_WRITE, fd, uintptr(unsafe.Pointer(&b[n])), uintptr(len(b)-n))
+			if errno == syscall.EINTR {
 				continue
 			}
-			if err == syscall.EAGAIN || m <= 0 {
-				if err != syscall.EAGAIN {
-					werr = err
+			if errno != 0 || m == 0 {
+				if errno != syscall.EAGAIN && errno != 0 {
+					werr = errno
 				}
 				break
 			}
-			n += m
+			n += int(m)
 		}
 		return true
 	})
@@ -257,6 +261,36 @@ func writeNow(raw syscall.RawConn, b []byte) (int, error) {
 		err = werr
 	}
 	return n, err
+}
+
+// rawReader reads a plain TCP socket with raw system calls, waiting for data through Go's
+// poller as net.Conn does, for the reason writeNow gives: a read of a ready non-blocking
+// socket cannot block.
+type rawReader struct{ raw syscall.RawConn }
+
+func (r rawReader) Read(b []byte) (int, error) {
+	if len(b) == 0 {
+		return 0, nil
+	}
+	var n uintptr
+	var errno syscall.Errno
+	err := r.raw.Read(func(fd uintptr) bool {
+		for {
+			n, _, errno = syscall.RawSyscall(syscall.SYS_READ, fd, uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)))
+			if errno != syscall.EINTR {
+				return errno != syscall.EAGAIN // EAGAIN: wait for the poller to say it is readable
+			}
+		}
+	})
+	switch {
+	case err != nil:
+		return 0, err
+	case errno != 0:
+		return 0, errno
+	case n == 0:
+		return 0, io.EOF
+	}
+	return int(n), nil
 }
 
 // startWriter starts the session's writer unless it is at work. c.mu is held; the loop's
@@ -479,7 +513,11 @@ func (c *connLoop) handshake(ss *session) {
 
 // read delivers the connection's replies until it ends.
 func (c *connLoop) read(ss *session) error {
-	rr := resp.NewReplyReader(ss.conn)
+	var rd io.Reader = ss.conn
+	if ss.raw != nil {
+		rd = rawReader{ss.raw}
+	}
+	rr := resp.NewReplyReader(rd)
 	observe := c.t.opts.Observe
 	for {
 		v, err := rr.ReadReply()
