@@ -34,6 +34,18 @@ func rawServer(t *testing.T) (addr string, conns <-chan net.Conn) {
 	return ln.Addr().String(), ch
 }
 
+// openRaw opens a link of spec to a fresh rawServer.
+func openRaw(t *testing.T, spec monitor.LinkSpec) (*recorder, *Transport, string, <-chan net.Conn) {
+	t.Helper()
+	addr, conns := rawServer(t)
+	rec := &recorder{}
+	tr := New(Options{Observe: rec.observe})
+	t.Cleanup(tr.Shutdown)
+	spec.Addr = addr
+	tr.Open(spec)
+	return rec, tr, addr, conns
+}
+
 // readExactly reads len(want) bytes from c, failing after 5 s.
 func readExactly(t *testing.T, c net.Conn, want string) {
 	t.Helper()
@@ -48,11 +60,7 @@ func readExactly(t *testing.T, c net.Conn, want string) {
 // sentinelReconnectInstance does: AUTH, CLIENT SETNAME, then the core's commands (or the
 // SUBSCRIBE), each with rename-command applied.
 func TestHandshakeBytes(t *testing.T) {
-	addr, conns := rawServer(t)
-	rec := &recorder{}
-	tr := New(Options{Observe: rec.observe})
-	defer tr.Shutdown()
-	tr.Open(monitor.LinkSpec{Addr: addr, Sentinel: true, ClientName: "sentinel-abcdefgh", AuthUser: "alice", AuthPass: "s3cret",
+	rec, tr, addr, conns := openRaw(t, monitor.LinkSpec{Sentinel: true, ClientName: "sentinel-abcdefgh", AuthUser: "alice", AuthPass: "s3cret",
 		Rename: map[string]string{"client": "CLI2", "ping": "PONG2"}})
 	c := <-conns
 	up := rec.await(t, "link up", linkUp(monitor.CmdLink)).(monitor.LinkUp)
@@ -71,11 +79,7 @@ func TestHandshakeBytes(t *testing.T) {
 }
 
 func TestHandshakeBytesPubSub(t *testing.T) {
-	addr, conns := rawServer(t)
-	rec := &recorder{}
-	tr := New(Options{Observe: rec.observe})
-	defer tr.Shutdown()
-	tr.Open(monitor.LinkSpec{Addr: addr, ClientName: "sentinel-abcdefgh", AuthPass: "pw"})
+	rec, _, _, conns := openRaw(t, monitor.LinkSpec{ClientName: "sentinel-abcdefgh", AuthPass: "pw"})
 	var pubsub net.Conn
 	for range 2 {
 		c := <-conns
@@ -127,11 +131,7 @@ func TestHandshakeBytesPubSub(t *testing.T) {
 // TestSendDoesNotBlock: a peer that stops reading stalls the connection's writer, never
 // Send, so the driver's loop goes on.
 func TestSendDoesNotBlock(t *testing.T) {
-	addr, conns := rawServer(t)
-	rec := &recorder{}
-	tr := New(Options{Observe: rec.observe})
-	defer tr.Shutdown()
-	tr.Open(monitor.LinkSpec{Addr: addr, Sentinel: true, ClientName: "s"})
+	rec, tr, addr, conns := openRaw(t, monitor.LinkSpec{Sentinel: true, ClientName: "s"})
 	<-conns // accepted, and never read
 	up := rec.await(t, "link up", linkUp(monitor.CmdLink)).(monitor.LinkUp)
 	big := strings.Repeat("x", 1<<20)

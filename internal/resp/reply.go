@@ -87,19 +87,6 @@ func (r *ReplyReader) ReadReply() (any, error) {
 	}
 }
 
-// Buffered reports whether ReadReply would return without reading.
-func (r *ReplyReader) Buffered() bool {
-	if r.err != nil {
-		return true
-	}
-	ok, err := r.scan()
-	if err != nil {
-		r.fail(err)
-		return true
-	}
-	return ok
-}
-
 func (r *ReplyReader) fail(err error) {
 	*r = ReplyReader{rd: r.rd, err: err}
 }
