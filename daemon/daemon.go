@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-hclog"
-	"github.com/redis/go-redis/v9"
 
 	"github.com/sentinel-go/sentinel/config"
 	"github.com/sentinel-go/sentinel/driver"
@@ -190,7 +189,6 @@ func (d *daemon) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	redis.SetLogger(transport.GoRedisLogger{Log: log.Named("go-redis")})
 	var drv *driver.Driver
 	linkOpts := transport.Options{
 		Observe:    func(o monitor.Observation) { drv.Observe(o) },

@@ -1,7 +1,7 @@
 // Package daemon builds the real pieces of a sentinel from a config file and runs them: the
 // config (config), the logger (Redis's line format, hclog text or JSON, syslog), TLS
 // (certificates, the TLS port, rotation on SIGHUP and file change), the core's driver with
-// the go-redis transport, the scripts runner and the file store, and the RESP endpoint on
+// the transport, the scripts runner and the file store, and the RESP endpoint on
 // every bind address and the unixsocket; around them the process's duties as redis-sentinel
 // carries them out: daemonize, dir, pidfile, maxclients fitted to the open-files limit,
 // systemd notifications, signals, and the exit code. Run is the whole of it; the command

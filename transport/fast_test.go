@@ -11,15 +11,14 @@ import (
 
 // TestFastReconnect: a link with FastReconnect redials a lost connection every 100 ms
 // instead of once a ReconnectPeriod. The server accepts and closes every connection at
-// once, so each attempt is one lost connection; attempts are counted for 1.2 s. The Pub/Sub
-// connection, always reading, notices each close at once; the idle command connection only
-// at its next command (the core drops it when the Pub/Sub one breaks, see monitor's
-// linkDown), so it accounts for one attempt.
+// once, so each attempt is one lost connection; attempts are counted for 1.2 s. Both
+// connections are always reading, as hiredis's are in redis-sentinel, so each notices every
+// close at once and redials on its own: two connections per attempt.
 func TestFastReconnect(t *testing.T) {
 	for _, tc := range []struct {
 		fast     bool
 		min, max int64
-	}{{true, 9, 16}, {false, 2, 4}} {
+	}{{true, 18, 32}, {false, 4, 8}} {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			t.Fatal(err)

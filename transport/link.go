@@ -5,17 +5,19 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
+	"unsafe"
 
 	"github.com/hashicorp/go-hclog"
-	"github.com/redis/go-redis/v9"
-	"github.com/redis/go-redis/v9/maintnotifications"
 
 	"github.com/sentinel-go/sentinel/driver"
+	"github.com/sentinel-go/sentinel/internal/resp"
 	"github.com/sentinel-go/sentinel/internal/tlsconf"
 	"github.com/sentinel-go/sentinel/monitor"
 )
@@ -85,20 +87,44 @@ type link struct {
 	pubsub *connLoop
 }
 
-// connLoop owns one kind of connection to an address and its reconnections.
+// connLoop owns one kind of connection to an address and its reconnections. Its goroutine
+// dials, then reads the connection's replies until it ends.
 type connLoop struct {
 	t    *Transport
 	spec monitor.LinkSpec
 	kind monitor.LinkKind
 
 	mu     sync.Mutex
-	gen    uint64 // the current connection's generation, from Transport.gen
-	closed bool   // the link was closed: no connection of it may start any more
-	queue  []monitor.Send
-	client *redis.Client // current connection's client, closed to interrupt it
-	ps     *redis.PubSub
-	wake   chan struct{} // new sends queued
+	gen    uint64        // the current connection's generation, from Transport.gen
+	closed bool          // the link was closed: no connection of it may start any more
+	cur    *session      // the current connection; nil between connections
 	kick   chan struct{} // reconnect requested
+}
+
+// session is one connection: what is still to be written on it, and what each reply still
+// due answers. Its fields are guarded by the connLoop's mu.
+type session struct {
+	conn net.Conn
+	gen  uint64
+	// raw is the plain TCP socket, written at once without waiting (see writeNow); nil
+	// over TLS, whose records only the writer goroutine writes.
+	raw syscall.RawConn
+	// out is the commands not yet handed to the writer; spare is the writer's last buffer,
+	// reused so that a steady link appends without allocating.
+	out, spare []byte
+	// writing: a writer goroutine is draining out. At most one per connection, so the
+	// commands go out in the order they were sent, which is the order replies are matched.
+	writing bool
+	werr    error // the write that failed, the connection's end
+	// due[head:] is what each reply still to come answers, oldest first.
+	due  []due
+	head int
+}
+
+// due is what one expected reply answers: a core's send (its Tag), or the handshake.
+type due struct {
+	tag       monitor.Tag
+	handshake bool
 }
 
 // Open starts connecting to spec.Addr.
@@ -120,7 +146,7 @@ func (t *Transport) Open(spec monitor.LinkSpec) {
 }
 
 func (t *Transport) newLoop(spec monitor.LinkSpec, kind monitor.LinkKind) *connLoop {
-	return &connLoop{t: t, spec: spec, kind: kind, wake: make(chan struct{}, 1), kick: make(chan struct{}, 1)}
+	return &connLoop{t: t, spec: spec, kind: kind, kick: make(chan struct{}, 1)}
 }
 
 func (t *Transport) start(ctx context.Context, c *connLoop) {
@@ -169,7 +195,12 @@ func (t *Transport) Reconnect(addr string, kind monitor.LinkKind) {
 	c.interrupt()
 }
 
-// Send queues a command; it is dropped if its connection is already gone.
+// Send queues a command; it is dropped if its connection is already gone. It never waits
+// on the network: the bytes are appended to the connection's buffer and a writer goroutine,
+// started only when none is at work, writes them, so a peer that stops reading stalls that
+// goroutine and never the driver's loop. Its buffer then grows by the sends it gets, which
+// the core bounds: with its PING unanswered past half down-after it asks for a reconnect,
+// which closes the socket.
 func (t *Transport) Send(s monitor.Send) {
 	t.mu.Lock()
 	l := t.links[s.Addr]
@@ -179,16 +210,136 @@ func (t *Transport) Send(s monitor.Send) {
 	}
 	c := l.cmd
 	c.mu.Lock()
-	if c.gen != s.Gen || c.client == nil {
+	ss := c.cur
+	if c.gen != s.Gen || ss == nil {
 		c.mu.Unlock()
 		return
 	}
-	c.queue = append(c.queue, s)
-	c.mu.Unlock()
-	select {
-	case c.wake <- struct{}{}:
-	default:
+	ss.out = c.appendCommand(ss.out, s.Args...)
+	ss.due = append(ss.due, due{tag: s.Tag})
+	if !ss.writing && ss.werr == nil && ss.raw != nil {
+		// No write is in flight, so out holds only this command: try it at once, which
+		// saves starting a goroutine for what the socket buffer takes anyway.
+		n, err := writeNow(ss.raw, ss.out)
+		if err != nil {
+			ss.werr = err
+			_ = ss.conn.Close() // the reader sees it and ends the connection
+		}
+		ss.out = ss.out[:copy(ss.out, ss.out[n:])]
 	}
+	if len(ss.out) > 0 {
+		c.startWriter(ss)
+	}
+	c.mu.Unlock()
+}
+
+// writeNow writes what the socket takes without waiting for room: the fd is non-blocking
+// (Go's poller), and the callback never asks to wait, so a full socket buffer costs one
+// EAGAIN and the rest is the writer goroutine's. The write is a raw system call: it cannot
+// block, and announced to the scheduler (entersyscall) each one kept sysmon polling every
+// 20 µs and handing the driver's P to another thread (see e2e/bench/README.md).
+func writeNow(raw syscall.RawConn, b []byte) (int, error) {
+	var n int
+	var werr error
+	err := raw.Write(func(fd uintptr) bool {
+		for n < len(b) {
+			m, _, errno := syscall.RawSyscall(syscall.SYS_WRITE, fd, uintptr(unsafe.Pointer(&b[n])), uintptr(len(b)-n))
+			if errno == syscall.EINTR {
+				continue
+			}
+			if errno != 0 || m == 0 {
+				if errno != syscall.EAGAIN && errno != 0 {
+					werr = errno
+				}
+				break
+			}
+			n += int(m)
+		}
+		return true
+	})
+	if err == nil {
+		err = werr
+	}
+	return n, err
+}
+
+// rawReader reads a plain TCP socket with raw system calls, waiting for data through Go's
+// poller as net.Conn does, for the reason writeNow gives: a read of a ready non-blocking
+// socket cannot block.
+type rawReader struct{ raw syscall.RawConn }
+
+func (r rawReader) Read(b []byte) (int, error) {
+	if len(b) == 0 {
+		return 0, nil
+	}
+	var n uintptr
+	var errno syscall.Errno
+	err := r.raw.Read(func(fd uintptr) bool {
+		for {
+			n, _, errno = syscall.RawSyscall(syscall.SYS_READ, fd, uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)))
+			if errno != syscall.EINTR {
+				return errno != syscall.EAGAIN // EAGAIN: wait for the poller to say it is readable
+			}
+		}
+	})
+	switch {
+	case err != nil:
+		return 0, err
+	case errno != 0:
+		return 0, errno
+	case n == 0:
+		return 0, io.EOF
+	}
+	return int(n), nil
+}
+
+// startWriter starts the session's writer unless it is at work. c.mu is held; the loop's
+// goroutine is running (it clears c.cur before it ends), so the WaitGroup is above zero.
+func (c *connLoop) startWriter(ss *session) {
+	if ss.writing || ss.werr != nil {
+		return
+	}
+	ss.writing = true
+	c.t.wg.Add(1)
+	go c.write(ss)
+}
+
+// maxIdleOut is the largest write buffer a connection keeps between batches.
+const maxIdleOut = 4 << 10
+
+// write drains the session's out, one write per batch: what was sent while a write was in
+// flight goes out together.
+func (c *connLoop) write(ss *session) {
+	defer c.t.wg.Done()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for len(ss.out) > 0 {
+		buf := ss.out
+		ss.out, ss.spare = ss.spare[:0], nil
+		c.mu.Unlock()
+		_, err := ss.conn.Write(buf)
+		c.mu.Lock()
+		if err != nil {
+			ss.werr = err
+			ss.writing = false
+			_ = ss.conn.Close() // the reader sees it and ends the connection
+			return
+		}
+		if cap(buf) <= maxIdleOut {
+			ss.spare = buf[:0]
+		}
+	}
+	ss.writing = false
+}
+
+// appendCommand appends a command with rename-command applied to its name.
+func (c *connLoop) appendCommand(b []byte, args ...string) []byte {
+	if len(c.spec.Rename) > 0 {
+		if to, ok := c.spec.Rename[strings.ToLower(args[0])]; ok {
+			args = append([]string{to}, args[1:]...)
+		}
+	}
+	return resp.AppendCommand(b, args...)
 }
 
 // Shutdown closes every link and waits for their goroutines.
@@ -216,16 +367,13 @@ func (c *connLoop) shut() {
 	c.interrupt()
 }
 
-// interrupt closes the current connection, unblocking a read that waits for an answer.
+// interrupt closes the current connection, unblocking the read that waits for an answer.
 func (c *connLoop) interrupt() {
 	c.mu.Lock()
-	client, ps := c.client, c.ps
+	ss := c.cur
 	c.mu.Unlock()
-	if ps != nil {
-		_ = ps.Close()
-	}
-	if client != nil {
-		_ = client.Close()
+	if ss != nil {
+		_ = ss.conn.Close()
 	}
 }
 
@@ -287,19 +435,28 @@ func (c *connLoop) dial(ctx context.Context) (net.Conn, error) {
 	return tc, nil
 }
 
+// helloChannel is where sentinels announce themselves (SENTINEL_HELLO_CHANNEL).
+const helloChannel = "__sentinel__:hello"
+
 // serve runs one connection until it fails, is interrupted or the link closes.
 func (c *connLoop) serve(ctx context.Context, nc net.Conn) {
+	ss := &session{conn: nc}
+	if tc, ok := nc.(*net.TCPConn); ok {
+		ss.raw, _ = tc.SyscallConn()
+	}
+	c.handshake(ss)
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
 		_ = nc.Close()
 		return
 	}
-	client := c.newClient(nc)
-	gen := c.t.gen.Add(1)
-	c.gen = gen
-	c.client = client
-	c.queue = nil
+	ss.gen = c.t.gen.Add(1)
+	c.gen = ss.gen
+	c.cur = ss
+	// The handshake goes out first; the core's sends, which can come only once it has seen
+	// the LinkUp below, follow it through the same writer.
+	c.startWriter(ss)
 	c.mu.Unlock()
 	select { // a reconnect asked for before this connection existed is already done
 	case <-c.kick:
@@ -310,183 +467,119 @@ func (c *connLoop) serve(ctx context.Context, nc net.Conn) {
 		localIP = a.IP.String()
 	}
 	observe := c.t.opts.Observe
-	observe(monitor.LinkUp{Addr: c.spec.Addr, Kind: c.kind, Gen: gen, LocalIP: localIP})
+	observe(monitor.LinkUp{Addr: c.spec.Addr, Kind: c.kind, Gen: ss.gen, LocalIP: localIP})
 
-	var err error
-	if c.kind == monitor.CmdLink {
-		err = c.serveCommands(ctx, client, gen)
-	} else {
-		err = c.servePubSub(ctx, client, gen)
-	}
+	err := c.read(ss)
 	c.mu.Lock()
-	c.client, c.ps = nil, nil
-	c.queue = nil
+	c.cur = nil
+	if ss.werr != nil {
+		err = ss.werr
+	}
 	c.mu.Unlock()
-	_ = client.Close()
+	_ = nc.Close()
 	msg := ""
-	if err != nil {
-		msg = err.Error()
+	select {
+	case <-c.kick:
+		msg = "reconnect requested"
+	default:
+		if ctx.Err() == nil && err != nil {
+			msg = err.Error()
+		}
 	}
-	observe(monitor.LinkDown{Addr: c.spec.Addr, Kind: c.kind, Gen: gen, Err: msg})
+	observe(monitor.LinkDown{Addr: c.spec.Addr, Kind: c.kind, Gen: ss.gen, Err: msg})
 }
 
-// newClient wraps one already-dialled connection in a go-redis client that will never dial
-// again: reconnecting is the loop's job, so that every connection gets a new generation.
-func (c *connLoop) newClient(nc net.Conn) *redis.Client {
-	var once sync.Once
-	name := c.spec.ClientName + "-" + c.kind.String()
-	return redis.NewClient(&redis.Options{
-		Addr: c.spec.Addr,
-		Dialer: func(context.Context, string, string) (net.Conn, error) {
-			var conn net.Conn
-			once.Do(func() { conn = nc })
-			if conn == nil {
-				return nil, errConnUsed
-			}
-			return conn, nil
-		},
-		Protocol:                 2,
-		Username:                 c.spec.AuthUser,
-		Password:                 c.spec.AuthPass,
-		ClientName:               name,
-		DisableIdentity:          true,
-		MaintNotificationsConfig: &maintnotifications.Config{Mode: maintnotifications.ModeDisabled},
-		MaxRetries:               -1,
-		PoolSize:                 1,
-		PipelinePoolSize:         -1,
-		// No deadlines: an unanswered command is the core's signal (PING outstanding) and
-		// it recycles the connection itself, as redis-sentinel does.
-		ReadTimeout:  -2,
-		WriteTimeout: -2,
-		PoolTimeout:  time.Hour,
-		// Sentinel traffic is small (PING, hello, INFO of a few KiB): go-redis's 32 KiB
-		// default buffers would cost 64 KiB per connection, 250 MiB at 1000 masters.
-		ReadBufferSize:  4096,
-		WriteBufferSize: 4096,
-	})
+// handshake queues what redis-sentinel's sentinelReconnectInstance sends on a new
+// connection before anything else, pipelined and with rename-command applied: AUTH when a
+// password is set (sentinelSendAuthIfNeeded), CLIENT SETNAME (sentinelSetClientName), and on
+// the Pub/Sub connection the SUBSCRIBE to the hello channel.
+func (c *connLoop) handshake(ss *session) {
+	switch {
+	case c.spec.AuthPass == "":
+	case c.spec.AuthUser != "":
+		ss.out = c.appendCommand(ss.out, "AUTH", c.spec.AuthUser, c.spec.AuthPass)
+		ss.due = append(ss.due, due{handshake: true})
+	default:
+		ss.out = c.appendCommand(ss.out, "AUTH", c.spec.AuthPass)
+		ss.due = append(ss.due, due{handshake: true})
+	}
+	ss.out = c.appendCommand(ss.out, "CLIENT", "SETNAME", c.spec.ClientName+"-"+c.kind.String())
+	ss.due = append(ss.due, due{handshake: true})
+	if c.kind == monitor.PubSubLink {
+		// Its confirmation and every later frame are Pub/Sub traffic, matched to no send.
+		ss.out = c.appendCommand(ss.out, "SUBSCRIBE", helloChannel)
+	}
 }
 
-var errConnUsed = errors.New("link: connection already used; the loop reconnects")
-
-func (c *connLoop) serveCommands(ctx context.Context, client *redis.Client, gen uint64) error {
-	// One sticky connection: the link is exactly one socket, and a pool's get and put on
-	// every command cost more than the command.
-	conn := client.Conn()
-	defer conn.Close()
+// read delivers the connection's replies until it ends.
+func (c *connLoop) read(ss *session) error {
+	var rd io.Reader = ss.conn
+	if ss.raw != nil {
+		rd = rawReader{ss.raw}
+	}
+	rr := resp.NewReplyReader(rd)
+	observe := c.t.opts.Observe
 	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-c.kick:
-			return errors.New("reconnect requested")
-		case <-c.wake:
-		}
-		c.mu.Lock()
-		batch := c.queue
-		c.queue = nil
-		c.mu.Unlock()
-		if len(batch) == 0 {
-			continue
-		}
-		var cmds []redis.Cmder
-		var err error
-		if len(batch) == 1 {
-			// The usual case (one PING, one hello): skip the pipeline machinery.
-			cmd := redis.NewCmd(ctx, c.renamed(batch[0].Args)...)
-			err = conn.Process(ctx, cmd)
-			cmds = []redis.Cmder{cmd}
-		} else {
-			cmds, err = conn.Pipelined(ctx, func(p redis.Pipeliner) error {
-				for _, s := range batch {
-					p.Do(ctx, c.renamed(s.Args)...)
-				}
-				return nil
-			})
-		}
-		for i, cmd := range cmds {
-			r := monitor.Reply{Addr: c.spec.Addr, Gen: gen, Tag: batch[i].Tag}
-			v, cerr := cmd.(*redis.Cmd).Result()
-			rerr, isReply := cerr.(redis.Error)
-			switch {
-			case cerr == nil || cerr == redis.Nil:
-				r.Value = v
-			case isReply && !handshakeFailed(rerr):
-				r.Err = rerr.Error()
-			default:
-				return cerr // the connection failed: nothing after this was answered
-			}
-			c.t.opts.Observe(r)
-		}
-		if err != nil && !isReply(err) {
-			return err
-		}
-	}
-}
-
-// isReply reports whether err is an answer the server sent, not a failure of the connection.
-// Only an unwrapped error is one: go-redis hands a failed handshake to the later commands of
-// a connection wrapped ("Conn is in a bad state: failed to authenticate: WRONGPASS ...").
-func isReply(err error) bool {
-	e, ok := err.(redis.Error)
-	return ok && !handshakeFailed(e)
-}
-
-// handshakeFailed reports whether a command's error is the connection's failed AUTH, which
-// go-redis hands to the first command unwrapped. The core never sends AUTH or HELLO itself,
-// so a WRONGPASS is always the handshake's. Such a connection is useless and go-redis never
-// dials it again: taken for a reply, the link would stay up, unauthenticated, for good, and
-// a password fixed on the server would never be tried. Ending it makes the loop dial again a
-// second later, as the Pub/Sub connection, whose SUBSCRIBE fails the same way, already does.
-func handshakeFailed(err redis.Error) bool {
-	return strings.HasPrefix(err.Error(), "WRONGPASS ")
-}
-
-// renamed applies rename-command to the command name.
-func (c *connLoop) renamed(args []string) []any {
-	out := make([]any, len(args))
-	for i, a := range args {
-		out[i] = a
-	}
-	if to, ok := c.spec.Rename[strings.ToLower(args[0])]; ok {
-		out[0] = to
-	}
-	return out
-}
-
-func (c *connLoop) servePubSub(ctx context.Context, client *redis.Client, gen uint64) error {
-	ps := client.Subscribe(ctx)
-	c.mu.Lock()
-	c.ps = ps
-	c.mu.Unlock()
-	defer ps.Close()
-	channel := "__sentinel__:hello"
-	if err := ps.Subscribe(ctx, channel); err != nil {
-		return err
-	}
-	for {
-		msg, err := ps.Receive(ctx)
+		v, err := rr.ReadReply()
 		if err != nil {
 			return err
 		}
-		select {
-		case <-c.kick:
-			return errors.New("reconnect requested")
-		default:
+		c.mu.Lock()
+		d, asked := due{}, ss.head < len(ss.due)
+		if asked {
+			d = ss.due[ss.head]
+			ss.head++
+			if ss.head == len(ss.due) {
+				ss.due, ss.head = ss.due[:0], 0
+			}
 		}
-		if m, ok := msg.(*redis.Message); ok {
-			c.t.opts.Observe(monitor.Message{Addr: c.spec.Addr, Gen: gen, Channel: m.Channel, Payload: m.Payload})
-		} else {
-			c.t.opts.Observe(monitor.PubSubActivity{Addr: c.spec.Addr, Gen: gen})
+		c.mu.Unlock()
+		rerr, isErr := v.(resp.ErrorReply)
+		switch {
+		case d.handshake:
+			if isErr && authFailed(rerr) {
+				return rerr
+			}
+			// Any other answer is discarded, as sentinelDiscardReplyCallback does: a server
+			// with no password answers AUTH with an error and serves the link all the same.
+		case asked:
+			r := monitor.Reply{Addr: c.spec.Addr, Gen: ss.gen, Tag: d.tag}
+			if isErr {
+				r.Err = string(rerr)
+			} else {
+				r.Value = v
+			}
+			observe(r)
+		case c.kind == monitor.CmdLink:
+			return errUnasked
+		case isErr:
+			return rerr // the SUBSCRIBE failed: this connection will never hear a hello
+		default:
+			observe(pubSubFrame(c.spec.Addr, ss.gen, v))
 		}
 	}
 }
 
-// GoRedisLogger routes go-redis's own log lines (pool dial retries after a link closed,
-// mostly) to hclog at debug level: they are the loop's business, not the operator's. Pass
-// it to redis.SetLogger; go-redis keeps one process-wide logger.
-type GoRedisLogger struct{ Log hclog.Logger }
+var errUnasked = errors.New("a reply to no command")
 
-// Printf implements go-redis's logging interface.
-func (g GoRedisLogger) Printf(_ context.Context, format string, v ...any) {
-	g.Log.Debug(strings.TrimSpace(fmt.Sprintf(format, v...)))
+// pubSubFrame turns a Pub/Sub frame into an observation: a message on the hello channel,
+// or any other frame (subscribe confirmations, pongs) as a sign of life.
+func pubSubFrame(addr string, gen uint64, v any) monitor.Observation {
+	if f, ok := v.([]any); ok && len(f) == 3 && f[0] == "message" {
+		ch, ok1 := f[1].(string)
+		payload, ok2 := f[2].(string)
+		if ok1 && ok2 {
+			return monitor.Message{Addr: addr, Gen: gen, Channel: ch, Payload: payload}
+		}
+	}
+	return monitor.PubSubActivity{Addr: addr, Gen: gen}
+}
+
+// authFailed reports whether a handshake reply says the connection is not authenticated:
+// the AUTH was refused (WRONGPASS), or none was sent and the server wants one (NOAUTH, to
+// CLIENT SETNAME). Such a connection is useless: kept, the link would stay up,
+// unauthenticated, for good, and a password fixed on the server would never be tried.
+// Ending it makes the loop dial again a second later.
+func authFailed(e resp.ErrorReply) bool {
+	return strings.HasPrefix(string(e), "WRONGPASS ") || strings.HasPrefix(string(e), "NOAUTH ")
 }
