@@ -617,6 +617,17 @@ func massFailure(t *testing.T, side, bin, redistestBin string, masters int, limi
 	slices.Sort(r.toAgree)
 	if r.allSwitched < masters {
 		check("%s: only %d of %d masters switched on all three sentinels within %v", side, r.allSwitched, masters, limit)
+		// The story of one master that did not: what each sentinel logged about it.
+		for i := range masters {
+			name := "m" + strconv.Itoa(i)
+			if _, ok := perSentinel[0][name]; ok {
+				continue
+			}
+			for _, s := range sentinels {
+				t.Logf("%s sentinel %s on %s, from its log:\n%s", side, s.addr, name, grepLines(s.log, " "+name+" ", 40))
+			}
+			break
+		}
 	}
 	if r.tilts > 0 {
 		check("%s: %d +tilt events after the kill", side, r.tilts)
@@ -738,4 +749,190 @@ func pipelined(addr string, cmds [][]string) ([]any, error) {
 		out = append(out, v)
 	}
 	return out, <-errc
+}
+
+const (
+	// scaleMasters is issue #12's scale: 10,000 masters with a replica each on one
+	// sentinel, if the descriptor limit allows (4 sockets a master, see TestBenchScale).
+	scaleMasters = 10000
+	// scalePerProcess is how many masters (with their replicas) one redistest process
+	// hosts: each costs it 8 descriptors (2 listeners, the sentinel's 4 links, both ends
+	// of the replication link), which keeps it under a 20000 limit.
+	scalePerProcess = 2000
+	// scaleTarget is the issue's bound on ours' discovery.
+	scaleTarget = 30 * time.Second
+	// scaleSettle bounds each side's discovery and TILT; redis-sentinel saves its config
+	// with an fsync for every replica it discovers.
+	scaleSettle = 10 * time.Minute
+	// scaleWindow is the default CPU window once settled.
+	scaleWindow = 30 * time.Second
+)
+
+// scaleResult is one side's run over the scale topology.
+type scaleResult struct {
+	settled   bool
+	discovery time.Duration // from start until every master and replica was known
+	tilts     int           // +tilt in its whole log
+	events    int           // events of an unsteady view during the window
+	elapsed   time.Duration
+	cpu       time.Duration
+	otherCPU  time.Duration
+	hwmKB     int64
+	why       string // why it did not settle
+}
+
+// TestBenchScale is issue #12's scale run: one sentinel over as many masters, each with one
+// replica, as the descriptor limit allows, up to SENTINEL_BENCH_SCALE_MASTERS (10,000 by
+// default), hosted by redistest processes of 2000 masters each. Each side in turn (the other
+// stopped) discovers them from a config naming only the masters; the table shows the
+// discovery time, TILT, and CPU and peak RSS per master over a window of steady monitoring.
+// The sentinel holds a command and a Pub/Sub link per instance: 4 sockets per master, so a
+// 20000 limit fits about 4900. Behind SENTINEL_BENCH_SCALE=1.
+func TestBenchScale(t *testing.T) {
+	needBenchEnv(t)
+	if os.Getenv("SENTINEL_BENCH_SCALE") != "1" {
+		t.Skip("scale: set SENTINEL_BENCH_SCALE=1 (takes several minutes)")
+	}
+	want := envInt(t, "SENTINEL_BENCH_SCALE_MASTERS", scaleMasters, 2)
+	window := envDuration(t, "SENTINEL_BENCH_WINDOW", scaleWindow)
+	settle := envDuration(t, "SENTINEL_BENCH_SCALE_SETTLE", scaleSettle)
+	limit := fdLimit(t)
+	n := min(want, (limit-500)/4)
+	if n < want {
+		t.Logf("RLIMIT_NOFILE is %d: %d masters need %d sockets in the sentinel, so this run has %d", limit, want, 4*want, n)
+	}
+	sides := sentinelOptions(t).sides
+	if dl, ok := t.Deadline(); ok && time.Until(dl) < time.Duration(len(sides))*(settle+window+time.Minute) {
+		t.Fatalf("this run may take up to %v: pass -timeout %v", time.Duration(len(sides))*(settle+window+time.Minute),
+			(time.Duration(len(sides))*(settle+window+time.Minute) + 10*time.Minute).Round(time.Minute))
+	}
+	bins := sentinelBinaries(t, sides)
+	redistestBin, err := buildRedistest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	var addrs []string
+	var rtPIDs []int
+	for off := 0; off < n; off += scalePerProcess {
+		rt := startRedistest(ctx, t, redistestBin, min(scalePerProcess, n-off), 1)
+		addrs = append(addrs, rt.addrs...)
+		rtPIDs = append(rtPIDs, rt.Process.Pid)
+	}
+	t.Logf("%d masters × (1+1) in %d redistest processes; window %v; load average %s", n, len(rtPIDs), window, loadAvg())
+	// redis-sentinel holds descriptors for maxclients + 32 only (adjustOpenFilesLimit), and
+	// its default maxclients of 10000 is too few for the links; both get the same line.
+	conf := fmt.Sprintf("maxclients %d\n", limit-32) + sentinelConf(addrs, 1, 30*time.Second, 0)
+	results := map[string]scaleResult{}
+	for _, side := range sides {
+		t.Run(side, func(t *testing.T) {
+			r := scaleRun(ctx, t, side, bins[side], conf, n, rtPIDs, window, settle)
+			results[side] = r
+			t.Logf("%s: %+v", side, r)
+		})
+	}
+	header := []string{fmt.Sprintf("%d masters × (1+1), one sentinel, %v window", n, window), "discovery s", "+tilt",
+		"CPU % of a core", "CPU ms/s per 1000 masters", "VmHWM MiB", "VmHWM KiB per master", "other load, % of a core"}
+	var rows [][]string
+	for _, side := range sides {
+		r, ok := results[side]
+		if !ok {
+			continue
+		}
+		if !r.settled {
+			rows = append(rows, []string{side + ": not settled, " + r.why, "", strconv.Itoa(r.tilts), "", "", "", "", ""})
+			continue
+		}
+		pct := 100 * r.cpu.Seconds() / r.elapsed.Seconds()
+		rows = append(rows, []string{side, fmt.Sprintf("%.1f", r.discovery.Seconds()), strconv.Itoa(r.tilts),
+			fmt.Sprintf("%.1f", pct), fmt.Sprintf("%.1f", 10*pct*1000/float64(n)),
+			fmt.Sprintf("%.1f", float64(r.hwmKB)/1024), fmt.Sprintf("%.1f", float64(r.hwmKB)/float64(n)),
+			fmt.Sprintf("%.0f", 100*r.otherCPU.Seconds()/r.elapsed.Seconds())})
+	}
+	o, ok1 := results[sideOurs]
+	r, ok2 := results[sideRedis]
+	if ok1 && ok2 && o.settled && r.settled {
+		cpu := (o.cpu.Seconds() / o.elapsed.Seconds()) / (r.cpu.Seconds() / r.elapsed.Seconds())
+		rows = append(rows, []string{"ratio ours / redis", fmt.Sprintf("%.2fx", o.discovery.Seconds()/r.discovery.Seconds()), "",
+			fmt.Sprintf("%.2fx", cpu), fmt.Sprintf("%.2fx", cpu), fmt.Sprintf("%.2fx", float64(o.hwmKB)/float64(r.hwmKB)),
+			fmt.Sprintf("%.2fx", float64(o.hwmKB)/float64(r.hwmKB)), ""})
+	}
+	if ok1 {
+		t.Logf("ours: discovery %v (target ≤ %v: %s), %d +tilt (target 0: %s)", o.discovery.Round(100*time.Millisecond), scaleTarget,
+			verdict(o.settled && o.discovery <= scaleTarget), o.tilts, verdict(o.tilts == 0))
+	}
+	report := markdownTable(header, rows...)
+	t.Log("\n" + report)
+	fmt.Println(report)
+}
+
+// scaleRun starts one sentinel on conf, waits for it to know n masters with one replica
+// each and to be out of TILT, measures a window and stops it, so the next side has the
+// machine. Ours must settle without TILT; redis-sentinel's failure to is reported.
+func scaleRun(ctx context.Context, t *testing.T, side, bin, conf string, n int, rtPIDs []int, window, settle time.Duration) scaleResult {
+	start := time.Now()
+	s := startBenchSentinel(ctx, t, side, bin, conf)
+	defer kill(s.cmd)
+	var r scaleResult
+	discovered, _, err := waitSettled(ctx, s.addr, n, 1, settle)
+	r.tilts = eventCounts(t, s.log, 0, "+tilt")["+tilt"]
+	if err != nil {
+		r.why = err.Error()
+		if side == sideOurs {
+			t.Errorf("ours: %v", err)
+		}
+		return r
+	}
+	r.settled, r.discovery = true, discovered.Sub(start)
+	offset, err := fileSize(s.log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rtCPU := func() (d time.Duration) {
+		for _, pid := range rtPIDs {
+			d += procCPU(t, pid)
+		}
+		return d
+	}
+	pid := s.cmd.Process.Pid
+	cpu0, rt0, sys0, t0 := procCPU(t, pid), rtCPU(), machineCPU(t), time.Now()
+	select {
+	case <-time.After(window):
+	case <-ctx.Done():
+		t.Fatal(ctx.Err())
+	}
+	cpu1, rt1, sys1 := procCPU(t, pid), rtCPU(), machineCPU(t)
+	r.elapsed, r.cpu = time.Since(t0), cpu1-cpu0
+	r.otherCPU = max(0, sys1-sys0-r.cpu-(rt1-rt0))
+	if r.hwmKB, err = procField(fmt.Sprintf("/proc/%d/status", pid), "VmHWM:"); err != nil {
+		t.Fatal(err)
+	}
+	events, err := logEvents(s.log, offset)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.events = len(events)
+	r.tilts = eventCounts(t, s.log, 0, "+tilt")["+tilt"]
+	if len(events) > 0 {
+		t.Errorf("%s: %d events during the window, not steady monitoring; first: %s", side, len(events), events[0])
+	}
+	if side == sideOurs && r.tilts > 0 {
+		t.Errorf("ours entered TILT %d times", r.tilts)
+	}
+	return r
+}
+
+// grepLines returns the first n lines of a file that contain s.
+func grepLines(path, s string, n int) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err.Error()
+	}
+	var out []string
+	for line := range strings.SplitSeq(string(b), "\n") {
+		if strings.Contains(line, s) && len(out) < n {
+			out = append(out, line)
+		}
+	}
+	return strings.Join(out, "\n")
 }
