@@ -195,9 +195,25 @@ type redistestProc struct {
 // listens and every replica is linked.
 func startRedistest(ctx context.Context, t *testing.T, bin string, n, replicas int, extra ...string) redistestProc {
 	t.Helper()
+	cmd, out := runRedistest(ctx, t, bin, append([]string{"-masters", strconv.Itoa(n), "-replicas", strconv.Itoa(replicas)}, extra...)...)
+	var addrs []string
+	for line := range strings.SplitSeq(out, "\n") {
+		if addr, ok := strings.CutPrefix(line, "master "); ok {
+			addrs = append(addrs, addr)
+		}
+	}
+	if len(addrs) != n {
+		t.Fatalf("redistest printed %d masters, want %d:\n%s", len(addrs), n, out)
+	}
+	return redistestProc{Cmd: cmd, addrs: addrs}
+}
+
+// runRedistest runs the redistest program with args (and -port 0 -quiet), waits for its
+// "ready" and returns it with what it printed; the test kills it by PID at its end.
+func runRedistest(ctx context.Context, t *testing.T, bin string, args ...string) (*exec.Cmd, string) {
+	t.Helper()
 	out := &lineWatcher{want: "ready", seen: make(chan struct{})}
-	args := append([]string{"-masters", strconv.Itoa(n), "-replicas", strconv.Itoa(replicas), "-port", "0", "-quiet"}, extra...)
-	cmd := exec.Command(bin, args...)
+	cmd := exec.Command(bin, append([]string{"-port", "0", "-quiet"}, args...)...)
 	cmd.Stdout = out
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
@@ -207,20 +223,11 @@ func startRedistest(ctx context.Context, t *testing.T, bin string, n, replicas i
 	select {
 	case <-out.seen:
 	case <-time.After(time.Minute):
-		t.Fatalf("redistest -masters %d -replicas %d: no ready within a minute; output so far:\n%s", n, replicas, out.String())
+		t.Fatalf("redistest %s: no ready within a minute; output so far:\n%s", strings.Join(args, " "), out.String())
 	case <-ctx.Done():
 		t.Fatal(ctx.Err())
 	}
-	var addrs []string
-	for line := range strings.SplitSeq(out.String(), "\n") {
-		if addr, ok := strings.CutPrefix(line, "master "); ok {
-			addrs = append(addrs, addr)
-		}
-	}
-	if len(addrs) != n {
-		t.Fatalf("redistest printed %d masters, want %d:\n%s", len(addrs), n, out.String())
-	}
-	return redistestProc{Cmd: cmd, addrs: addrs}
+	return cmd, out.String()
 }
 
 // startRedisServer runs one redis-server with persistence off and waits until it answers.

@@ -11,6 +11,11 @@
 //
 // and serves until SIGINT or SIGTERM. Logs go to stderr.
 //
+// With -replicas-of FILE it hosts no masters, only -replicas replicas of each master the
+// file lists (host:port, or the "master host:port" lines of another run's output), so that
+// one process holds every master and a single kill takes them all down at once while
+// their replicas live on (e2e/bench's mass failure).
+//
 // With -tls-cert-file, -tls-key-file and -tls-ca-cert-file every instance speaks TLS only
 // on its port (a redis-server's port 0 with tls-port) and replicates over TLS (its
 // tls-replication yes, the only way a replica can reach a TLS-only master); the flags are

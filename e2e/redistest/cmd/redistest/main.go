@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -48,6 +49,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&tf.Key, "tls-key-file", "", "`path` of the certificate's PEM private key")
 	fs.StringVar(&tf.CA, "tls-ca-cert-file", "", "`path` of the PEM CA certificates that verify clients and masters")
 	fs.StringVar(&tf.AuthClients, "tls-auth-clients", "yes", "yes: clients must present a certificate the CA signed; optional: verified if presented; no: not asked for")
+	replicasOf := fs.String("replicas-of", "", "`path` of a file of master addresses (host:port, or redistest's own \"master host:port\" lines; \"-\" reads stdin): host no masters, only -replicas replicas of each of those")
 	quiet := fs.Bool("quiet", false, "log warnings and errors only")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -60,6 +62,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	t.Config = cfg
+	if *replicasOf != "" {
+		mastersSet := false
+		fs.Visit(func(f *flag.Flag) { mastersSet = mastersSet || f.Name == "masters" })
+		if mastersSet {
+			fmt.Fprintln(stderr, "redistest: -masters and -replicas-of exclude each other: with -replicas-of the masters live elsewhere")
+			return 2
+		}
+		var err error
+		if t.ReplicasOf, err = readMasterList(*replicasOf, os.Stdin); err != nil {
+			fmt.Fprintf(stderr, "redistest: -replicas-of: %v\n", err)
+			return 2
+		}
+	}
 	if tf != (tlsFiles{AuthClients: tf.AuthClients}) {
 		var err error
 		if t.TLS, t.ReplicationTLS, err = tf.configs(); err != nil {
@@ -89,8 +104,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 // topology says which instances to host and how.
 type topology struct {
-	Masters     int
-	Replicas    int // per master
+	Masters  int
+	Replicas int // per master
+	// ReplicasOf, if set, are masters hosted elsewhere (another redistest process, so one
+	// kill takes them all down at once): then no master is started, Masters is ignored, and
+	// each of these gets Replicas replicas here.
+	ReplicasOf  []string
 	Bind        string
 	Port        int // first port; 0 lets the kernel choose each one
 	RequirePass string
@@ -105,11 +124,17 @@ type topology struct {
 // the order printed. On error it closes whatever it had started. ctx only bounds the wait
 // for the replicas' first sync.
 func (t topology) Start(ctx context.Context, w io.Writer) ([]*redistest.Server, error) {
-	if t.Masters < 1 || t.Replicas < 0 {
+	count := t.Masters * (1 + t.Replicas)
+	if t.ReplicasOf != nil {
+		if t.Replicas < 1 {
+			return nil, fmt.Errorf("replicas of %d remote masters: need at least one replica each (got %d)", len(t.ReplicasOf), t.Replicas)
+		}
+		count = len(t.ReplicasOf) * t.Replicas
+	} else if t.Masters < 1 || t.Replicas < 0 {
 		return nil, fmt.Errorf("need at least one master and no negative replica count (got %d, %d)", t.Masters, t.Replicas)
 	}
-	if t.Port < 0 || t.Port > 0 && t.Port+t.Masters*(1+t.Replicas)-1 > 65535 {
-		return nil, fmt.Errorf("ports from %d do not fit %d instances", t.Port, t.Masters*(1+t.Replicas))
+	if t.Port < 0 || t.Port > 0 && t.Port+count-1 > 65535 {
+		return nil, fmt.Errorf("ports from %d do not fit %d instances", t.Port, count)
 	}
 	if t.Logger == nil {
 		t.Logger = hclog.NewNullLogger()
@@ -148,14 +173,23 @@ func (t topology) Start(ctx context.Context, w io.Writer) ([]*redistest.Server, 
 		insts = append(insts, s)
 		return s, nil
 	}
-	for m := range t.Masters {
-		master, err := start(fmt.Sprintf("m%d", m), "")
-		if err != nil {
-			closeAll(insts)
-			return nil, err
+	masters := t.Masters
+	if t.ReplicasOf != nil {
+		masters = len(t.ReplicasOf)
+	}
+	for m := range masters {
+		var maddr string
+		if t.ReplicasOf != nil {
+			maddr = t.ReplicasOf[m]
+		} else {
+			master, err := start(fmt.Sprintf("m%d", m), "")
+			if err != nil {
+				closeAll(insts)
+				return nil, err
+			}
+			maddr = dialAddr(master)
+			lines = append(lines, "master "+maddr)
 		}
-		maddr := dialAddr(master)
-		lines = append(lines, "master "+maddr)
 		for r := range t.Replicas {
 			replica, err := start(fmt.Sprintf("m%d-r%d", m, r), maddr)
 			if err != nil {
@@ -225,6 +259,56 @@ func closeAll(insts []*redistest.Server) {
 	for i := len(insts) - 1; i >= 0; i-- {
 		insts[i].Close()
 	}
+}
+
+// readMasterList reads -replicas-of's file ("-": stdin).
+func readMasterList(path string, stdin io.Reader) ([]string, error) {
+	r := stdin
+	if path != "-" {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		r = f
+	}
+	return parseMasterList(r)
+}
+
+// parseMasterList reads master addresses, one a line: a bare host:port, or a "master
+// host:port" line as this program prints it, so one process's output can be fed to the
+// next. Blank lines, "replica ..." lines and "ready" are skipped. The list must not be
+// empty and must not name a master twice.
+func parseMasterList(r io.Reader) ([]string, error) {
+	var addrs []string
+	seen := map[string]bool{}
+	sc := bufio.NewScanner(r)
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || line == "ready" || strings.HasPrefix(line, "replica ") {
+			continue
+		}
+		addr := strings.TrimSpace(strings.TrimPrefix(line, "master "))
+		host, port, err := net.SplitHostPort(addr)
+		if err != nil || host == "" {
+			return nil, fmt.Errorf("line %d: %q is not host:port", n, line)
+		}
+		if p, err := strconv.Atoi(port); err != nil || p < 1 || p > 65535 {
+			return nil, fmt.Errorf("line %d: bad port in %q", n, line)
+		}
+		if seen[addr] {
+			return nil, fmt.Errorf("line %d: %s listed twice", n, addr)
+		}
+		seen[addr] = true
+		addrs = append(addrs, addr)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, err
+	}
+	if len(addrs) == 0 {
+		return nil, errors.New("no master address in the list")
+	}
+	return addrs, nil
 }
 
 // configFlag collects repeated -config name=value flags.

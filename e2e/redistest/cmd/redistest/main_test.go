@@ -5,7 +5,10 @@ import (
 	"context"
 	"io"
 	"net"
+	"os"
+	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -236,4 +239,76 @@ func freePortRun(t *testing.T, n int) int {
 	}
 	t.Fatal("no run of free ports found")
 	return 0
+}
+
+// TestRunReplicasOfAnotherProcess hosts masters in one run and their replicas in another,
+// fed the first one's output, as the mass-failure benchmark does so that one kill takes
+// every master down.
+func TestRunReplicasOfAnotherProcess(t *testing.T) {
+	masters := runReady(t, "-masters", "2")
+	list := filepath.Join(t.TempDir(), "masters")
+	if err := os.WriteFile(list, []byte(strings.Join(masters.lines, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	replicas := runReady(t, "-replicas-of", list, "-replicas", "2", "-bind", "127.0.0.1")
+	if len(replicas.lines) != 5 {
+		t.Fatalf("want 4 replica lines and ready, got %q", replicas.lines)
+	}
+	for i, line := range replicas.lines[:4] {
+		r := replicaLine.FindStringSubmatch(line)
+		want := strings.TrimPrefix(masters.lines[i/2], "master ")
+		if r == nil || r[2] != want {
+			t.Errorf("line %d: %q, want a replica of %s", i, line, want)
+		}
+	}
+}
+
+func TestRunReplicasOfRejectsMasters(t *testing.T) {
+	list := filepath.Join(t.TempDir(), "masters")
+	if err := os.WriteFile(list, []byte("127.0.0.1:1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"-replicas-of", list, "-masters", "1", "-replicas", "1"},
+		{"-replicas-of", list}, // no replicas to host
+		{"-replicas-of", filepath.Join(t.TempDir(), "missing"), "-replicas", "1"},
+	} {
+		if code := run(context.Background(), args, io.Discard, io.Discard); code == 0 {
+			t.Errorf("%q: exit 0, want an error", args)
+		}
+	}
+}
+
+func TestParseMasterList(t *testing.T) {
+	got, err := parseMasterList(strings.NewReader("master 127.0.0.1:7000\nreplica 127.0.0.1:7001 of 127.0.0.1:7000\n\n127.0.0.2:7002\nready\n"))
+	if err != nil || !slices.Equal(got, []string{"127.0.0.1:7000", "127.0.0.2:7002"}) {
+		t.Errorf("got %q, %v", got, err)
+	}
+	for _, bad := range []string{"", "ready\n", "127.0.0.1\n", "127.0.0.1:0\n", ":7000\n", "127.0.0.1:7000\n127.0.0.1:7000\n"} {
+		if got, err := parseMasterList(strings.NewReader(bad)); err == nil {
+			t.Errorf("%q: got %q, want an error", bad, got)
+		}
+	}
+}
+
+// FuzzParseMasterList: any input either fails or yields distinct, valid host:port
+// addresses.
+func FuzzParseMasterList(f *testing.F) {
+	for _, s := range []string{"master 127.0.0.1:7000\nready\n", "127.0.0.1:1\n[::1]:2\n", "x\n", "master  127.0.0.1:65536\n", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		addrs, err := parseMasterList(strings.NewReader(s))
+		if err != nil {
+			return
+		}
+		seen := map[string]bool{}
+		for _, a := range addrs {
+			host, port, err := net.SplitHostPort(a)
+			if err != nil || host == "" || port == "" || seen[a] {
+				t.Fatalf("%q: bad or repeated address %q in %q", s, a, addrs)
+			}
+			seen[a] = true
+		}
+	})
 }
