@@ -23,8 +23,8 @@ import (
 // (TestBenchSoak). Each takes minutes, so each needs its own variable beside
 // SENTINEL_BENCH=1; see README.md.
 
-// sentinelProc is one sentinel process a test started and the files it writes.
-type sentinelProc struct {
+// scaleSentinel is one sentinel process a scale test started and the files it writes.
+type scaleSentinel struct {
 	side, addr, dir, log string
 	cmd                  *exec.Cmd
 }
@@ -47,11 +47,11 @@ func sentinelConf(addrs []string, quorum int, downAfter, failoverTimeout time.Du
 // startBenchSentinel writes a sentinel.conf of its own port, directory and log file plus
 // body, starts bin on it and waits until it answers PING. The test kills it by PID at its
 // end, and shows its log's tail if it failed.
-func startBenchSentinel(ctx context.Context, t *testing.T, side, bin, body string) *sentinelProc {
+func startBenchSentinel(ctx context.Context, t *testing.T, side, bin, body string) *scaleSentinel {
 	t.Helper()
 	dir := t.TempDir()
 	port := freePorts(t, 1)[0]
-	s := &sentinelProc{side: side, addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), dir: dir,
+	s := &scaleSentinel{side: side, addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), dir: dir,
 		log: filepath.Join(dir, "sentinel.log")}
 	conf := filepath.Join(dir, "sentinel.conf")
 	head := fmt.Sprintf("port %d\nbind 127.0.0.1\ndir %s\nlogfile %s\n", port, dir, s.log)
@@ -191,7 +191,7 @@ func TestBenchSoak(t *testing.T) {
 	ctx := t.Context()
 
 	type soakSide struct {
-		s         *sentinelProc
+		s         *scaleSentinel
 		offset    int64
 		cpu0      time.Duration
 		bench     *exec.Cmd
@@ -509,7 +509,7 @@ func massFailure(t *testing.T, side, bin, redistestBin string, masters int, limi
 		}
 	}
 	conf := sentinelConf(mp.addrs, 2, massDownAfter, massFailoverTimeout)
-	var sentinels []*sentinelProc
+	var sentinels []*scaleSentinel
 	for range 3 {
 		sentinels = append(sentinels, startBenchSentinel(ctx, t, side, bin, conf))
 	}
