@@ -19,6 +19,9 @@
 //     that hears +switch-master, or is told OK, reads the state that produced it.
 //   - Queries (the read-only SENTINEL subcommands, INFO, ROLE) answer from the last
 //     published View and never wait for the loop; only changes go through it.
+//   - Requests queued together (up to maxStepRequests) run in one step, in the order
+//     they were submitted, and share its one save: a peer's pipelined vote requests for
+//     many masters cost one fsync, not one each.
 //   - The transport, the scripts and the event and log callbacks never block the loop:
 //     their methods queue and return.
 package driver

@@ -125,7 +125,7 @@ func New(o Options) (*Driver, error) {
 	d := &Driver{
 		core: core, opts: o,
 		obs:   make(chan monitor.Observation, 4096),
-		reqs:  make(chan request),
+		reqs:  make(chan request, maxStepRequests),
 		hello: make(chan string, 256),
 		done:  make(chan struct{}),
 
@@ -212,8 +212,24 @@ func (d *Driver) Run(ctx context.Context) error {
 			d.lookups.done()
 			d.core.Observe(d.opts.Now(), r)
 		case r := <-d.reqs:
+			now := d.opts.Now()
 			d.waiting[r.id] = r.reply
-			d.core.Request(d.opts.Now(), r.id, r.args)
+			d.core.Request(now, r.id, r.args)
+			// Take the requests queued behind it into the same step, so that they share
+			// one save: a peer failing many masters over at once pipelines a vote request
+			// per master, and a save (an fsync) per vote would hold the last ones back
+			// long enough for this sentinel's own candidacy to overtake them (see
+			// Endpoint.Submit).
+			for i := 1; i < maxStepRequests; i++ {
+				select {
+				case r := <-d.reqs:
+					d.waiting[r.id] = r.reply
+					d.core.Request(now, r.id, r.args)
+					continue
+				default:
+				}
+				break
+			}
 			// SENTINEL DEBUG may have changed the scripts' limits.
 			t := d.core.Timing()
 			d.opts.Scripts.SetTiming(t.ScriptMaxRuntime, t.ScriptRetryDelay)
@@ -324,13 +340,27 @@ func (d *Driver) flush() bool {
 	return rd.Crash
 }
 
+// maxStepRequests bounds the requests one step of the loop takes (and those queued for it).
+const maxStepRequests = 256
+
 // Do runs a state-changing SENTINEL subcommand on the loop, waits for its answer, which
 // comes only after what it changed was saved, and appends it to w.
-func (d *Driver) Do(w *resp.Writer, args []string) {
+func (d *Driver) Do(w *resp.Writer, args []string) { d.Submit(args)(w) }
+
+// Submit hands a state-changing SENTINEL subcommand to the loop and returns at once; the
+// function it returns waits for the answer (which comes only after what it changed was
+// saved) and appends it to w. Requests run in the order they were submitted, so a client
+// that submits several before waiting for the first gets them run as if one by one, but
+// the loop may take them in one step with one save.
+func (d *Driver) Submit(args []string) (wait func(w *resp.Writer)) {
 	reply := make(chan monitor.Value, 1)
 	r := request{id: monitor.RequestID(d.nextID.Add(1)), args: args, reply: reply}
 	select {
 	case d.reqs <- r:
+	case <-d.done:
+		return shuttingDown
+	}
+	return func(w *resp.Writer) {
 		select {
 		case v := <-reply:
 			query.WriteValue(w, v)
@@ -341,13 +371,13 @@ func (d *Driver) Do(w *resp.Writer, args []string) {
 		select {
 		case v := <-reply:
 			query.WriteValue(w, v)
-			return
 		default:
+			shuttingDown(w)
 		}
-	case <-d.done:
 	}
-	w.Error("ERR sentinel is shutting down")
 }
+
+func shuttingDown(w *resp.Writer) { w.Error("ERR sentinel is shutting down") }
 
 // Endpoint adapts a Driver to the RESP endpoint (endpoint's Sentinel interface).
 type Endpoint struct{ d *Driver }
@@ -355,11 +385,11 @@ type Endpoint struct{ d *Driver }
 // Endpoint is d as the RESP endpoint sees it.
 func (d *Driver) Endpoint() Endpoint { return Endpoint{d: d} }
 
-// Command runs SENTINEL args...: reads from the view, changes through the loop.
-func (e Endpoint) Command(w *resp.Writer, args [][]byte) {
+// Command runs SENTINEL args...: reads from the view, changes through the loop (Submit).
+func (e Endpoint) Command(w *resp.Writer, args [][]byte) (wait func(*resp.Writer)) {
 	sub, read, ok := query.Check(w, args)
 	if !ok {
-		return
+		return nil
 	}
 	switch {
 	case sub == "pending-scripts":
@@ -371,8 +401,16 @@ func (e Endpoint) Command(w *resp.Writer, args [][]byte) {
 		for i, a := range args {
 			strs[i] = string(a)
 		}
-		e.d.Do(w, strs)
+		return e.d.Submit(strs)
 	}
+	return nil
+}
+
+// Waits reports whether Command hands SENTINEL args... to the loop.
+func (e Endpoint) Waits(args [][]byte) bool {
+	var discard resp.Writer
+	sub, read, ok := query.Check(&discard, args)
+	return ok && !read && sub != "pending-scripts"
 }
 
 // Hello queues a hello a peer PUBLISHed to us; the reply never waits for it.

@@ -3,6 +3,7 @@ package driver
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -219,7 +220,9 @@ func command(d *Driver, args ...string) string {
 	for i, a := range args {
 		b[i] = []byte(a)
 	}
-	d.Endpoint().Command(&w, b)
+	if wait := d.Endpoint().Command(&w, b); wait != nil {
+		wait(&w)
+	}
 	return string(w.Bytes())
 }
 
@@ -266,4 +269,75 @@ func TestDriverAnswersThroughTheLoop(t *testing.T) {
 			t.Errorf("after Run returned: %q", got)
 		}
 	})
+}
+
+// gatedStore is a memStore whose saves wait for a gate while it is closed.
+type gatedStore struct {
+	memStore
+	gate chan struct{} // a save waits for a receive... until closed
+	held chan struct{} // a save is waiting at the gate
+}
+
+func (s *gatedStore) Save(c *config.Config) error {
+	select {
+	case s.held <- struct{}{}:
+	default:
+	}
+	<-s.gate
+	return s.memStore.Save(c)
+}
+
+// TestDriverPipelinedRequestsShareASave: requests submitted while the loop is busy saving
+// are taken in its next step together and answered after one save, in order. A peer
+// failing many masters over pipelines a vote request per master; a save per request would
+// make the last votes wait for all the others' fsyncs.
+func TestDriverPipelinedRequestsShareASave(t *testing.T) {
+	cfg := config.Default()
+	cfg.MyID = myID
+	cfg.Masters = []*config.Master{config.NewMaster("mymaster", "127.0.0.1", 6379, 1)}
+	net := &fakeNet{dead: map[string]bool{"127.0.0.1:6379": true}} // no discovery, no saves of its own
+	store := &gatedStore{gate: make(chan struct{}), held: make(chan struct{}, 1)}
+	close(store.gate)
+	d, err := New(Options{Config: cfg, Store: store, Transport: net})
+	if err != nil {
+		t.Fatal(err)
+	}
+	store.gate = make(chan struct{})
+	stop := runDriver(t, net, d)
+	defer stop()
+	defer close(store.gate)
+
+	first := d.Submit([]string{"set", "mymaster", "quorum", "2"})
+	select {
+	case <-store.held: // the loop is in the first request's save
+	case <-time.After(10 * time.Second):
+		t.Fatal("the first SET was never saved")
+	}
+	const n = 20
+	var waits []func(*resp.Writer)
+	for i := range n {
+		waits = append(waits, d.Submit([]string{"set", "mymaster", "down-after-milliseconds", strconv.Itoa(1000 + i)}))
+	}
+	store.mu.Lock()
+	before := len(store.saved)
+	store.mu.Unlock()
+	store.gate <- struct{}{} // the first save completes
+	var w resp.Writer
+	first(&w)
+	store.gate <- struct{}{} // and the next step's one save
+	for _, wait := range waits {
+		wait(&w)
+	}
+	if want := strings.Repeat("+OK\r\n", n+1); string(w.Bytes()) != want {
+		t.Fatalf("replies %q, want %d OKs", w.Bytes(), n+1)
+	}
+	store.mu.Lock()
+	saves, last := len(store.saved)-before, store.saved[len(store.saved)-1]
+	store.mu.Unlock()
+	if saves != 2 {
+		t.Errorf("%d saves for 1 + %d requests, want 2", saves, n)
+	}
+	if got := last.Masters[0].DownAfter; got != (1000+n-1)*time.Millisecond {
+		t.Errorf("saved down-after %v, want the last SET's", got)
+	}
 }

@@ -96,6 +96,9 @@ func (c *conn) execute(args [][]byte) {
 	}
 	suppressed := c.replyOff || c.skipThis
 	c.s.mu.Unlock()
+	if n := len(c.deferred); n > 0 && c.deferred[n-1].at == mark && suppressed {
+		c.deferred[n-1].suppressed = true
+	}
 	if c.w.Len() > mark && c.w.Bytes()[mark] == '-' {
 		c.s.st.errorReplies.Add(1)
 	}
@@ -150,9 +153,15 @@ func (c *conn) dispatch(args [][]byte) *command {
 	}
 	s.st.commands.Add(1)
 	if cmd.sentinel {
-		s.sentinel.Command(&c.w, args[1:])
+		if len(c.deferred) > 0 && !s.sentinel.Waits(args[1:]) {
+			c.awaitDeferred() // a read sees what the pipeline changed before it
+		}
+		if wait := s.sentinel.Command(&c.w, args[1:]); wait != nil {
+			c.deferReply(wait)
+		}
 		return cmd
 	}
+	c.awaitDeferred()
 	cmd.run(c, args)
 	return cmd
 }

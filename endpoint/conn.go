@@ -36,6 +36,9 @@ type conn struct {
 	// time of the last command (CLIENT LIST's idle=, in whole seconds): one clock read
 	// per batch, not per request. A wait in CLIENT PAUSE renews it.
 	batchNow time.Time
+	// deferred are the replies of this batch's SENTINEL subcommands that wait for the
+	// sentinel's loop, in order; see deferReply.
+	deferred []deferredReply
 
 	// Guarded by Server.mu.
 	name     string
@@ -101,6 +104,49 @@ func (h endpoint) Exec(kc *respserver.Conn, b *respserver.Batch) {
 	c.queueReplies()
 }
 
+// deferredReply is a reply still to come, and where in w it goes.
+type deferredReply struct {
+	at         int
+	wait       func(w *resp.Writer)
+	suppressed bool // CLIENT REPLY OFF or SKIP was in force for its request
+}
+
+// deferReply lets the batch go on while a state-changing SENTINEL subcommand waits for the
+// loop. Consecutive ones are then all handed over before the first answer is awaited, and
+// the loop takes them in one step with one save: a peer failing many masters over at once
+// pipelines one vote request per master, and answered one save after the other they would
+// come too late to count (each vote must be saved before it is answered). The replies
+// still leave in request order, and anything else (a read, any other command) first
+// waits for them all, so a pipeline sees its own changes as when run one by one.
+func (c *conn) deferReply(wait func(w *resp.Writer)) {
+	c.deferred = append(c.deferred, deferredReply{at: c.w.Len(), wait: wait})
+}
+
+// awaitDeferred waits for the deferred replies and puts each in its place in w.
+func (c *conn) awaitDeferred() {
+	if len(c.deferred) == 0 {
+		return
+	}
+	base := c.deferred[0].at
+	after := append([]byte(nil), c.w.Bytes()[base:]...) // written since: errors of requests in between
+	c.truncate(base)
+	last := base
+	for _, d := range c.deferred {
+		c.w.Raw(after[last-base : d.at-base])
+		mark := c.w.Len()
+		d.wait(&c.w)
+		switch {
+		case d.suppressed:
+			c.truncate(mark)
+		case c.w.Len() > mark && c.w.Bytes()[mark] == '-':
+			c.s.st.errorReplies.Add(1)
+		}
+		last = d.at
+	}
+	c.w.Raw(after[last-base:])
+	c.deferred = c.deferred[:0]
+}
+
 // ProtocolError answers a malformed request with Redis's protocol error.
 func (h endpoint) ProtocolError(kc *respserver.Conn, err error) {
 	c := kc.Value.(*conn)
@@ -150,6 +196,7 @@ func (s *Server) dropLocked(c *conn) {
 
 // queueReplies moves the replies written so far to the output queue.
 func (c *conn) queueReplies() {
+	c.awaitDeferred()
 	c.kc.Queue(c.w.Bytes())
 	c.w.Reset()
 }

@@ -26,7 +26,10 @@
 //   - No lock is held while calling the Sentinel, so the sentinel core may call Publish
 //     at any time, even while a SENTINEL command waits for it.
 //   - A pipeline is run as one batch: every request already received is answered before
-//     the replies are written, in one write.
+//     the replies are written, in one write. Consecutive SENTINEL subcommands that change
+//     state are all handed to the Sentinel before the first reply is awaited (so its loop
+//     may save once for all); any other request first waits for them, so a pipeline
+//     reads its own changes, and the replies keep request order.
 //   - Users are copied on change and swapped whole, so a request checks its permissions
 //     against one consistent version of its user.
 //   - A request holds Server.mu twice, once before the command (the checks' inputs) and

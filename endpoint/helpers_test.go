@@ -30,16 +30,32 @@ type fakeSentinel struct {
 	hellos []string
 	// release, when set, holds SENTINEL DEBUG-BLOCK until closed.
 	release chan struct{}
+	// sets counts the SENTINEL SETs handed over, which answer only when awaited, as the
+	// driver's state-changing subcommands do.
+	sets int
 }
 
 var _ Sentinel = (*fakeSentinel)(nil)
 
-func (f *fakeSentinel) Command(w *resp.Writer, args [][]byte) {
+// Waits: SENTINEL SET goes to the loop (see Command).
+func (f *fakeSentinel) Waits(args [][]byte) bool { return strings.EqualFold(string(args[0]), "set") }
+
+func (f *fakeSentinel) Command(w *resp.Writer, args [][]byte) func(*resp.Writer) {
 	switch strings.ToLower(string(args[0])) {
+	case "set":
+		f.mu.Lock()
+		f.sets++
+		f.mu.Unlock()
+		// The reply says how many SETs had been handed over when it was awaited.
+		return func(w *resp.Writer) {
+			f.mu.Lock()
+			defer f.mu.Unlock()
+			w.Simple(fmt.Sprintf("OK %d", f.sets))
+		}
 	case "get-master-addr-by-name":
 		if string(args[1]) != "mymaster" {
 			w.NullArray()
-			return
+			return nil
 		}
 		w.Array(2)
 		w.BulkString("127.0.0.1")
@@ -66,6 +82,7 @@ func (f *fakeSentinel) Command(w *resp.Writer, args [][]byte) {
 	default:
 		w.Error(fmt.Sprintf("ERR unknown subcommand '%s'. Try SENTINEL HELP.", args[0]))
 	}
+	return nil
 }
 
 func (f *fakeSentinel) Hello(payload []byte) {

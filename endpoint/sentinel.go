@@ -9,10 +9,14 @@ import (
 // sentinel's state goes through this interface.
 type Sentinel interface {
 	// Command runs SENTINEL args[0] args[1:]... and appends its reply to w (which carries
-	// the connection's protocol version). args has at least one element. Read-only
-	// subcommands answer from a snapshot and never wait for monitoring work; subcommands
-	// that change state may wait for the sentinel's loop.
-	Command(w *resp.Writer, args [][]byte)
+	// the connection's protocol version), or, for a subcommand that changes state and so
+	// waits for the sentinel's loop, hands it over and returns a function that waits for
+	// the reply and appends it. args has at least one element. Read-only subcommands
+	// answer from a snapshot at once and never wait for monitoring work. Subcommands run
+	// in the order Command is called, whenever their replies are awaited.
+	Command(w *resp.Writer, args [][]byte) (wait func(w *resp.Writer))
+	// Waits reports whether Command would hand SENTINEL args... over to the loop.
+	Waits(args [][]byte) bool
 	// Hello hands over the payload of a PUBLISH __sentinel__:hello from a peer.
 	Hello(payload []byte)
 	// AppendInfo appends the "# Sentinel" INFO section, header included, lines ending in CRLF.

@@ -264,6 +264,29 @@ func TestPipelining(t *testing.T) {
 	}
 }
 
+// TestPipelinedChanges: consecutive state-changing SENTINEL subcommands of a pipeline are
+// all handed to the sentinel before the first reply is awaited (so its loop can take them
+// in one step and one save), yet the replies keep request order, a read or any other
+// command waits for the changes before it, and CLIENT REPLY SKIP still drops its reply.
+func TestPipelinedChanges(t *testing.T) {
+	_, addr := startServer(t, Options{})
+	c := dialRaw(t, addr)
+	set := func(v string) string { return "SENTINEL SET mymaster quorum " + v + "\r\n" }
+	c.send(set("1") + set("2") + "SENTINEL FOO\r\n" + set("3") + "SENTINEL MYID\r\n" + set("4") +
+		"PING\r\n" + "CLIENT REPLY SKIP\r\n" + set("5") + set("6"))
+	for i, want := range []string{
+		"+OK 3\r\n", "+OK 3\r\n", // the unknown subcommand between changes waits for nothing
+		"-ERR unknown subcommand 'FOO'. Try SENTINEL HELP.\r\n", "+OK 3\r\n",
+		"$40\r\n0123456789012345678901234567890123456789\r\n", // a read waits for sets 1-3
+		"+OK 4\r\n", "+PONG\r\n", // PING waits for set 4
+		"+OK 6\r\n", // set 5's reply skipped; set 6 handed over before it was awaited
+	} {
+		if got := c.read(); got != want {
+			t.Fatalf("reply %d = %q, want %q", i, got, want)
+		}
+	}
+}
+
 func TestProtocolErrorCloses(t *testing.T) {
 	_, addr := startServer(t, Options{})
 	c := dialRaw(t, addr)
