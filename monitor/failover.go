@@ -174,8 +174,13 @@ func (c *Core) failoverWaitStart(m *master) {
 		// its winner unique, and it is what redis-sentinel's requests (which carry the
 		// current epoch) amount to, minus its counting across the two epochs.
 		m.failoverEpoch = c.currentEpoch
+		// The stagger starts over in the new epoch (see selfVoteDelay). When many masters
+		// fail at once, every sentinel's epoch moves under every attempt, and candidates
+		// that followed it without the stagger all voted for themselves in the new epoch
+		// at once, a three-way split per master that only the retry, minutes later, undid.
+		m.failoverStateChange = c.now
 		c.touch(m)
-		c.requestVotes(m) // in the new epoch
+		c.requestVotes(m) // in the new epoch, once its stagger is over
 	}
 	leader := c.electionWinner(m, m.failoverEpoch)
 	isLeader := leader != "" && strings.EqualFold(leader, c.myID)
