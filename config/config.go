@@ -90,6 +90,16 @@ type Config struct {
 	SentinelUser        string
 	SentinelPass        string
 
+	// MetricsAddress (`sentinel metrics-address`, ours, default off) is where the HTTP
+	// listener for /metrics, /healthz and /readyz binds, as host:port; a bare port in the
+	// file binds loopback (127.0.0.1), so turning metrics on exposes nothing by accident.
+	MetricsAddress string
+	// MetricsPass (`sentinel metrics-pass`, ours) turns on HTTP basic auth for every path
+	// of that listener; the user is MetricsUser (`sentinel metrics-user`), "default" when
+	// unset, as a Redis password alone is the default user's.
+	MetricsUser string
+	MetricsPass string
+
 	// Masters in the order they were declared.
 	Masters []*Master
 

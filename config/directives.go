@@ -1,6 +1,7 @@
 package config
 
 import (
+	"net"
 	"strconv"
 	"strings"
 	"syscall"
@@ -16,6 +17,7 @@ var preMonitor = map[string]bool{
 	"sentinel-user": true, "sentinel-pass": true, "current-epoch": true, "myid": true,
 	"resolve-hostnames": true, "announce-hostnames": true, "state-config-file": true,
 	"fast-retry": true, "minority-refuses": true, "protect-empty-restart": true,
+	"metrics-address": true, "metrics-user": true, "metrics-pass": true,
 }
 
 const errUnrecognized = "Unrecognized sentinel configuration statement."
@@ -210,6 +212,22 @@ func (l *loader) sentinel(a []string) string {
 		return setYesNo(&c.ProtectEmptyRestart, a[1], "protect-empty-restart option")
 	case name == "announce-hostnames" && argc == 2:
 		return setYesNo(&c.AnnounceHostnames, a[1], "announce-hostnames option")
+	case name == "metrics-address" && argc == 2:
+		addr, ok := metricsAddress(a[1])
+		if !ok {
+			return "Invalid metrics-address: use host:port, [ipv6]:port or a port number."
+		}
+		c.MetricsAddress = addr
+	case name == "metrics-user" && argc == 2:
+		if a[1] == "" {
+			return "metrics-user needs a name."
+		}
+		c.MetricsUser = a[1]
+	case name == "metrics-pass" && argc == 2:
+		if a[1] == "" {
+			return "metrics-pass needs a password."
+		}
+		c.MetricsPass = a[1]
 	case name == "state-config-file" && argc == 2:
 		if a[1] == "" {
 			return "state-config-file needs a path."
@@ -337,4 +355,22 @@ func addrKey(a Addr) string {
 		key = ip
 	}
 	return strings.ToLower(key) + ":" + strconv.Itoa(a.Port)
+}
+
+// metricsAddress reads a metrics-address value: host:port or [v6]:port as net.Listen takes
+// it (an empty host is every interface, written on purpose), or a bare port, which means
+// loopback. Port 0 asks the kernel for a free port, which the daemon logs.
+func metricsAddress(s string) (string, bool) {
+	if p, err := strconv.Atoi(s); err == nil && !strings.ContainsAny(s, "+-") {
+		s = net.JoinHostPort("127.0.0.1", strconv.Itoa(p))
+	}
+	host, port, err := net.SplitHostPort(s)
+	if err != nil {
+		return "", false
+	}
+	p, err := strconv.Atoi(port)
+	if err != nil || p < 0 || p > 65535 || strings.ContainsAny(port, "+-") || strings.ContainsAny(host, " \t") {
+		return "", false
+	}
+	return net.JoinHostPort(host, strconv.Itoa(p)), true
 }

@@ -305,7 +305,8 @@ var managedSentinelKeys = []string{"monitor", "down-after-milliseconds", "failov
 	"parallel-syncs", "notification-script", "client-reconfig-script", "auth-pass", "auth-user",
 	"config-epoch", "leader-epoch", "known-replica", "known-sentinel", "rename-command",
 	"master-reboot-down-after-period", "announce-ip", "announce-port", "sentinel-user",
-	"sentinel-pass", "leader", "fast-retry", "minority-refuses", "protect-empty-restart"}
+	"sentinel-pass", "leader", "fast-retry", "minority-refuses", "protect-empty-restart",
+	"metrics-address", "metrics-user", "metrics-pass"}
 
 // rewriteSentinel is rewriteConfigSentinelOption, in its emission order. state adds our
 // leader lines, which only the state file carries.
@@ -338,6 +339,15 @@ func (c *Config) rewriteSentinel(st *rewriteState, state bool) {
 	}
 	if c.SentinelPass != "" {
 		line("sentinel-pass", true, c.SentinelPass)
+	}
+	if c.MetricsAddress != "" {
+		line("metrics-address", true, c.MetricsAddress)
+	}
+	if c.MetricsUser != "" {
+		line("metrics-user", true, c.MetricsUser)
+	}
+	if c.MetricsPass != "" {
+		line("metrics-pass", true, c.MetricsPass)
 	}
 	for _, k := range managedSentinelKeys {
 		st.markProcessed("sentinel " + k)

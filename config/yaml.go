@@ -55,6 +55,9 @@ var yamlSentinelKeys = []string{
 	"sentinel-user",
 	"sentinel-pass",
 	"state-config-file",
+	"metrics-address",
+	"metrics-user",
+	"metrics-pass",
 }
 
 // yamlMasterKeys are the keys of a master, besides name, host, port and quorum, that are
