@@ -255,9 +255,18 @@ func Answer(v *monitor.View, now time.Time, w *resp.Writer, sub string, args [][
 	}
 }
 
-// ckquorum: we count ourselves plus every known peer not judged down; a failover needs the
+// Quorum is what SENTINEL CKQUORUM says about a master: the sentinels usable for a
+// failover and whether they reach both the quorum and a majority. Message is the reply's
+// text (OK ... or NOQUORUM ...), which health checks and metrics show as it is.
+type Quorum struct {
+	Usable  int
+	OK      bool
+	Message string
+}
+
+// CKQuorum counts ourselves plus every known peer not judged down; a failover needs the
 // quorum to agree on ODOWN and a majority of all known sentinels to elect a leader.
-func ckquorum(w *resp.Writer, mv *monitor.MasterView) {
+func CKQuorum(mv *monitor.MasterView) Quorum {
 	usable := 1
 	for _, s := range mv.Sentinels {
 		if !s.Flags.SDown() && !s.Flags.ODown() {
@@ -273,10 +282,18 @@ func ckquorum(w *resp.Writer, mv *monitor.MasterView) {
 		problems = append(problems, "Not enough available Sentinels to reach the majority and authorize a failover")
 	}
 	if problems == nil {
-		w.Simple(fmt.Sprintf("OK %d usable Sentinels. Quorum and failover authorization can be reached", usable))
-		return
+		return Quorum{Usable: usable, OK: true,
+			Message: fmt.Sprintf("OK %d usable Sentinels. Quorum and failover authorization can be reached", usable)}
 	}
-	w.Error(fmt.Sprintf("NOQUORUM %d usable Sentinels. %s", usable, strings.Join(problems, ". ")))
+	return Quorum{Usable: usable, Message: fmt.Sprintf("NOQUORUM %d usable Sentinels. %s", usable, strings.Join(problems, ". "))}
+}
+
+func ckquorum(w *resp.Writer, mv *monitor.MasterView) {
+	if q := CKQuorum(mv); q.OK {
+		w.Simple(q.Message)
+	} else {
+		w.Error(q.Message)
+	}
 }
 
 // infoCache replies [name, [[age, info], ...], ...] for the named masters that exist.
