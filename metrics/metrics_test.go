@@ -142,6 +142,7 @@ func TestViewMetrics(t *testing.T) {
 	check(t, fams, []want{
 		{"redis_sentinel_masters", nil, 1},
 		{"redis_sentinel_tilt", nil, 0},
+		{"redis_sentinel_tilt_since_seconds", nil, -1},
 		{"redis_sentinel_running_scripts", nil, 1},
 		{"redis_sentinel_scripts_queue_length", nil, 3},
 		{"redis_sentinel_simulate_failure_flags", nil, 0},

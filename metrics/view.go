@@ -32,7 +32,8 @@ var (
 	okPingDesc      = desc("redis_sentinel_master_last_ok_ping_reply_seconds", "redis_sentinel_master_last_ok_ping_reply_seconds metric", "master_name", "master_address")
 
 	// Ours: what redis_exporter does not show.
-	currentEpochDesc = desc("redis_sentinel_current_epoch", "The current epoch (INFO-less: SENTINEL CONFIG's current-epoch).")
+	currentEpochDesc = desc("redis_sentinel_current_epoch", "The sentinel's current epoch, as its config file saves it (sentinel current-epoch).")
+	tiltSinceDesc    = desc("redis_sentinel_tilt_since_seconds", "Seconds since TILT mode was entered, -1 when not in it (INFO's sentinel_tilt_since_seconds).")
 	linkOKPingDesc   = desc("redis_sentinel_link_last_ok_ping_reply_seconds", "Seconds since an instance last answered PING acceptably (last-ok-ping-reply), per monitored instance and peer.", "master_name", "role", "address")
 	linkPingDesc     = desc("redis_sentinel_link_last_ping_reply_seconds", "Seconds since an instance last answered PING at all (last-ping-reply).", "master_name", "role", "address")
 	linkPendingDesc  = desc("redis_sentinel_link_pending_ping_seconds", "Seconds the PING in flight has waited for its reply (last-ping-sent); 0 when none is.", "master_name", "role", "address")
@@ -52,7 +53,7 @@ func desc(name, help string, labels ...string) *prometheus.Desc {
 type viewCollector struct{ m *Metrics }
 
 func (c viewCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{mastersDesc, tiltDesc, runningDesc, queueDesc, simFlagsDesc,
+	for _, d := range []*prometheus.Desc{mastersDesc, tiltDesc, tiltSinceDesc, runningDesc, queueDesc, simFlagsDesc,
 		statusDesc, slavesDesc, sentinelsDesc, okSentinelsDesc, okSlavesDesc, ckquorumDesc, quorumDesc,
 		timeoutDesc, syncsDesc, downAfterDesc, epochDesc, okPingDesc, currentEpochDesc, linkOKPingDesc,
 		linkPingDesc, linkPendingDesc, linkDownDesc, replOffsetDesc, lastFailoverDesc, sinceSwitchDesc,
@@ -73,13 +74,19 @@ func (c viewCollector) Collect(ch chan<- prometheus.Metric) {
 	running, queued := c.m.o.Scripts()
 	gauge(mastersDesc, float64(len(v.Masters)))
 	gauge(tiltDesc, boolValue(v.Tilt))
+	tiltSince := -1.0
+	if v.Tilt {
+		tiltSince = float64(now.Sub(v.TiltSince) / time.Second) // whole seconds, as INFO
+	}
+	gauge(tiltSinceDesc, tiltSince)
 	gauge(runningDesc, float64(running))
 	gauge(queueDesc, float64(queued))
 	gauge(simFlagsDesc, float64(v.SimFlags))
 	gauge(currentEpochDesc, float64(v.CurrentEpoch))
 	for _, mv := range v.Masters {
 		name, addr := mv.Name, mv.IP+":"+strconv.Itoa(mv.Port)
-		gauge(statusDesc, boolValue(status(&mv.InstanceView) == "ok"), name, addr, status(&mv.InstanceView))
+		status := query.MasterStatus(mv)
+		gauge(statusDesc, boolValue(status == "ok"), name, addr, status)
 		gauge(slavesDesc, float64(len(mv.Replicas)), name, addr)
 		gauge(sentinelsDesc, float64(len(mv.Sentinels)+1), name, addr) // INFO counts itself
 		q := query.CKQuorum(mv)
@@ -130,17 +137,6 @@ func (c viewCollector) Collect(ch chan<- prometheus.Metric) {
 			gauge(leaderEpochDesc, float64(ms.leaderEpoch), mv.Name)
 		}
 	}
-}
-
-// status is INFO's master status word, from the view's own flag methods.
-func status(iv *monitor.InstanceView) string {
-	switch {
-	case iv.Flags.ODown():
-		return "odown"
-	case iv.Flags.SDown():
-		return "sdown"
-	}
-	return "ok"
 }
 
 // okCount counts the instances neither SDOWN nor ODOWN, as redis_exporter's ok_slaves does

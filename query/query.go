@@ -384,17 +384,21 @@ func AppendInfo(v *monitor.View, now time.Time, scripts ScriptStats, b []byte) [
 		"sentinel_running_scripts:%d\r\nsentinel_scripts_queue_length:%d\r\nsentinel_simulate_failure_flags:%d\r\n",
 		len(v.Masters), tilt, tiltSince, scripts.Running, scripts.Queued, v.SimFlags)
 	for i, mv := range v.Masters {
-		status := "ok"
-		switch {
-		case mv.Flags.ODown():
-			status = "odown"
-		case mv.Flags.SDown():
-			status = "sdown"
-		}
 		b = fmt.Appendf(b, "master%d:name=%s,status=%s,address=%s:%d,slaves=%d,sentinels=%d\r\n",
-			i, mv.Name, status, mv.IP, mv.Port, len(mv.Replicas), len(mv.Sentinels)+1)
+			i, mv.Name, MasterStatus(mv), mv.IP, mv.Port, len(mv.Replicas), len(mv.Sentinels)+1)
 	}
 	return b
+}
+
+// MasterStatus is a master's status word in INFO: odown, sdown or ok.
+func MasterStatus(mv *monitor.MasterView) string {
+	switch {
+	case mv.Flags.ODown():
+		return "odown"
+	case mv.Flags.SDown():
+		return "sdown"
+	}
+	return "ok"
 }
 
 var helpLines = []string{

@@ -215,6 +215,11 @@ func (n *Sentinel) flush() {
 		n.answers = append(n.answers, r.Reply(nil)) // the sim's store never fails
 	}
 	s.check.events(n, rd.Events)
+	if s.opts.Events != nil {
+		for _, e := range rd.Events {
+			s.opts.Events(n, e)
+		}
+	}
 	// The driver publishes before the events go out, so a client that heard them reads
 	// what they announced.
 	if len(rd.Events) > 0 && n.Core != nil && n.Core.Changed() {

@@ -39,6 +39,11 @@ type Options struct {
 	// FullTicks makes every core visit every master at every tick (monitor.WithFullTicks),
 	// the reference TestQuietTicksSameTrace compares the cores' skipping ticks with.
 	FullTicks bool
+
+	// Events, when set, is handed every event of every sentinel as the driver would
+	// publish it, at the simulated time (Now): what a test counts from them, the daemon
+	// counts from its own.
+	Events func(n *Sentinel, e monitor.Event)
 }
 
 // Group is one monitored master name with its instances.
