@@ -17,7 +17,8 @@
 //   - Durations come from the injected clock (Options.Now), read when Event runs on the
 //     driver goroutine, so a test replays a failover with exact timings.
 //   - Event never blocks on a scrape for longer than copying a few numbers: the only lock
-//     it shares with a scrape guards the per-master timestamps.
+//     it shares with a scrape guards the per-master timestamps. It is safe from any
+//     goroutine (the script runner's events may come from another than the driver's).
 //   - Metrics live on their own registry with Go's runtime and process collectors, never
 //     the global one, so two sentinels in one process (tests) do not collide.
 package metrics

@@ -240,7 +240,7 @@ var eventTypes = func() map[string]struct{} {
 	m := map[string]struct{}{}
 	for _, t := range strings.Fields(`
 		+monitor -monitor +set +reset-master +reboot +slave +sentinel +convert-to-slave
-		+fix-slave-config +config-update-from +sentinel-address-switch +sentinel-address-update
+		+fix-slave-config +config-update-from +role-change -role-change +sentinel-address-switch +sentinel-address-update
 		+sentinel-invalid-addr +sdown -sdown +odown -odown +tilt -tilt +new-epoch
 		+try-failover +vote-for-leader +elected-leader +failover-state-select-slave
 		+selected-slave +failover-state-send-slaveof-noone +failover-state-wait-promotion

@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -30,7 +32,7 @@ const (
 // newView monitors mymaster at 127.0.0.1:6379 (quorum 2, down-after 1s) at t0, answers
 // its first PING and INFO at t0+100ms (one replica, 127.0.0.1:6380, offset 42, link down
 // 3s) and hears one peer's hello: a view built by the core itself, not by hand.
-func newView(t *testing.T, t0 time.Time) *monitor.View {
+func newView(t testing.TB, t0 time.Time) *monitor.View {
 	t.Helper()
 	cfg := config.Default()
 	cfg.MyID, cfg.Port = myID, 26379
@@ -353,5 +355,57 @@ func TestGolden(t *testing.T) {
 	}
 	if n := len(lines) - 13; n != described { // 13 families of events
 		t.Errorf("the golden file has %d view families, the collector describes %d", n, described)
+	}
+}
+
+// TestEventTypesComplete: every event type the core and the script runner emit is one the
+// type label knows, so none is counted as "other" (read from their sources: a new event
+// fails here until it is added to eventTypes).
+func TestEventTypesComplete(t *testing.T) {
+	emit := regexp.MustCompile(`emit(?:Raw)?\(\w+, (?:sign\+)?"([+-]?[a-z-]+)"`)
+	var files []string
+	for _, glob := range []string{"../monitor/*.go", "../script/*.go"} {
+		m, err := filepath.Glob(glob)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, m...)
+	}
+	found := 0
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, sm := range emit.FindAllStringSubmatch(string(b), -1) {
+			types := []string{sm[1]}
+			if strings.Contains(sm[0], "sign+") { // "+" or "-" decided at run time
+				types = []string{"+" + sm[1], "-" + sm[1]}
+			}
+			for _, typ := range types {
+				found++
+				if _, ok := eventTypes[typ]; !ok {
+					t.Errorf("%s emits %s, which eventTypes lacks", f, typ)
+				}
+			}
+		}
+	}
+	if found < 40 {
+		t.Fatalf("found only %d emitted types: has the emit call's shape changed?", found)
+	}
+}
+
+// BenchmarkEvent: Event runs on the driver goroutine for every event, so its cost is the
+// loop's.
+func BenchmarkEvent(b *testing.B) {
+	t0 := time.Unix(1_800_000_000, 0)
+	v := newView(b, t0)
+	m := New(Options{View: func() *monitor.View { return v }, Now: func() time.Time { return t0 }})
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		m.Event(failover[i%len(failover)].e)
 	}
 }

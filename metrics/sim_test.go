@@ -75,6 +75,9 @@ func TestFailoverInSimulation(t *testing.T) {
 		if epoch, _ := value(fams, "redis_sentinel_master_config_epoch", now...); epoch < 1 {
 			t.Errorf("%s: config epoch %v after the failover", name, epoch)
 		}
+		if n, ok := value(fams, "redis_sentinel_events_total", "type", "other"); ok {
+			t.Errorf("%s: %v events of a type the metrics do not know", name, n)
+		}
 		won, _ := value(fams, "redis_sentinel_master_failovers_succeeded_total", mn...)
 		if won == 0 {
 			continue
