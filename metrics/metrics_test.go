@@ -3,12 +3,16 @@ package metrics
 import (
 	"flag"
 	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"math/rand/v2"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -359,42 +363,53 @@ func TestGolden(t *testing.T) {
 }
 
 // TestEventTypesComplete: every event type the core and the script runner emit is one the
-// type label knows, so none is counted as "other" (read from their sources: a new event
-// fails here until it is added to eventTypes).
+// type label knows, so none is counted as "other". It reads their code: every string
+// literal shaped like an event type ("+sdown", "-slave-forgotten"), and for a literal
+// added to a run-time sign (sign+"role-change") both signs. A new event fails here until
+// it is added to eventTypes.
 func TestEventTypesComplete(t *testing.T) {
-	emit := regexp.MustCompile(`emit(?:Raw)?\(\w+, (?:sign\+)?"([+-]?[a-z-]+)"`)
+	shape := regexp.MustCompile(`^[+-][a-z][a-z-]*$`)
+	fset := token.NewFileSet()
+	found := 0
 	var files []string
 	for _, glob := range []string{"../monitor/*.go", "../script/*.go"} {
-		m, err := filepath.Glob(glob)
-		if err != nil {
-			t.Fatal(err)
-		}
+		m, _ := filepath.Glob(glob) // the patterns are well formed
 		files = append(files, m...)
 	}
-	found := 0
-	for _, f := range files {
-		if strings.HasSuffix(f, "_test.go") {
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
 			continue
 		}
-		b, err := os.ReadFile(f)
+		f, err := parser.ParseFile(fset, name, nil, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, sm := range emit.FindAllStringSubmatch(string(b), -1) {
-			types := []string{sm[1]}
-			if strings.Contains(sm[0], "sign+") { // "+" or "-" decided at run time
-				types = []string{"+" + sm[1], "-" + sm[1]}
+		ast.Inspect(f, func(n ast.Node) bool {
+			var types []string
+			switch n := n.(type) {
+			case *ast.BinaryExpr: // sign+"role-change"
+				if lit, ok := n.Y.(*ast.BasicLit); ok && n.Op == token.ADD && lit.Kind == token.STRING {
+					if id, ok := n.X.(*ast.Ident); ok && id.Name == "sign" {
+						v, _ := strconv.Unquote(lit.Value)
+						types = []string{"+" + v, "-" + v}
+					}
+				}
+			case *ast.BasicLit:
+				if v, err := strconv.Unquote(n.Value); err == nil && n.Kind == token.STRING && shape.MatchString(v) {
+					types = []string{v}
+				}
 			}
 			for _, typ := range types {
 				found++
 				if _, ok := eventTypes[typ]; !ok {
-					t.Errorf("%s emits %s, which eventTypes lacks", f, typ)
+					t.Errorf("%s has %s, which eventTypes lacks", fset.Position(n.Pos()), typ)
 				}
 			}
-		}
+			return true
+		})
 	}
 	if found < 40 {
-		t.Fatalf("found only %d emitted types: has the emit call's shape changed?", found)
+		t.Fatalf("found only %d event types: has the emitters' shape changed?", found)
 	}
 }
 
