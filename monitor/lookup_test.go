@@ -15,16 +15,7 @@ import (
 // views and comparisons, and a new connection to the name asks again while the old answer
 // stands.
 func TestHostnameLookups(t *testing.T) {
-	cfg := config.Default()
-	cfg.MyID = myID
-	cfg.ResolveHostnames = true
-	cfg.Masters = []*config.Master{config.NewMaster("mymaster", "db.example", 6379, 2)}
-	h := &harness{t: t, store: &memStore{}, now: time.Unix(1_800_000_000, 0), gens: map[string]uint64{}}
-	c, err := New(cfg, rand.New(rand.NewPCG(1, 2)), h.now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.c = c
+	h, c := hostnameCore(t, "db.example")
 	ask := []Lookup{{Kind: LookupHost, Name: "db.example"}}
 	rd := c.Ready()
 	if !slices.Equal(rd.Lookups, ask) {
@@ -86,6 +77,22 @@ func TestHostnameLookups(t *testing.T) {
 	if _, ok := c.hosts["other.example"]; ok {
 		t.Errorf("an unasked answer was kept")
 	}
+}
+
+// hostnameCore is a core with resolve-hostnames monitoring mymaster at host:6379.
+func hostnameCore(t *testing.T, host string, opts ...Option) (*harness, *Core) {
+	t.Helper()
+	cfg := config.Default()
+	cfg.MyID = myID
+	cfg.ResolveHostnames = true
+	cfg.Masters = []*config.Master{config.NewMaster("mymaster", host, 6379, 2)}
+	h := &harness{t: t, store: &memStore{}, now: time.Unix(1_800_000_000, 0), gens: map[string]uint64{}}
+	c, err := New(cfg, rand.New(rand.NewPCG(1, 2)), h.now, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.c = c
+	return h, c
 }
 
 // A Lookup asked between Ready and Advance (a View built by the driver while it carries a
@@ -235,16 +242,7 @@ func TestMonitorHostnameWaitsForLookup(t *testing.T) {
 // address), keeping their timers: no +sdown, no failover, and the view shows the new IP.
 // Redis re-resolves only at reconnection and so keeps talking to the old address.
 func TestMovedHostnameIsFollowed(t *testing.T) {
-	cfg := config.Default()
-	cfg.MyID = myID
-	cfg.ResolveHostnames = true
-	cfg.Masters = []*config.Master{config.NewMaster("mymaster", "m.test", 6379, 2)}
-	h := &harness{t: t, store: &memStore{}, now: time.Unix(1_800_000_000, 0), gens: map[string]uint64{}}
-	c, err := New(cfg, rand.New(rand.NewPCG(1, 2)), h.now, WithHosts(map[string]string{"m.test": "127.0.0.2"}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.c = c
+	h, c := hostnameCore(t, "m.test", WithHosts(map[string]string{"m.test": "127.0.0.2"}))
 	h.collect()
 	h.up("m.test:6379")
 	ask := Lookup{Kind: LookupHost, Name: "m.test"}
