@@ -1,0 +1,116 @@
+package sentinel_test
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sentinel-go/sentinel/e2e/realredis"
+)
+
+// startInHosts runs bin on conf in a private mount namespace whose /etc/hosts is the file
+// hosts, so a test can give names to 127.0.0.x and re-point them (rewriting the file in
+// place: the bind mount pins its inode) without touching the machine's.
+func startInHosts(t *testing.T, bin, hosts, conf string, port int) *proc {
+	t.Helper()
+	if out, err := exec.Command("unshare", "-m", "true").CombinedOutput(); err != nil {
+		t.Skipf("cannot create a mount namespace: %v %s", err, out)
+	}
+	p := &proc{Port: port, Addr: "127.0.0.1:" + strconv.Itoa(port), Dir: filepath.Dir(conf), Conf: conf}
+	p.Proc = realredis.Start(t, p.Dir, "unshare", "-m", "--propagation", "private", "sh", "-c",
+		`mount --bind "$0" /etc/hosts && exec "$1" "$2"`, hosts, bin, conf)
+	p.Client = dial(t, p.Addr)
+	if err := p.waitAnswering(10 * time.Second); err != nil {
+		t.Fatalf("%s: %v", p, err)
+	}
+	return p
+}
+
+// startServerOn runs redis-server on ip:port (an address StartServer's 127.0.0.1 cannot give).
+func startServerOn(t *testing.T, ip string, port int, args ...string) *realredis.Process {
+	t.Helper()
+	dir := t.TempDir()
+	p := realredis.Start(t, dir, realredis.Binary(t, "redis-server"), append([]string{"--port", strconv.Itoa(port),
+		"--bind", ip, "--save", "", "--appendonly", "no", "--dir", dir, "--daemonize", "no"}, args...)...)
+	if err := p.WaitAnswering("tcp", ip+":"+strconv.Itoa(port), 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestMovedMasterNameIsFollowed: the master is monitored as m.test, which moves from
+// 127.0.0.2 to 127.0.0.3 (the pod rescheduled: a synced copy promoted there, the old one
+// killed). We follow the name without a restart, an +sdown or a failover, and answer with the
+// name throughout; the first good PING at the new address comes well within down-after.
+func TestMovedMasterNameIsFollowed(t *testing.T) {
+	t.Parallel()
+	bin := requireOurs(t)
+	dir := t.TempDir()
+	hosts := filepath.Join(dir, "hosts")
+	point := func(ip string) {
+		// os.WriteFile truncates and writes the same inode, which the bind mount shows.
+		if err := os.WriteFile(hosts, []byte("127.0.0.1 localhost\n"+ip+" m.test\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	point("127.0.0.2")
+	port := realredis.FreePort(t)
+	old := startServerOn(t, "127.0.0.2", port)
+	startServerOn(t, "127.0.0.3", port, "--replicaof", "127.0.0.2", strconv.Itoa(port))
+	const down = 10 * time.Second
+	sport := realredis.FreePort(t)
+	conf := filepath.Join(dir, "sentinel.conf")
+	body := "port " + strconv.Itoa(sport) + "\nbind 127.0.0.1\n" +
+		"sentinel resolve-hostnames yes\nsentinel announce-hostnames yes\n" +
+		"sentinel monitor " + masterName + " m.test " + strconv.Itoa(port) + " 1\n" +
+		"sentinel down-after-milliseconds " + masterName + " " + strconv.Itoa(int(down.Milliseconds())) + "\n"
+	if err := os.WriteFile(conf, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := startInHosts(t, bin, hosts, conf, sport)
+	s.Kind = ours
+	// Between the kill and the reconnection the link is "disconnected", as Redis shows it;
+	// never down.
+	healthy := func(m map[string]string) bool {
+		f := m["flags"]
+		return m["ip"] == "m.test" && m["port"] == strconv.Itoa(port) && (f == "master" || f == "master,disconnected")
+	}
+	waitFor(t, 10*time.Second, "the master seen by name", func() bool { return s.master()["flags"] == "master" && healthy(s.master()) })
+	newc := dial(t, "127.0.0.3:"+strconv.Itoa(port))
+	waitFor(t, 10*time.Second, "the copy synced", func() bool {
+		info, _ := newc.Info(context.Background(), "replication").Result()
+		return strings.Contains(info, "master_link_status:up")
+	})
+
+	point("127.0.0.3")
+	if err := newc.Do(context.Background(), "REPLICAOF", "NO", "ONE").Err(); err != nil {
+		t.Fatal(err)
+	}
+	old.Stop()
+	killed := time.Now()
+	var followed time.Duration
+	for followed == 0 {
+		m := s.master()
+		if !healthy(m) {
+			t.Fatalf("after the move SENTINEL MASTER says %v", m)
+		}
+		since := time.Since(killed)
+		if ok, err := strconv.Atoi(m["last-ok-ping-reply"]); err == nil && time.Duration(ok)*time.Millisecond < since-50*time.Millisecond {
+			followed = since // a good PING since the kill: only the new address answers
+		}
+		if since > down {
+			t.Fatalf("no good PING %v after the kill: %v", since, m)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Logf("kill → first good PING at the new address: %v (down-after %v)", followed, down)
+	addr, err := s.Client.Do(context.Background(), "SENTINEL", "GET-MASTER-ADDR-BY-NAME", masterName).StringSlice()
+	if err != nil || len(addr) != 2 || addr[0] != "m.test" || addr[1] != strconv.Itoa(port) {
+		t.Errorf("GET-MASTER-ADDR-BY-NAME %v %v", addr, err)
+	}
+}
