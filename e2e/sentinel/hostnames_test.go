@@ -47,9 +47,23 @@ func startServerOn(t *testing.T, ip string, port int, args ...string) *realredis
 // 127.0.0.2 to 127.0.0.3 (the pod rescheduled: a synced copy promoted there, the old one
 // killed). We follow the name without a restart, an +sdown or a failover, and answer with the
 // name throughout; the first good PING at the new address comes well within down-after.
+// Run against redis-sentinel too, which follows by re-resolving at each reconnection:
+// TestMovedMasterNameIsFollowed/real.
 func TestMovedMasterNameIsFollowed(t *testing.T) {
 	t.Parallel()
-	bin := requireOurs(t)
+	for _, kind := range []string{ours, real} {
+		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
+			followed := followMovedName(t, kind)
+			t.Logf("%s: kill → first good PING at the new address: %v", kind, followed)
+		})
+	}
+}
+
+// followMovedName runs the move with a sentinel of the given kind and returns how long
+// after the old process's kill the first good PING came from the new one.
+func followMovedName(t *testing.T, kind string) time.Duration {
+	bin := binary(t, kind)
 	dir := t.TempDir()
 	hosts := filepath.Join(dir, "hosts")
 	point := func(ip string) {
@@ -73,7 +87,7 @@ func TestMovedMasterNameIsFollowed(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := startInHosts(t, bin, hosts, conf, sport)
-	s.Kind = ours
+	s.Kind = kind
 	// Between the kill and the reconnection the link is "disconnected", as Redis shows it;
 	// never down.
 	healthy := func(m map[string]string) bool {
@@ -108,9 +122,9 @@ func TestMovedMasterNameIsFollowed(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	t.Logf("kill → first good PING at the new address: %v (down-after %v)", followed, down)
 	addr, err := s.Client.Do(context.Background(), "SENTINEL", "GET-MASTER-ADDR-BY-NAME", masterName).StringSlice()
 	if err != nil || len(addr) != 2 || addr[0] != "m.test" || addr[1] != strconv.Itoa(port) {
 		t.Errorf("GET-MASTER-ADDR-BY-NAME %v %v", addr, err)
 	}
+	return followed
 }
