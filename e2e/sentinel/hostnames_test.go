@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/sentinel-go/sentinel/e2e/realredis"
 )
 
@@ -54,15 +56,39 @@ func TestMovedMasterNameIsFollowed(t *testing.T) {
 	for _, kind := range []string{ours, real} {
 		t.Run(kind, func(t *testing.T) {
 			t.Parallel()
-			followed := followMovedName(t, kind)
+			followed, _ := followMovedName(t, kind, true)
 			t.Logf("%s: kill → first good PING at the new address: %v", kind, followed)
 		})
 	}
 }
 
-// followMovedName runs the move with a sentinel of the given kind and returns how long
-// after the old process's kill the first good PING came from the new one.
-func followMovedName(t *testing.T, kind string) time.Duration {
+// TestMovedNameFollowedWhileOldAnswers: the name is re-pointed while the old process still
+// answers. We notice at the periodic recheck (5 s, plus up to 5 s of Go's hosts-file cache)
+// and move our links; redis-sentinel, which re-resolves only at reconnection, stays on the
+// old address (reported, not failed).
+func TestMovedNameFollowedWhileOldAnswers(t *testing.T) {
+	t.Parallel()
+	for _, kind := range []string{ours, real} {
+		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
+			followed, ok := followMovedName(t, kind, false)
+			switch {
+			case ok:
+				t.Logf("%s: re-point → links moved to the new address: %v", kind, followed)
+			case kind == ours:
+				t.Errorf("ours still on the old address %v after the re-point", followed)
+			default:
+				t.Logf("%s: still on the old address %v after the re-point", kind, followed)
+			}
+		})
+	}
+}
+
+// followMovedName runs the move with a sentinel of the given kind. With kill, the old
+// process is killed and it returns how long after the kill the first good PING came from
+// the new one. Without, the old one keeps answering, and it returns how long after the
+// re-point the sentinel's connections left it, and whether they did within stayBound.
+func followMovedName(t *testing.T, kind string, kill bool) (time.Duration, bool) {
 	bin := binary(t, kind)
 	dir := t.TempDir()
 	hosts := filepath.Join(dir, "hosts")
@@ -101,9 +127,17 @@ func followMovedName(t *testing.T, kind string) time.Duration {
 		return strings.Contains(info, "master_link_status:up")
 	})
 
+	oldc := dial(t, "127.0.0.2:"+strconv.Itoa(port))
+	waitFor(t, 10*time.Second, "the sentinel's links on the old address", func() bool {
+		list, _ := oldc.ClientList(context.Background()).Result()
+		return strings.Count(list, "name=sentinel-") == 2 // cmd and pubsub
+	})
 	point("127.0.0.3")
 	if err := newc.Do(context.Background(), "REPLICAOF", "NO", "ONE").Err(); err != nil {
 		t.Fatal(err)
+	}
+	if !kill {
+		return leftOld(t, s, oldc, healthy)
 	}
 	old.Stop()
 	killed := time.Now()
@@ -126,5 +160,31 @@ func followMovedName(t *testing.T, kind string) time.Duration {
 	if err != nil || len(addr) != 2 || addr[0] != "m.test" || addr[1] != strconv.Itoa(port) {
 		t.Errorf("GET-MASTER-ADDR-BY-NAME %v %v", addr, err)
 	}
-	return followed
+	return followed, true
+}
+
+// stayBound is how long a sentinel may keep its connections to a name's old address: the
+// 5 s recheck, Go's 5 s hosts-file cache, and slack for a loaded machine.
+const stayBound = 15 * time.Second
+
+// leftOld waits until s has no connection to the old server (CLIENT LIST there names none
+// of its links), its master healthy throughout, and reports how long that took and whether
+// it happened within stayBound.
+func leftOld(t *testing.T, s *proc, oldc *redis.Client, healthy func(map[string]string) bool) (time.Duration, bool) {
+	t.Helper()
+	pointed := time.Now()
+	for time.Since(pointed) < stayBound {
+		if m := s.master(); !healthy(m) {
+			t.Fatalf("after the re-point SENTINEL MASTER says %v", m)
+		}
+		list, err := oldc.ClientList(context.Background()).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(list, "name=sentinel-") {
+			return time.Since(pointed), true
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return stayBound, false
 }
