@@ -216,6 +216,16 @@ func (c *Core) monitorLookups(args []string) []Lookup {
 	return []Lookup{{Kind: LookupHost, Name: args[1]}}
 }
 
+// resolves reports whether host is an IP or a name whose last answer was an address
+// (monitorLookups asked for it before SENTINEL MONITOR ran).
+func (c *Core) resolves(host string) bool {
+	if _, err := netip.ParseAddr(host); err == nil {
+		return true
+	}
+	e := c.hosts[host]
+	return e != nil && e.known && e.ip != host
+}
+
 // park parks a request that needs lookups not answered yet, and puts them out (each once,
 // however many requests wait for it). It reports whether it parked.
 func (c *Core) park(id RequestID, args []string) bool {

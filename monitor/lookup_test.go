@@ -235,6 +235,13 @@ func TestMonitorHostnameWaitsForLookup(t *testing.T) {
 	if got := h.request("monitor", "m3", "db.example", "6381", "2"); got != "+OK\r\n" {
 		t.Errorf("second MONITOR: %q", got)
 	}
+	// A name that does not resolve is refused, as redis-sentinel 7.0.15 refuses it.
+	h.c.Request(h.now, 6, []string{"monitor", "m4", "nosuch.example", "6382", "2"})
+	h.collect()
+	h.c.Observe(h.now, LookupResult{Lookup: Lookup{Kind: LookupHost, Name: "nosuch.example"}, Err: "no such host"})
+	if got := h.answer1(h.collect()); got != "-ERR Invalid IP address or hostname specified\r\n" || h.c.masters["m4"] != nil {
+		t.Errorf("MONITOR of an unresolvable name: %q", got)
+	}
 }
 
 // A name in use is asked again every hostRecheckPeriod while its links stay up, and when it
