@@ -171,6 +171,10 @@ func (c *Core) monitorCmd(args []string) (Value, bool) {
 			return errorReply("ERR Invalid IP address or hostname specified"), false
 		}
 		host = ip
+	} else if !c.resolves(host) {
+		// createSentinelAddr's anetResolve failed: Redis refuses the name, which would
+		// otherwise be monitored at an address that is no address.
+		return errorReply("ERR Invalid IP address or hostname specified"), false
 	}
 	if c.masters[name] != nil {
 		return errorReply("ERR Duplicate master name."), false

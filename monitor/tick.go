@@ -26,6 +26,7 @@ func (c *Core) Tick(now time.Time) {
 		c.wakeAt = time.Time{}
 	}
 	c.checkTilt()
+	c.recheckHosts()
 	var switching []*master
 	for _, m := range c.order {
 		if c.skip(m) {
