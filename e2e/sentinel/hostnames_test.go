@@ -70,6 +70,9 @@ func TestMovedNameFollowedWhileOldAnswers(t *testing.T) {
 	t.Parallel()
 	for _, kind := range []string{ours, real} {
 		t.Run(kind, func(t *testing.T) {
+			if kind == real && os.Getenv("SENTINEL_COMPARE") != "1" && !strings.Contains(testRunFlag(), "real") {
+				t.Skip("redis-sentinel's figure is a comparison (it waits 15 s for nothing): SENTINEL_COMPARE=1 or -run .../real")
+			}
 			t.Parallel()
 			followed, ok := followMovedName(t, kind, false)
 			switch {
