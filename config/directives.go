@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"syscall"
@@ -72,7 +73,8 @@ func (l *loader) sentinel(a []string) string {
 		return l.monitor(a[1], a[2], a[3], a[4])
 	case name == "down-after-milliseconds" && argc == 3,
 		name == "failover-timeout" && argc == 3,
-		name == "master-reboot-down-after-period" && argc == 3:
+		name == "master-reboot-down-after-period" && argc == 3,
+		name == "forget-after" && argc == 3:
 		m, r := master()
 		if r != "" {
 			return r
@@ -90,6 +92,11 @@ func (l *loader) sentinel(a []string) string {
 				return "negative or zero time parameter."
 			}
 			m.FailoverTimeout = d
+		case "forget-after":
+			if ms != 0 && d < MinForgetAfter {
+				return fmt.Sprintf("forget-after must be 0 (off) or at least %d milliseconds.", MinForgetAfter.Milliseconds())
+			}
+			m.ForgetAfter = d
 		default:
 			if ms < 0 {
 				return "negative time parameter."
