@@ -117,6 +117,7 @@ func (c *Core) pingReply(l *link, o Reply) {
 		}
 		l.lastAvailTime = c.now
 		l.actPingTime = time.Time{}
+		c.seenOn(l)
 		if strings.HasPrefix(text, "PONG") {
 			c.forEachInstanceOn(l, func(in *instance) { in.flags &^= flagMasterReboot })
 		}
@@ -203,9 +204,11 @@ func (c *Core) refreshInfo(in *instance, text string) {
 	if in.kind == kindMaster {
 		for _, r := range inf.Replicas {
 			a := config.Addr{Host: r.IP, Port: r.Port}
-			if m.replicas[addrKey(a)] == nil {
+			if r := m.replicas[addrKey(a)]; r == nil {
 				c.emit(Notice, "+slave", c.addReplica(m, a), "")
 				c.needSave = true
+			} else {
+				r.seen = c.now
 			}
 		}
 		c.checkMinReplicas(m, &inf)
@@ -338,6 +341,7 @@ func (c *Core) processHello(payload string, via *link) {
 		}
 	}
 	si.lastHello = c.now
+	si.seen = c.now
 	if m.minority {
 		c.checkMinority(m) // after the hello was applied: see reachTimes
 	}
@@ -389,6 +393,7 @@ func (c *Core) updateSentinelAddressInAllMasters(si *instance) {
 // is false when +switch-master already went out (at the promotion).
 func (c *Core) switchMaster(m *master, to config.Addr, announce bool) {
 	told := m.currentAddr() // where clients were sent last: the event's "from"
+	m.forgetHold = c.now    // a switch ends a failover, ours or a peer's: forget.go waits
 	from := m.addr
 	var replicas []config.Addr
 	for _, r := range m.replicaList() {

@@ -40,6 +40,7 @@ func (c *Core) Tick(now time.Time) {
 			c.handleInstance(s)
 		}
 		c.checkMinority(m)
+		c.checkForget(m)
 		if m.failoverState == stateUpdateConfig {
 			switching = append(switching, m)
 		}
