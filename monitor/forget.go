@@ -1,18 +1,23 @@
 package monitor
 
 import (
-	"strconv"
 	"time"
 )
 
-// forget-after (ours, off by default) drops the replicas and sentinels of a master that
-// have not been seen for that long, so that the ghosts of redis/redis #1972 and #6194 stop
-// inflating the known-sentinel count behind the majority and CKQUORUM. The rules lean to
-// keeping an instance whenever anything is in doubt:
+// forget-after (ours, off by default) drops the replicas of a master that have not been seen
+// for that long (redis/redis #1972). Sentinels are not forgotten yet: the simulation showed
+// that two sides of a partition longer than forget-after each forget the other, shrink
+// their majority and elect two leaders in one epoch (sim seeds 994, 1092); forgetting a
+// peer needs a rule that keeps the old majority, which is still to be designed. The rules
+// lean to keeping an instance whenever anything is in doubt:
 //
 //   - Seen is a replica answering PING (PONG, LOADING, MASTERDOWN) or listed in its
 //     master's INFO, and a sentinel whose hello arrived (Pub/Sub or direct) or that answers
 //     PING. Being added counts as seen.
+//   - Only a replica the master's INFO listed since the replica was added: the old master
+//     of a failover is added as a replica of the promoted one and, dead, never listed; it
+//     must stay known so that it is converted when it returns instead of serving as a
+//     stray master nobody watches.
 //   - Only an instance judged SDOWN is forgotten, so the effective period is at least
 //     down-after, and a quiet master (never visited while its instances are calm, see
 //     quiet.go) has no candidate to miss.
@@ -21,7 +26,7 @@ import (
 //     (any state), or within twice the failover timeout of a failover we voted in or
 //     started, nor within the failover timeout after one ended here.
 //
-// A forgotten instance that comes back is rediscovered the ordinary way (+slave, +sentinel).
+// A forgotten replica that comes back is rediscovered the ordinary way (+slave).
 
 // checkForget runs after the visit of m's instances.
 func (c *Core) checkForget(m *master) {
@@ -44,20 +49,14 @@ func (c *Core) checkForget(m *master) {
 				m.name, r.name, before, len(m.replicas))
 		}
 	}
-	for _, s := range m.sentinelList() {
-		if c.forgettable(s, after) {
-			before := len(m.sentinels) + 1 // voters count us too
-			c.forget(s, "-sentinel-forgotten")
-			voters := len(m.sentinels) + 1
-			c.logf(Notice, "%s: forgot sentinel %s %s; known sentinels %d → %d, quorum %d, majority %d",
-				m.name, s.name, c.announceHost(s.addr)+":"+strconv.Itoa(s.addr.Port),
-				before, voters, m.cfg.Quorum, voters/2+1)
-		}
-	}
 }
 
 func (c *Core) forgettable(in *instance, after time.Duration) bool {
-	return in.flags&flagSDown != 0 && c.now.Sub(in.seen) >= after
+	seen := in.seen
+	if in.link != nil && in.link.lastAvailTime.After(seen) {
+		seen = in.link.lastAvailTime // what SDOWN counts from, which a new link resets
+	}
+	return in.flags&flagSDown != 0 && c.now.Sub(seen) >= after && (in.kind != kindReplica || in.listed)
 }
 
 func (c *Core) forget(in *instance, typ string) {

@@ -204,12 +204,13 @@ func (c *Core) refreshInfo(in *instance, text string) {
 	if in.kind == kindMaster {
 		for _, r := range inf.Replicas {
 			a := config.Addr{Host: r.IP, Port: r.Port}
-			if r := m.replicas[addrKey(a)]; r == nil {
-				c.emit(Notice, "+slave", c.addReplica(m, a), "")
+			r := m.replicas[addrKey(a)]
+			if r == nil {
+				r = c.addReplica(m, a)
+				c.emit(Notice, "+slave", r, "")
 				c.needSave = true
-			} else {
-				r.seen = c.now
 			}
+			r.seen, r.listed = c.now, true
 		}
 		c.checkMinReplicas(m, &inf)
 	}

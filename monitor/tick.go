@@ -274,6 +274,7 @@ func (c *Core) checkObjectivelyDown(m *master) {
 		m.flags &^= flagODown
 		c.touch(m)
 		c.emit(Warning, "-odown", &m.instance, "")
+		m.forgetHold = c.now // the tick goes on to checkForget with the flag already gone
 	}
 }
 
