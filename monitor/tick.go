@@ -41,6 +41,7 @@ func (c *Core) Tick(now time.Time) {
 			c.handleInstance(s)
 		}
 		c.checkMinority(m)
+		c.checkForget(m)
 		if m.failoverState == stateUpdateConfig {
 			switching = append(switching, m)
 		}
@@ -274,6 +275,7 @@ func (c *Core) checkObjectivelyDown(m *master) {
 		m.flags &^= flagODown
 		c.touch(m)
 		c.emit(Warning, "-odown", &m.instance, "")
+		m.forgetHold = c.now // the tick goes on to checkForget with the flag already gone
 	}
 }
 
