@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -20,10 +21,16 @@ import (
 // place: the bind mount pins its inode) without touching the machine's.
 func startInHosts(t *testing.T, bin, hosts, conf string, port int) *proc {
 	t.Helper()
+	return startInHostsOn(t, bin, hosts, conf, "127.0.0.1", port)
+}
+
+// startInHostsOn is startInHosts for a sentinel whose config binds ip.
+func startInHostsOn(t *testing.T, bin, hosts, conf, ip string, port int) *proc {
+	t.Helper()
 	if out, err := exec.Command("unshare", "-m", "true").CombinedOutput(); err != nil {
 		t.Skipf("cannot create a mount namespace: %v %s", err, out)
 	}
-	p := &proc{Port: port, Addr: "127.0.0.1:" + strconv.Itoa(port), Dir: filepath.Dir(conf), Conf: conf}
+	p := &proc{Port: port, Addr: ip + ":" + strconv.Itoa(port), Dir: filepath.Dir(conf), Conf: conf}
 	p.Proc = realredis.Start(t, p.Dir, "unshare", "-m", "--propagation", "private", "sh", "-c",
 		`mount --bind "$0" /etc/hosts && exec "$1" "$2"`, hosts, bin, conf)
 	p.Client = dial(t, p.Addr)
@@ -190,4 +197,78 @@ func leftOld(t *testing.T, s *proc, oldc *redis.Client, healthy func(map[string]
 		time.Sleep(50 * time.Millisecond)
 	}
 	return stayBound, false
+}
+
+// TestMixedGroupAgreesOnNames: ours and redis-sentinel, both with resolve-hostnames and
+// announce-hostnames, each announcing a name of its own (sentinel announce-ip), over a master
+// and a replica that announces a name too (replica-announce-ip): each lists the other and the
+// replica by name, and after a failover both give the promoted replica's name.
+func TestMixedGroupAgreesOnNames(t *testing.T) {
+	t.Parallel()
+	requireReal(t)
+	dir := t.TempDir()
+	hosts := filepath.Join(dir, "hosts")
+	if err := os.WriteFile(hosts, []byte("127.0.0.1 localhost\n127.0.0.2 m.test\n127.0.0.3 r.test\n"+
+		"127.0.0.4 s-ours.test\n127.0.0.5 s-real.test\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	port := realredis.FreePort(t)
+	master := startServerOn(t, "127.0.0.2", port, "--repl-diskless-sync-delay", "0")
+	startServerOn(t, "127.0.0.3", port, "--replicaof", "127.0.0.2", strconv.Itoa(port), "--replica-announce-ip", "r.test")
+	sport := realredis.FreePort(t)
+	group := map[string]*proc{}
+	for kind, ip := range map[string]string{ours: "127.0.0.4", real: "127.0.0.5"} {
+		sdir := filepath.Join(dir, kind)
+		if err := os.Mkdir(sdir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		conf := filepath.Join(sdir, "sentinel.conf")
+		body := "port " + strconv.Itoa(sport) + "\nbind " + ip + "\n" +
+			"sentinel resolve-hostnames yes\nsentinel announce-hostnames yes\n" +
+			"sentinel announce-ip s-" + kind + ".test\n" +
+			"sentinel monitor " + masterName + " m.test " + strconv.Itoa(port) + " 2\n" +
+			"sentinel down-after-milliseconds " + masterName + " " + strconv.Itoa(int(downAfter.Milliseconds())) + "\n" +
+			"sentinel failover-timeout " + masterName + " 60000\n"
+		if err := os.WriteFile(conf, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		group[kind] = startInHostsOn(t, binary(t, kind), hosts, conf, ip, sport)
+		group[kind].Kind = kind
+	}
+	listed := func(p *proc, sub string) []string {
+		var got []string
+		for _, e := range p.instances(sub) {
+			got = append(got, e["ip"]+":"+e["port"])
+		}
+		return got
+	}
+	p := strconv.Itoa(port)
+	for kind, other := range map[string]string{ours: real, real: ours} {
+		s := group[kind]
+		waitFor(t, 20*time.Second, kind+" to list the replica and its peer by name", func() bool {
+			return slices.Equal(listed(s, "REPLICAS"), []string{"r.test:" + p}) &&
+				slices.Equal(listed(s, "SENTINELS"), []string{"s-" + other + ".test:" + strconv.Itoa(sport)})
+		})
+	}
+
+	// A replica still in its first sync is no candidate (master-link-status err).
+	for kind, s := range group {
+		waitFor(t, 20*time.Second, kind+" to see the replica synced", func() bool {
+			rs := s.instances("REPLICAS")
+			return len(rs) == 1 && rs[0]["master-link-status"] == "ok"
+		})
+	}
+	master.Stop()
+	for kind, s := range group {
+		waitFor(t, downAfter+30*time.Second, kind+" to give the promoted replica's name", func() bool {
+			addr, err := s.Client.Do(context.Background(), "SENTINEL", "GET-MASTER-ADDR-BY-NAME", masterName).StringSlice()
+			return err == nil && slices.Equal(addr, []string{"r.test", p})
+		})
+	}
+	for kind, s := range group {
+		waitFor(t, 10*time.Second, kind+" to watch the new master by name", func() bool {
+			m := s.master()
+			return m["ip"] == "r.test" && m["flags"] == "master"
+		})
+	}
 }
