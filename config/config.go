@@ -4,8 +4,11 @@ import "time"
 
 // Redis's defaults for a sentinel, named so that rewrites can tell a default from a choice.
 const (
-	DefaultPort            = 26379
-	DefaultDownAfter       = 30 * time.Second
+	DefaultPort      = 26379
+	DefaultDownAfter = 30 * time.Second
+	// MinForgetAfter is the least forget-after accepted: more than two hello periods (2 s)
+	// so a peer that misses one hello, or one slow PING, is never forgotten for it.
+	MinForgetAfter         = 5 * time.Second
 	DefaultFailoverTimeout = 180 * time.Second
 	DefaultParallelSyncs   = 1
 )
@@ -131,10 +134,13 @@ type Master struct {
 	FailoverTimeout       time.Duration // default 180 s
 	ParallelSyncs         int           // default 1
 	MasterRebootDownAfter time.Duration // 0 disables
-	NotificationScript    string
-	ClientReconfigScript  string
-	AuthPass              string
-	AuthUser              string
+	// ForgetAfter (ours, 0 disables) drops a replica or sentinel unseen for that long; see
+	// monitor/forget.go for what "seen" means and when it never happens.
+	ForgetAfter          time.Duration
+	NotificationScript   string
+	ClientReconfigScript string
+	AuthPass             string
+	AuthUser             string
 	// RenameCommands maps a command name (lower case) to the name the monitored servers
 	// know it by; it applies to everything sent for this master, its replicas and sentinels.
 	RenameCommands map[string]string

@@ -1,7 +1,7 @@
 package config
 
 import (
-	"net"
+	"fmt"
 	"strconv"
 	"strings"
 	"syscall"
@@ -74,7 +74,8 @@ func (l *loader) sentinel(a []string) string {
 		return l.monitor(a[1], a[2], a[3], a[4])
 	case name == "down-after-milliseconds" && argc == 3,
 		name == "failover-timeout" && argc == 3,
-		name == "master-reboot-down-after-period" && argc == 3:
+		name == "master-reboot-down-after-period" && argc == 3,
+		name == "forget-after" && argc == 3:
 		m, r := master()
 		if r != "" {
 			return r
@@ -92,6 +93,11 @@ func (l *loader) sentinel(a []string) string {
 				return "negative or zero time parameter."
 			}
 			m.FailoverTimeout = d
+		case "forget-after":
+			if ms != 0 && d < MinForgetAfter {
+				return fmt.Sprintf("forget-after must be 0 (off) or at least %d milliseconds.", MinForgetAfter.Milliseconds())
+			}
+			m.ForgetAfter = d
 		default:
 			if ms < 0 {
 				return "negative time parameter."
@@ -359,18 +365,27 @@ func addrKey(a Addr) string {
 
 // metricsAddress reads a metrics-address value: host:port or [v6]:port as net.Listen takes
 // it (an empty host is every interface, written on purpose), or a bare port, which means
-// loopback. Port 0 asks the kernel for a free port, which the daemon logs.
+// loopback. Port 0 asks the kernel for a free port, which the daemon logs. (Split by hand:
+// the core links this package and must not link net.)
 func metricsAddress(s string) (string, bool) {
 	if p, err := strconv.Atoi(s); err == nil && !strings.ContainsAny(s, "+-") {
-		s = net.JoinHostPort("127.0.0.1", strconv.Itoa(p))
+		return "127.0.0.1:" + strconv.Itoa(p), p >= 0 && p <= 65535
 	}
-	host, port, err := net.SplitHostPort(s)
-	if err != nil {
+	i := strings.LastIndexByte(s, ':')
+	if i < 0 {
+		return "", false
+	}
+	host, port := s[:i], s[i+1:]
+	if strings.HasPrefix(host, "[") {
+		if !strings.HasSuffix(host, "]") || !strings.Contains(host, ":") {
+			return "", false
+		}
+	} else if strings.ContainsAny(host, ":[]") {
 		return "", false
 	}
 	p, err := strconv.Atoi(port)
 	if err != nil || p < 0 || p > 65535 || strings.ContainsAny(port, "+-") || strings.ContainsAny(host, " \t") {
 		return "", false
 	}
-	return net.JoinHostPort(host, strconv.Itoa(p)), true
+	return host + ":" + strconv.Itoa(p), true
 }

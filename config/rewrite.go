@@ -306,7 +306,7 @@ var managedSentinelKeys = []string{"monitor", "down-after-milliseconds", "failov
 	"config-epoch", "leader-epoch", "known-replica", "known-sentinel", "rename-command",
 	"master-reboot-down-after-period", "announce-ip", "announce-port", "sentinel-user",
 	"sentinel-pass", "leader", "fast-retry", "minority-refuses", "protect-empty-restart",
-	"metrics-address", "metrics-user", "metrics-pass"}
+	"metrics-address", "metrics-user", "metrics-pass", "forget-after"}
 
 // rewriteSentinel is rewriteConfigSentinelOption, in its emission order. state adds our
 // leader lines, which only the state file carries.
@@ -380,6 +380,9 @@ func (c *Config) rewriteMaster(m *Master, line func(string, bool, ...string), st
 	}
 	if m.MasterRebootDownAfter != 0 {
 		line("master-reboot-down-after-period", true, m.Name, ms(m.MasterRebootDownAfter))
+	}
+	if m.ForgetAfter != 0 {
+		line("forget-after", true, m.Name, ms(m.ForgetAfter))
 	}
 	line("config-epoch", true, m.Name, strconv.FormatUint(m.ConfigEpoch, 10))
 	line("leader-epoch", true, m.Name, strconv.FormatUint(m.LeaderEpoch, 10))

@@ -69,6 +69,7 @@ var (
 		"failover-timeout",
 		"parallel-syncs",
 		"master-reboot-down-after-period",
+		"forget-after",
 		"notification-script",
 		"client-reconfig-script",
 		"auth-pass",

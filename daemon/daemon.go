@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"strconv"
@@ -148,6 +149,14 @@ type daemon struct {
 	cfg *config.Config
 	log hclog.Logger
 	srv *endpoint.Server
+	// metrics counts the events for /metrics; nil while metrics are off.
+	metrics metricsSink
+}
+
+// metricsSink is what the daemon needs of the metrics: events in, the scrape handler out.
+type metricsSink interface {
+	Event(monitor.Event)
+	Handler() http.Handler
 }
 
 // fileStore saves the state by rewriting the config file, logging as redis-sentinel does.
@@ -307,6 +316,18 @@ func (d *daemon) run(ctx context.Context) error {
 		}
 		return errLogged
 	}
+	stopHTTP, err := d.listenHTTP(drv)
+	if err != nil {
+		for _, l := range listeners {
+			l.Close()
+		}
+		return err
+	}
+	defer func() {
+		ctx, done := context.WithTimeout(context.Background(), 5*time.Second)
+		defer done()
+		stopHTTP(ctx)
+	}()
 	var wg sync.WaitGroup
 	for _, l := range listeners {
 		wg.Add(1)

@@ -2,7 +2,8 @@
 // config (config), the logger (Redis's line format, hclog text or JSON, syslog), TLS
 // (certificates, the TLS port, rotation on SIGHUP and file change), the core's driver with
 // the transport, the scripts runner and the file store, and the RESP endpoint on
-// every bind address and the unixsocket; around them the process's duties as redis-sentinel
+// every bind address and the unixsocket, and the optional HTTP listener of metrics-address
+// (/metrics, /healthz, /readyz); around them the process's duties as redis-sentinel
 // carries them out: daemonize, dir, pidfile, maxclients fitted to the open-files limit,
 // systemd notifications, signals, and the exit code. Run is the whole of it; the command
 // (cmd/sentinel) only parses its arguments, and the demo (cmd/sentinel-demo) runs three Runs

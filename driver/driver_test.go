@@ -341,3 +341,36 @@ func TestDriverPipelinedRequestsShareASave(t *testing.T) {
 		t.Errorf("saved down-after %v, want the last SET's", got)
 	}
 }
+
+// TestDriverLastTickFollowsTheLoop: the liveness signal moves with every tick of a running
+// loop, however quiet, and stops when the loop does.
+func TestDriverLastTickFollowsTheLoop(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cfg := config.Default()
+		cfg.MyID = myID
+		cfg.Masters = []*config.Master{config.NewMaster("mymaster", "127.0.0.1", 6379, 1)}
+		net := &fakeNet{dead: map[string]bool{}}
+		d, err := New(Options{Config: cfg, Store: &memStore{}, Transport: net})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !d.LastTick().Equal(time.Now()) {
+			t.Fatalf("LastTick after New = %v, want now %v", d.LastTick(), time.Now())
+		}
+		stop := runDriver(t, net, d)
+		for range 5 {
+			time.Sleep(time.Second)
+			synctest.Wait()
+			// Ticks come 10 to 19 times a second: the last one is at most 100 ms old.
+			if age := time.Since(d.LastTick()); age > 100*time.Millisecond {
+				t.Fatalf("last tick %v ago while the loop runs", age)
+			}
+		}
+		stop()
+		last := d.LastTick()
+		time.Sleep(time.Second)
+		if !d.LastTick().Equal(last) {
+			t.Fatal("LastTick moved after the loop stopped")
+		}
+	})
+}

@@ -135,7 +135,7 @@ func (c *Core) addReplica(m *master, a config.Addr) *instance {
 		priority: 100, announced: true, roleReported: "slave", roleReportedTime: c.now,
 		// A replica met a moment ago is not "misconfigured for long": +fix-slave-config
 		// waits a failover timeout from here, as in Redis.
-		confChangeTime: c.now,
+		confChangeTime: c.now, seen: c.now,
 	}
 	r.link = c.linkFor(r)
 	m.replicas[r.name] = r
@@ -145,7 +145,7 @@ func (c *Core) addReplica(m *master, a config.Addr) *instance {
 }
 
 func (c *Core) addSentinel(m *master, a config.Addr, runID string) *instance {
-	s := &instance{kind: kindSentinel, name: runID, runID: runID, addr: a, flags: flagSentinel, master: m}
+	s := &instance{kind: kindSentinel, name: runID, runID: runID, addr: a, flags: flagSentinel, master: m, seen: c.now}
 	s.link = c.linkFor(s)
 	m.sentinels[runID] = s
 	m.sentinelCache = nil

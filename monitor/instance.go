@@ -93,6 +93,8 @@ type instance struct {
 	sDownSince time.Time
 	oDownSince time.Time
 	lastPub    time.Time // last hello this instance accepted from us
+	seen       time.Time // replicas and sentinels: last seen alive (forget.go)
+	listed     bool      // a replica its master's INFO listed (forget.go)
 
 	// From INFO (masters and replicas).
 	info             string
@@ -149,6 +151,7 @@ type master struct {
 	failoverEpoch       uint64
 	failoverStartTime   time.Time // with Redis's random desync; the retry delay counts from it
 	failoverStateChange time.Time
+	forgetHold          time.Time // last instant a failover held forget-after off (forget.go)
 	failoverDelayLogged time.Time // the start time whose retry delay was last logged
 	promoted            *instance
 	votesRequested      uint64 // the epoch whose vote requests went out (see requestVotes)

@@ -4,7 +4,14 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
+	"time"
 )
+
+// hostRecheckPeriod is how often a name in use is asked again while its links stay up. Redis
+// re-resolves only at reconnection, so a name re-pointed while the old address still
+// answers (a pod rescheduled, its old process draining) is never followed; asking every few
+// seconds bounds how long we keep talking to the old one.
+const hostRecheckPeriod = 5 * time.Second
 
 // Lookups: what the core needs from the world outside and cannot wait for. It asks in
 // Ready.Lookups, keeps working with what it knows meanwhile, and takes the answers as
@@ -16,6 +23,9 @@ type hostEntry struct {
 	ip    string // the answer; the name itself when it did not resolve
 	known bool   // an answer came
 	asked bool   // a LookupHost is out and not answered yet
+	// askedAt is when the question out (or the last one) was put; answered is when the
+	// last answer came, from which the next periodic recheck counts.
+	askedAt, answered time.Time
 }
 
 // WithHosts gives the core hostnames already resolved (name → IP), such as the driver's
@@ -24,7 +34,7 @@ type hostEntry struct {
 func WithHosts(ips map[string]string) Option {
 	return func(c *Core) {
 		for name, ip := range ips {
-			c.hosts[name] = &hostEntry{ip: ip, known: true}
+			c.hosts[name] = &hostEntry{ip: ip, known: true, answered: c.now}
 		}
 	}
 }
@@ -51,7 +61,7 @@ func (c *Core) ipOf(host string) string {
 // askHost puts out one LookupHost for the name unless one is already out.
 func (c *Core) askHost(host string, e *hostEntry) {
 	if !e.asked {
-		e.asked = true
+		e.asked, e.askedAt = true, c.now
 		c.lookups = append(c.lookups, Lookup{Kind: LookupHost, Name: host})
 	}
 }
@@ -78,17 +88,65 @@ func (c *Core) lookupResult(r LookupResult) {
 		if r.OK {
 			ip = r.IP
 		}
-		e.asked = false
+		e.asked, e.answered = false, c.now
 		if !e.known || e.ip != ip {
+			moved := e.known && r.OK
 			e.ip, e.known = ip, true
 			for _, m := range c.order {
 				if m.usesHost(r.Name) {
 					c.touch(m)
 				}
 			}
+			if moved {
+				c.followMoved(r.Name, e.askedAt)
+			}
 		}
 	}
 	c.unpark(r)
+}
+
+// recheckHosts asks again, every hostRecheckPeriod, for each name some master uses, in name
+// order so the questions go out the same way every run.
+func (c *Core) recheckHosts() {
+	var due []string
+	for name, e := range c.hosts {
+		if e.known && !e.asked && c.now.Sub(e.answered) >= hostRecheckPeriod {
+			due = append(due, name)
+		}
+	}
+	slices.Sort(due)
+	for _, name := range due {
+		for _, m := range c.order {
+			if m.usesHost(name) {
+				c.askHost(name, c.hosts[name])
+				break
+			}
+		}
+	}
+}
+
+// followMoved drops the connections to a name that now resolves elsewhere, so the transport
+// dials it again and reaches the new address. Only connections made before the question was
+// asked can be on the old address; one made since (the reconnection that asked) was dialed
+// with a resolution at least as fresh, and dropping it would only cost a reconnection. The
+// links keep their timers (relink), so the move is no gap in availability: no +sdown unless
+// the new address fails to answer within down-after.
+func (c *Core) followMoved(name string, askedAt time.Time) {
+	var stale []*link
+	for _, m := range c.order {
+		for _, in := range append([]*instance{&m.instance}, append(m.replicaList(), m.sentinelList()...)...) {
+			l := in.link
+			if l == nil || !strings.EqualFold(in.addr.Host, name) || slices.Contains(stale, l) {
+				continue
+			}
+			if (l.cmd.up && l.cmd.connTime.Before(askedAt)) || (l.pubsub.up && l.pubsub.connTime.Before(askedAt)) {
+				stale = append(stale, l)
+			}
+		}
+	}
+	for _, l := range stale {
+		c.relink(l.users[0])
+	}
 }
 
 // usesHost reports whether the master, one of its replicas or one of its sentinels is
@@ -156,6 +214,16 @@ func (c *Core) monitorLookups(args []string) []Lookup {
 		return nil
 	}
 	return []Lookup{{Kind: LookupHost, Name: args[1]}}
+}
+
+// resolves reports whether host is an IP or a name whose last answer was an address
+// (monitorLookups asked for it before SENTINEL MONITOR ran).
+func (c *Core) resolves(host string) bool {
+	if _, err := netip.ParseAddr(host); err == nil {
+		return true
+	}
+	e := c.hosts[host]
+	return e != nil && e.known && e.ip != host
 }
 
 // park parks a request that needs lookups not answered yet, and puts them out (each once,

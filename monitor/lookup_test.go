@@ -15,16 +15,7 @@ import (
 // views and comparisons, and a new connection to the name asks again while the old answer
 // stands.
 func TestHostnameLookups(t *testing.T) {
-	cfg := config.Default()
-	cfg.MyID = myID
-	cfg.ResolveHostnames = true
-	cfg.Masters = []*config.Master{config.NewMaster("mymaster", "db.example", 6379, 2)}
-	h := &harness{t: t, store: &memStore{}, now: time.Unix(1_800_000_000, 0), gens: map[string]uint64{}}
-	c, err := New(cfg, rand.New(rand.NewPCG(1, 2)), h.now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.c = c
+	h, c := hostnameCore(t, "db.example")
 	ask := []Lookup{{Kind: LookupHost, Name: "db.example"}}
 	rd := c.Ready()
 	if !slices.Equal(rd.Lookups, ask) {
@@ -86,6 +77,22 @@ func TestHostnameLookups(t *testing.T) {
 	if _, ok := c.hosts["other.example"]; ok {
 		t.Errorf("an unasked answer was kept")
 	}
+}
+
+// hostnameCore is a core with resolve-hostnames monitoring mymaster at host:6379.
+func hostnameCore(t *testing.T, host string, opts ...Option) (*harness, *Core) {
+	t.Helper()
+	cfg := config.Default()
+	cfg.MyID = myID
+	cfg.ResolveHostnames = true
+	cfg.Masters = []*config.Master{config.NewMaster("mymaster", host, 6379, 2)}
+	h := &harness{t: t, store: &memStore{}, now: time.Unix(1_800_000_000, 0), gens: map[string]uint64{}}
+	c, err := New(cfg, rand.New(rand.NewPCG(1, 2)), h.now, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.c = c
+	return h, c
 }
 
 // A Lookup asked between Ready and Advance (a View built by the driver while it carries a
@@ -227,5 +234,88 @@ func TestMonitorHostnameWaitsForLookup(t *testing.T) {
 	// The name is known now: a second master by it runs at once.
 	if got := h.request("monitor", "m3", "db.example", "6381", "2"); got != "+OK\r\n" {
 		t.Errorf("second MONITOR: %q", got)
+	}
+	// A name that does not resolve is refused, as redis-sentinel 7.0.15 refuses it.
+	h.c.Request(h.now, 6, []string{"monitor", "m4", "nosuch.example", "6382", "2"})
+	h.collect()
+	h.c.Observe(h.now, LookupResult{Lookup: Lookup{Kind: LookupHost, Name: "nosuch.example"}, Err: "no such host"})
+	if got := h.answer1(h.collect()); got != "-ERR Invalid IP address or hostname specified\r\n" || h.c.masters["m4"] != nil {
+		t.Errorf("MONITOR of an unresolvable name: %q", got)
+	}
+}
+
+// A name in use is asked again every hostRecheckPeriod while its links stay up, and when it
+// moved the links made before the question are dropped and dialed again (to the new
+// address), keeping their timers: no +sdown, no failover, and the view shows the new IP.
+// Redis re-resolves only at reconnection and so keeps talking to the old address.
+func TestMovedHostnameIsFollowed(t *testing.T) {
+	h, c := hostnameCore(t, "m.test", WithHosts(map[string]string{"m.test": "127.0.0.2"}))
+	h.collect()
+	h.up("m.test:6379")
+	ask := Lookup{Kind: LookupHost, Name: "m.test"}
+	c.Observe(h.now, LookupResult{Lookup: ask, OK: true, IP: "127.0.0.2"}) // the connection's reresolve
+	h.collect()
+	lookups := func(d time.Duration) []Lookup {
+		h.now = h.now.Add(d)
+		c.Tick(h.now)
+		return h.collect().Lookups
+	}
+	if got := lookups(hostRecheckPeriod - time.Millisecond); len(got) != 0 {
+		t.Fatalf("asked before the period: %v", got)
+	}
+	if got := lookups(time.Millisecond); !slices.Equal(got, []Lookup{ask}) {
+		t.Fatalf("after the period asks %v, want %v", got, []Lookup{ask})
+	}
+	if got := lookups(time.Second); len(got) != 0 {
+		t.Fatalf("asked again while the question is out: %v", got)
+	}
+
+	// The same answer: nothing is dropped.
+	h.links = nil
+	c.Observe(h.now, LookupResult{Lookup: ask, OK: true, IP: "127.0.0.2"})
+	h.collect()
+	if len(h.links) != 0 {
+		t.Fatalf("an unchanged answer changed links: %v", h.links)
+	}
+
+	// Moved: the link is closed and opened again, once.
+	lookups(hostRecheckPeriod)
+	c.Observe(h.now, LookupResult{Lookup: ask, OK: true, IP: "127.0.0.3"})
+	h.collect()
+	want := []LinkOp{LinkClose, LinkOpen}
+	var ops []LinkOp
+	for _, l := range h.links {
+		if l.Spec.Addr != "m.test:6379" {
+			t.Errorf("link change for %s", l.Spec.Addr)
+		}
+		ops = append(ops, l.Op)
+	}
+	if !slices.Equal(ops, want) {
+		t.Fatalf("link changes %v, want %v", ops, want)
+	}
+	if got := c.View().Master("mymaster").CurrentIP; got != "127.0.0.3" {
+		t.Errorf("view after the move: %q", got)
+	}
+
+	// The reconnection asks again (reresolve); its answer, the same new IP, drops nothing,
+	// and neither would a different one for a connection made after the question.
+	h.links = nil
+	h.up("m.test:6379")
+	c.Observe(h.now, LookupResult{Lookup: ask, OK: true, IP: "127.0.0.3"})
+	h.collect()
+	if len(h.links) != 0 {
+		t.Fatalf("the fresh connection was dropped: %v", h.links)
+	}
+	// A failed recheck (a DNS blip) keeps the connection too.
+	lookups(hostRecheckPeriod)
+	c.Observe(h.now, LookupResult{Lookup: ask, Err: "no such host"})
+	h.collect()
+	if len(h.links) != 0 {
+		t.Fatalf("a failed lookup dropped links: %v", h.links)
+	}
+	for _, e := range h.evs {
+		if s := e.String(); strings.HasPrefix(s, "+sdown") || strings.HasPrefix(s, "+odown") || strings.HasPrefix(s, "+switch-master") {
+			t.Errorf("the move raised %q", s)
+		}
 	}
 }

@@ -117,6 +117,7 @@ func (c *Core) pingReply(l *link, o Reply) {
 		}
 		l.lastAvailTime = c.now
 		l.actPingTime = time.Time{}
+		c.seenOn(l)
 		if strings.HasPrefix(text, "PONG") {
 			c.forEachInstanceOn(l, func(in *instance) { in.flags &^= flagMasterReboot })
 		}
@@ -203,10 +204,13 @@ func (c *Core) refreshInfo(in *instance, text string) {
 	if in.kind == kindMaster {
 		for _, r := range inf.Replicas {
 			a := config.Addr{Host: r.IP, Port: r.Port}
-			if m.replicas[addrKey(a)] == nil {
-				c.emit(Notice, "+slave", c.addReplica(m, a), "")
+			r := m.replicas[addrKey(a)]
+			if r == nil {
+				r = c.addReplica(m, a)
+				c.emit(Notice, "+slave", r, "")
 				c.needSave = true
 			}
+			r.seen, r.listed = c.now, true
 		}
 		c.checkMinReplicas(m, &inf)
 	}
@@ -338,6 +342,7 @@ func (c *Core) processHello(payload string, via *link) {
 		}
 	}
 	si.lastHello = c.now
+	si.seen = c.now
 	if m.minority {
 		c.checkMinority(m) // after the hello was applied: see reachTimes
 	}
@@ -389,6 +394,7 @@ func (c *Core) updateSentinelAddressInAllMasters(si *instance) {
 // is false when +switch-master already went out (at the promotion).
 func (c *Core) switchMaster(m *master, to config.Addr, announce bool) {
 	told := m.currentAddr() // where clients were sent last: the event's "from"
+	m.forgetHold = c.now    // a switch ends a failover, ours or a peer's: forget.go waits
 	from := m.addr
 	var replicas []config.Addr
 	for _, r := range m.replicaList() {

@@ -171,6 +171,10 @@ func (c *Core) monitorCmd(args []string) (Value, bool) {
 			return errorReply("ERR Invalid IP address or hostname specified"), false
 		}
 		host = ip
+	} else if !c.resolves(host) {
+		// createSentinelAddr's anetResolve failed: Redis refuses the name, which would
+		// otherwise be monitored at an address that is no address.
+		return errorReply("ERR Invalid IP address or hostname specified"), false
 	}
 	if c.masters[name] != nil {
 		return errorReply("ERR Duplicate master name."), false
@@ -240,6 +244,9 @@ func (c *Core) setCmd(args []string) (Value, bool) {
 			if err != nil || n < num.min {
 				return badArg(opt, val)
 			}
+			if lopt == "forget-after" && n != 0 && n < config.MinForgetAfter.Milliseconds() {
+				return fail(fmt.Sprintf("ERR forget-after must be 0 (off) or at least %d milliseconds", config.MinForgetAfter.Milliseconds()))
+			}
 			num.set(mc, n)
 			changed = true
 			c.emit(Warning, "+set", &m.instance, opt+" "+shown)
@@ -300,6 +307,7 @@ var numericOptions = map[string]struct {
 }{
 	"down-after-milliseconds": {1, func(mc *config.Master, n int64) { mc.DownAfter = time.Duration(n) * time.Millisecond }},
 	"failover-timeout":        {1, func(mc *config.Master, n int64) { mc.FailoverTimeout = time.Duration(n) * time.Millisecond }},
+	"forget-after":            {0, func(mc *config.Master, n int64) { mc.ForgetAfter = time.Duration(n) * time.Millisecond }},
 	"master-reboot-down-after-period": {0, func(mc *config.Master, n int64) {
 		mc.MasterRebootDownAfter = time.Duration(n) * time.Millisecond
 	}},

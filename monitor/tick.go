@@ -26,6 +26,7 @@ func (c *Core) Tick(now time.Time) {
 		c.wakeAt = time.Time{}
 	}
 	c.checkTilt()
+	c.recheckHosts()
 	var switching []*master
 	for _, m := range c.order {
 		if c.skip(m) {
@@ -40,6 +41,7 @@ func (c *Core) Tick(now time.Time) {
 			c.handleInstance(s)
 		}
 		c.checkMinority(m)
+		c.checkForget(m)
 		if m.failoverState == stateUpdateConfig {
 			switching = append(switching, m)
 		}
@@ -273,6 +275,7 @@ func (c *Core) checkObjectivelyDown(m *master) {
 		m.flags &^= flagODown
 		c.touch(m)
 		c.emit(Warning, "-odown", &m.instance, "")
+		m.forgetHold = c.now // the tick goes on to checkForget with the flag already gone
 	}
 }
 

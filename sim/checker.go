@@ -63,6 +63,10 @@ type view struct {
 	// "master|" when the peers' addresses were last updated: a link made then counts as
 	// reached then, as SDOWN counts it.
 	peerSince map[string]time.Time
+	// downSince["master|instance name"] is the instance's last +sdown; held[master] the
+	// last failover sign (ODOWN, an attempt, a vote, a switch): forget-after waits for both.
+	downSince map[string]time.Time
+	held      map[string]time.Time
 }
 
 // attempt is one failover attempt of one sentinel, from +try-failover to its end.
@@ -109,7 +113,7 @@ func (k *Checker) started(n *Sentinel, cfg *config.Config) {
 	v := &view{
 		epoch: cfg.CurrentEpoch, sdown: map[string]bool{}, sdownAt: map[string]time.Time{},
 		odown: map[string]bool{}, replicas: map[string]map[string]bool{}, attempts: map[string]*attempt{},
-		peerSince: map[string]time.Time{},
+		peerSince: map[string]time.Time{}, downSince: map[string]time.Time{}, held: map[string]time.Time{},
 	}
 	for _, mc := range cfg.Masters {
 		last := k.lastVote[voterKey{id, mc.Name}]
@@ -210,6 +214,15 @@ func (k *Checker) event(n *Sentinel, v *view, e monitor.Event) {
 	m := e.Master
 	st := &k.s.stats
 	switch e.Type {
+	case "+odown", "-odown", "+try-failover", "+vote-for-leader", "+failover-end", "+switch-master", "+config-update-from":
+		v.held[m] = k.s.now
+	}
+	switch e.Type {
+	case "-slave-forgotten":
+		k.checkForget(n, v, e, f)
+	case "-sentinel-forgotten":
+		// Not yet safe (monitor/forget.go): two sides of a partition would elect two leaders.
+		k.fail(n, "forgot a sentinel: %s", e)
 	case "+sentinel":
 		if len(f) > 1 {
 			v.peerSince[m+"|"+f[1]] = k.s.now
@@ -251,6 +264,11 @@ func (k *Checker) event(n *Sentinel, v *view, e monitor.Event) {
 	case "+sdown", "-sdown":
 		name := f[1]
 		v.sdown[m+"|"+name] = e.Type == "+sdown"
+		if e.Type == "+sdown" {
+			v.downSince[m+"|"+name] = k.s.now
+		} else {
+			delete(v.downSince, m+"|"+name)
+		}
 		if f[0] == "master" && e.Type == "+sdown" {
 			v.sdownAt[m] = k.s.now
 		}
@@ -608,5 +626,39 @@ func (k *Checker) addrAnswered(n *Sentinel, mv *monitor.MasterView, addr any) {
 	}
 	if all := len(mv.Sentinels) + 1; got < all/2+1 {
 		k.fail(n, "answered %v for %s having reached %d of %d sentinels within down-after %v", addr, mv.Name, got, all, mv.DownAfter)
+	}
+}
+
+// checkForget holds forget-after to its rules (monitor/forget.go): a replica, never the
+// master; only one judged SDOWN, so unseen for about forget-after (SDOWN comes
+// down-after after the first unanswered PING, up to a ping period after the last reply); never in TILT,
+// while the master is ODOWN or failing over, nor within the failover timeout of the last
+// sign of a failover.
+func (k *Checker) checkForget(n *Sentinel, v *view, e monitor.Event, f []string) {
+	m := e.Master
+	g := k.s.group(m)
+	const want = "slave"
+	switch {
+	case g == nil || g.ForgetAfter == 0:
+		k.fail(n, "%s with forget-after off", e)
+	case len(f) != 8 || f[0] != want || f[5] != m:
+		k.fail(n, "%s: not a %s of %s", e, want, m)
+	case f[2] == f[6] && f[3] == f[7]:
+		k.fail(n, "forgot its master: %s", e)
+	case v.tilt:
+		k.fail(n, "forgot in TILT: %s", e)
+	case v.odown[m] || v.attempts[m] != nil:
+		k.fail(n, "forgot during a failover of %s: %s", m, e)
+	case v.downSince[m+"|"+f[1]].IsZero():
+		k.fail(n, "forgot an instance not SDOWN: %s", e)
+	case k.s.now.Sub(v.downSince[m+"|"+f[1]]) < g.ForgetAfter-g.DownAfter-2*time.Second:
+		k.fail(n, "forgot %s SDOWN only since %v, forget-after %v", f[1], v.downSince[m+"|"+f[1]], g.ForgetAfter)
+	case !v.held[m].IsZero() && k.s.now.Sub(v.held[m]) < g.FailoverTimeout:
+		k.fail(n, "forgot %s at %v, within failover-timeout of a failover sign at %v", f[1], k.s.now, v.held[m])
+	}
+	delete(v.sdown, m+"|"+f[1])
+	delete(v.downSince, m+"|"+f[1])
+	if v.replicas[m] != nil {
+		delete(v.replicas[m], f[1])
 	}
 }

@@ -54,6 +54,7 @@ type Group struct {
 	DownAfter       time.Duration
 	FailoverTimeout time.Duration
 	ParallelSyncs   int
+	ForgetAfter     time.Duration // 0 on most seeds
 	Instances       []*Instance
 }
 
@@ -239,6 +240,8 @@ func New(o Options) *Sim {
 	}
 	s.qrng = rand.New(rand.NewPCG(o.Seed, 0x6d696e6f72697479))
 	s.MinorityRefuses = s.qrng.IntN(2) == 0
+	// A stream of its own, so that the seeds' other choices stay what they were.
+	frng := rand.New(rand.NewPCG(o.Seed, 0x666f72676574))
 	s.start = s.now
 	s.net = s.normalNet
 	s.check = newChecker(s)
@@ -250,6 +253,9 @@ func New(o Options) *Sim {
 			DownAfter:       time.Duration(1000+500*rng.IntN(3)) * time.Millisecond,
 			FailoverTimeout: time.Duration(2+rng.IntN(5)) * time.Second,
 			ParallelSyncs:   1 + rng.IntN(2),
+		}
+		if frng.IntN(3) == 0 {
+			grp.ForgetAfter = config.MinForgetAfter + time.Duration(frng.IntN(6))*time.Second
 		}
 		if rng.IntN(2) == 0 { // more often a majority quorum, as deployed
 			grp.Quorum = o.Sentinels/2 + 1
@@ -303,6 +309,7 @@ func New(o Options) *Sim {
 		for _, g := range s.Groups {
 			mc := config.NewMaster(g.Name, g.Instances[0].IP, g.Instances[0].Port, g.Quorum)
 			mc.DownAfter, mc.FailoverTimeout, mc.ParallelSyncs = g.DownAfter, g.FailoverTimeout, g.ParallelSyncs
+			mc.ForgetAfter = g.ForgetAfter
 			if knownPeers {
 				for _, p := range s.Sentinels {
 					if p != n {
@@ -322,8 +329,8 @@ func New(o Options) *Sim {
 		for _, r := range g.Instances {
 			inst = append(inst, fmt.Sprintf("%s=%s/prio %d/%s", r.Name, r.Addr, r.Priority, short(r.RunID)))
 		}
-		s.tracef("  %s: down-after %v, failover-timeout %v, parallel-syncs %d: %s",
-			g.Name, g.DownAfter, g.FailoverTimeout, g.ParallelSyncs, strings.Join(inst, " "))
+		s.tracef("  %s: down-after %v, failover-timeout %v, parallel-syncs %d, forget-after %v: %s",
+			g.Name, g.DownAfter, g.FailoverTimeout, g.ParallelSyncs, g.ForgetAfter, strings.Join(inst, " "))
 	}
 	for _, n := range s.Sentinels {
 		s.tracef("  %s=%s id %s", n.Name, n.Addr, short(n.RunID))
@@ -651,6 +658,9 @@ func (s *Sim) Agreement() (bool, string) {
 		}
 		for _, r := range g.Instances {
 			switch {
+			case g.ForgetAfter != 0 && r.Addr != addr && s.forgottenByAll(g, r):
+				// Out of the deployment by the operator's choice: no sentinel will ever
+				// reconfigure a replica none of them knows (see README, forget-after).
 			case !r.Alive:
 				return false, r.Name + " is down"
 			case r.Addr == addr && r.Role != "master":
@@ -662,6 +672,18 @@ func (s *Sim) Agreement() (bool, string) {
 		}
 	}
 	return true, ""
+}
+
+// forgottenByAll reports whether no sentinel lists r as a replica of g.
+func (s *Sim) forgottenByAll(g *Group, r *Instance) bool {
+	for _, n := range s.Sentinels {
+		for _, a := range n.Core.Config().Master(g.Name).KnownReplicas {
+			if joinHostPort(a.Host, a.Port) == r.Addr {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // connected returns "" when every live sentinel has the links to g's master and to every
