@@ -22,6 +22,7 @@ const usage = `Usage:
   sentinel /path/to/sentinel.conf [--name value ...]
                                         run as a sentinel; extra arguments are config lines
   sentinel --version                    print the version
+  sentinel --healthcheck <addr|url>     GET http://<addr>/healthz: exit 0 on 200, else 1
   sentinel --help                       print this help
 
 The demo (three sentinels over a master and two replicas: kill the master, watch the
@@ -54,12 +55,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	fs := cmdline.NewFlags("sentinel", usage, stdout, stderr)
 	showVersion := fs.Bool("version", false, "print the version and exit")
+	health := fs.String("healthcheck", "", "probe `addr` (the metrics-address) or a URL and exit: 0 on 200, 1 otherwise")
 	if code, exit := fs.Parse(args); exit {
 		return code
 	}
 	if *showVersion {
 		fmt.Fprintln(stdout, daemon.VersionLine())
 		return 0
+	}
+	if *health != "" {
+		return healthcheck(ctx, *health, stdout, stderr)
 	}
 	fs.PrintUsage(stderr)
 	return 1
