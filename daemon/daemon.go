@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"strconv"
@@ -21,6 +20,7 @@ import (
 	"github.com/sentinel-go/sentinel/driver"
 	"github.com/sentinel-go/sentinel/endpoint"
 	"github.com/sentinel-go/sentinel/internal/redislog"
+	"github.com/sentinel-go/sentinel/metrics"
 	"github.com/sentinel-go/sentinel/monitor"
 	"github.com/sentinel-go/sentinel/script"
 	"github.com/sentinel-go/sentinel/transport"
@@ -150,13 +150,7 @@ type daemon struct {
 	log hclog.Logger
 	srv *endpoint.Server
 	// metrics counts the events for /metrics; nil while metrics are off.
-	metrics metricsSink
-}
-
-// metricsSink is what the daemon needs of the metrics: events in, the scrape handler out.
-type metricsSink interface {
-	Event(monitor.Event)
-	Handler() http.Handler
+	metrics *metrics.Metrics
 }
 
 // fileStore saves the state by rewriting the config file, logging as redis-sentinel does.
@@ -217,6 +211,13 @@ func (d *daemon) run(ctx context.Context) error {
 		}
 		d.event(monitor.Event{Level: level, Type: e.Type, Message: e.Message})
 	}})
+	if cfg.MetricsAddress != "" {
+		// drv is set below, before any event or scrape can come.
+		d.metrics = metrics.New(metrics.Options{
+			View:    func() *monitor.View { return drv.View() },
+			Scripts: scripts.Stats,
+		})
+	}
 	// Rewrites write the endpoint's live users, as redis-sentinel does; until it exists,
 	// the file's.
 	cfg.LiveUsers = func() []string {
@@ -389,6 +390,9 @@ func firstBind(b []string) string {
 // (debug events are logged only).
 func (d *daemon) event(e monitor.Event) {
 	logAt(d.log, e.Level, e.String())
+	if d.metrics != nil {
+		d.metrics.Event(e)
+	}
 	if e.Level != monitor.Debug && d.srv != nil {
 		d.srv.Publish(e.Type, e.Message)
 	}
