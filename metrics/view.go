@@ -37,6 +37,7 @@ var (
 	linkOKPingDesc   = desc("redis_sentinel_link_last_ok_ping_reply_seconds", "Seconds since an instance last answered PING acceptably (last-ok-ping-reply), per monitored instance and peer.", "master_name", "role", "address")
 	linkPingDesc     = desc("redis_sentinel_link_last_ping_reply_seconds", "Seconds since an instance last answered PING at all (last-ping-reply).", "master_name", "role", "address")
 	linkPendingDesc  = desc("redis_sentinel_link_pending_ping_seconds", "Seconds the PING in flight has waited for its reply (last-ping-sent); 0 when none is.", "master_name", "role", "address")
+	linkRTTDesc      = desc("redis_sentinel_link_ping_rtt_seconds", "Round trip of the last PING answered, from its send to its reply as this sentinel's loop saw them; 0 before any reply.", "master_name", "role", "address")
 	linkDownDesc     = desc("redis_sentinel_replica_master_link_down_seconds", "How long a replica has reported its link to the master down (master-link-down-time).", "master_name", "address")
 	replOffsetDesc   = desc("redis_sentinel_replica_repl_offset", "A replica's replication offset as its INFO reported it (slave-repl-offset).", "master_name", "address")
 	lastFailoverDesc = desc("redis_sentinel_master_last_failover_duration_seconds", "The last failover this sentinel led, from +try-failover to +failover-end.", "master_name")
@@ -56,7 +57,7 @@ func (c viewCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{mastersDesc, tiltDesc, tiltSinceDesc, runningDesc, queueDesc, simFlagsDesc,
 		statusDesc, slavesDesc, sentinelsDesc, okSentinelsDesc, okSlavesDesc, ckquorumDesc, quorumDesc,
 		timeoutDesc, syncsDesc, downAfterDesc, epochDesc, okPingDesc, currentEpochDesc, linkOKPingDesc,
-		linkPingDesc, linkPendingDesc, linkDownDesc, replOffsetDesc, lastFailoverDesc, sinceSwitchDesc,
+		linkPingDesc, linkPendingDesc, linkRTTDesc, linkDownDesc, replOffsetDesc, lastFailoverDesc, sinceSwitchDesc,
 		leaderEpochDesc} {
 		ch <- d
 	}
@@ -108,6 +109,7 @@ func (c viewCollector) Collect(ch chan<- prometheus.Metric) {
 				pending = now.Sub(iv.ActPing).Seconds()
 			}
 			gauge(linkPendingDesc, pending, name, role, a)
+			gauge(linkRTTDesc, iv.PingRTT.Seconds(), name, role, a)
 		}
 		link("master", &mv.InstanceView)
 		for _, r := range mv.Replicas {

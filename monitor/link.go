@@ -61,6 +61,11 @@ type link struct {
 	lastAvailTime time.Time // last acceptable PING reply
 	availSince    time.Time // first of the acceptable replies since the last gap (helloSentAfter)
 	lastPongTime  time.Time // last reply of any kind
+	// pingsOut are the send times of the PINGs awaiting their reply, oldest first (a
+	// connection answers in order), and pingRTT the round trip of the last one answered:
+	// what the metrics show as the link's latency, queueing in our own loop included.
+	pingsOut []time.Time
+	pingRTT  time.Duration
 }
 
 func (c *Core) linkFor(in *instance) *link {
@@ -125,7 +130,7 @@ func (c *Core) relink(in *instance) {
 	// Generations stay: the new link's connections are numbered after the closed one's
 	// (see LinkUp), so the closed one's late news is told apart from the new link's.
 	l.cmd.up, l.pubsub.up = false, false
-	l.pending = 0
+	l.pending, l.pingsOut = 0, l.pingsOut[:0]
 	if l.actPingTime.IsZero() { // as the PING redis-sentinel queues at the reconnection
 		l.actPingTime = c.now
 	}
@@ -180,7 +185,7 @@ func (c *Core) linkUp(l *link, o LinkUp) {
 	if o.Kind == PubSubLink {
 		l.pcLastActivity = c.now
 	} else {
-		l.pending = 0
+		l.pending, l.pingsOut = 0, l.pingsOut[:0]
 		l.localIP = o.LocalIP
 	}
 	*cn = conn{up: true, gen: o.Gen, connTime: c.now}
@@ -212,7 +217,7 @@ func (c *Core) linkDown(l *link, o LinkDown) {
 	}
 	cn.up = false
 	if o.Kind == CmdLink {
-		l.pending = 0
+		l.pending, l.pingsOut = 0, l.pingsOut[:0]
 	}
 	if o.Kind == PubSubLink && l.cmd.up && c.cfg.ProtectEmptyRestart && l.hasMaster() {
 		// The command connection of an idle link notices a dead server only at its next
@@ -276,6 +281,7 @@ func (c *Core) send(l *link, tag Tag, args ...string) {
 func (c *Core) sendPing(l *link) {
 	c.send(l, Tag{Kind: TagPing}, pingArgs...)
 	l.lastPingTime = c.now
+	l.pingsOut = append(l.pingsOut, c.now)
 	if l.actPingTime.IsZero() {
 		l.actPingTime = c.now
 	}

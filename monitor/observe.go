@@ -111,6 +111,10 @@ func (c *Core) pingReply(l *link, o Reply) {
 		text, _ = o.Value.(string)
 	}
 	l.lastPongTime = c.now
+	if len(l.pingsOut) > 0 {
+		l.pingRTT = c.now.Sub(l.pingsOut[0])
+		l.pingsOut = l.pingsOut[:copy(l.pingsOut, l.pingsOut[1:])]
+	}
 	if strings.HasPrefix(text, "PONG") || strings.HasPrefix(text, "LOADING") || strings.HasPrefix(text, "MASTERDOWN") {
 		if l.availSince.IsZero() || c.now.Sub(l.lastAvailTime) > c.helloDelayBound() {
 			l.availSince = c.now // a new run of replies: see helloSentAfter

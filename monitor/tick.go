@@ -208,7 +208,7 @@ func (c *Core) reconnect(l *link, kind LinkKind) {
 	c.wakeLink(l) // the other masters on the link see it down now
 	if kind == CmdLink {
 		l.cmd.up = false
-		l.pending = 0
+		l.pending, l.pingsOut = 0, l.pingsOut[:0]
 	} else {
 		l.pubsub.up = false
 	}

@@ -34,6 +34,7 @@ type InstanceView struct {
 	ActPing          time.Time
 	LastAvail        time.Time
 	LastPong         time.Time
+	PingRTT          time.Duration // round trip of the last PING answered; 0 before any
 	SDownSince       time.Time
 	ODownSince       time.Time
 	DownAfter        time.Duration
@@ -159,6 +160,7 @@ func (c *Core) instanceView(in *instance) InstanceView {
 	if l := in.link; l != nil {
 		iv.PendingCommands, iv.Refcount = l.pending, l.refcount
 		iv.ActPing, iv.LastAvail, iv.LastPong = l.actPingTime, l.lastAvailTime, l.lastPongTime
+		iv.PingRTT = l.pingRTT
 	}
 	return iv
 }

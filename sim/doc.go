@@ -66,6 +66,8 @@
 //     of the master's sentinels it knows within down-after at that moment, judged on what
 //     the network delivered to it (PONGs, hellos), a peer counting as reached when
 //     discovered or at the sentinel's start; and 10 s into agreement none refuses;
+//   - the views the clients read carry PING round trips (the metrics' latency) that are
+//     never negative, none before a reply, and none longer than the run before the reply;
 //   - convergence: after the fault phase everything heals and restarts; within Settle every
 //     sentinel names the same address and config epoch for each master, for 10 s in a row,
 //     that is the address of the newest promotion, and the instances agree with it (it is a

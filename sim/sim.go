@@ -439,6 +439,9 @@ func (s *Sim) askAddr() {
 	if view == nil {
 		return
 	}
+	if mv := view.Master(g.Name); mv != nil {
+		s.checkRTT(n, mv)
+	}
 	var w resp.Writer
 	query.Answer(view, s.now, &w, "get-master-addr-by-name", [][]byte{[]byte("get-master-addr-by-name"), []byte(g.Name)})
 	v, errText, err := parseReply(w.Bytes())
@@ -821,4 +824,21 @@ func (s *Sim) SimulateFailure(n *Sentinel, what string) {
 	reply := n.request("simulate-failure", what)
 	n.simFailure = true
 	s.tracef("%s SENTINEL SIMULATE-FAILURE %s -> %s", n.Name, what, reply)
+}
+
+// checkRTT holds the links' round trips (the metrics' PING latency) to what a round trip
+// can be: never negative, none before a reply, and never longer than the time since the
+// view was taken allows, since a PING is answered after it was sent.
+func (s *Sim) checkRTT(n *Sentinel, mv *monitor.MasterView) {
+	ivs := append([]*monitor.InstanceView{&mv.InstanceView}, append(mv.Replicas, mv.Sentinels...)...)
+	for _, iv := range ivs {
+		switch {
+		case iv.PingRTT < 0:
+			s.fail(fmt.Sprintf("%s: %s: negative PING round trip %v", n.Name, iv.Name, iv.PingRTT))
+		case iv.PingRTT > 0 && iv.LastPong.IsZero():
+			s.fail(fmt.Sprintf("%s: %s: PING round trip %v without a reply", n.Name, iv.Name, iv.PingRTT))
+		case iv.PingRTT > 0 && iv.LastPong.Sub(s.start) < iv.PingRTT:
+			s.fail(fmt.Sprintf("%s: %s: PING round trip %v longer than the run before its reply", n.Name, iv.Name, iv.PingRTT))
+		}
+	}
 }
