@@ -25,14 +25,11 @@ func httpStatus(url string) (int, []byte) {
 	return resp.StatusCode, body
 }
 
-// TestHealthChecksFollowTheQuorum: three of ours with metrics-address, quorum 2. /readyz is
-// ready on all; with two of them killed the survivor's turns not ready once it has judged
-// them down (down-after and a tick), and ready again once they are back; /healthz answers
-// 200 all the while.
-func TestHealthChecksFollowTheQuorum(t *testing.T) {
-	t.Parallel()
-	requireOurs(t)
-	top := startTopology(t, nil)
+// startHTTPGroup is three of ours, quorum 2, over the topology's master, each with its own
+// metrics-address; it returns them, once they all see one another and the replicas, with
+// the base URL of each one's listener.
+func startHTTPGroup(t *testing.T, top *topology) ([]*proc, []string) {
+	t.Helper()
 	var group []*proc
 	var urls []string
 	for range 3 {
@@ -42,6 +39,18 @@ func TestHealthChecksFollowTheQuorum(t *testing.T) {
 		urls = append(urls, fmt.Sprintf("http://127.0.0.1:%d", httpPort))
 	}
 	waitDiscovery(t, top, group...)
+	return group, urls
+}
+
+// TestHealthChecksFollowTheQuorum: three of ours with metrics-address, quorum 2. /readyz is
+// ready on all; with two of them killed the survivor's turns not ready once it has judged
+// them down (down-after and a tick), and ready again once they are back; /healthz answers
+// 200 all the while.
+func TestHealthChecksFollowTheQuorum(t *testing.T) {
+	t.Parallel()
+	requireOurs(t)
+	top := startTopology(t, nil)
+	group, urls := startHTTPGroup(t, top)
 	for _, u := range urls {
 		waitFor(t, 10*time.Second, u+"/readyz ready", func() bool { code, _ := httpStatus(u + "/readyz"); return code == 200 })
 	}

@@ -2,7 +2,6 @@ package sentinel_test
 
 import (
 	"bytes"
-	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -13,8 +12,6 @@ import (
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
-
-	"github.com/sentinel-go/sentinel/e2e/realredis"
 )
 
 // scrape GETs /metrics at base and parses it with Prometheus's own text parser; nil when it
@@ -70,15 +67,7 @@ func TestMetricsAfterFailover(t *testing.T) {
 	t.Parallel()
 	requireOurs(t)
 	top := startTopology(t, nil)
-	var group []*proc
-	var bases []string
-	for range 3 {
-		port, httpPort := realredis.FreePort(t), realredis.FreePort(t)
-		group = append(group, startSentinel(t, ours, port, sentinelConf(port, top.Master.Port(), 2,
-			fmt.Sprintf("sentinel metrics-address %d", httpPort))))
-		bases = append(bases, fmt.Sprintf("http://127.0.0.1:%d", httpPort))
-	}
-	waitDiscovery(t, top, group...)
+	group, bases := startHTTPGroup(t, top)
 	old := top.Master.Addr()
 	for _, b := range bases {
 		waitFor(t, 10*time.Second, b+" to show the master ok with 2 replicas and 3 sentinels (INFO counts itself)", func() bool {
