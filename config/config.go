@@ -153,6 +153,10 @@ type Master struct {
 	// Leader is the run ID we voted for in LeaderEpoch. redis-sentinel does not persist it;
 	// we do, in the state file only (see doc.go), so a restarted sentinel keeps its vote.
 	Leader string
+	// PeakSentinels (ours, with forget-after) is the most sentinels of this master, us
+	// included, heard alive together: majorities are counted among at least that many, so
+	// that forgetting peers cut off by a partition never shrinks them (monitor/forget.go).
+	PeakSentinels int
 
 	KnownReplicas  []Addr
 	KnownSentinels []KnownSentinel

@@ -163,6 +163,16 @@ func (l *loader) sentinel(a []string) string {
 			return r
 		}
 		m.LeaderEpoch = cstrconv.Strtoull(a[2])
+	case name == "peak-sentinels" && argc == 3:
+		m, r := master()
+		if r != "" {
+			return r
+		}
+		n, err := strconv.Atoi(a[2])
+		if err != nil || n < 1 {
+			return "peak-sentinels must be a positive count."
+		}
+		m.PeakSentinels = n
 	case (name == "known-replica" || name == "known-slave") && argc == 4:
 		m, r := master()
 		if r != "" {

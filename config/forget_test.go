@@ -43,3 +43,41 @@ func TestForgetAfter(t *testing.T) {
 		}
 	}
 }
+
+// TestPeakSentinels: the peak forget-after keeps (monitor/forget.go) loads, is refused
+// when it is no count, and is written back to the main file or, with one, the state file,
+// so that a restart keeps the majority it protects.
+func TestPeakSentinels(t *testing.T) {
+	for _, bad := range []string{"0", "-1", "x"} {
+		p := writeFile(t, t.TempDir(), "s.conf", "sentinel monitor m 127.0.0.1 6379 2\nsentinel peak-sentinels m "+bad+"\n")
+		if _, err := Load(p, nil); err == nil || !strings.Contains(err.Error(), "peak-sentinels must be a positive count.") {
+			t.Errorf("peak-sentinels %s: err %v", bad, err)
+		}
+	}
+	for _, state := range []bool{false, true} {
+		dir := t.TempDir()
+		text := "sentinel monitor m 127.0.0.1 6379 2\nsentinel forget-after m 5000\nsentinel peak-sentinels m 5\n"
+		if state {
+			text = "sentinel state-config-file st.conf\n" + text
+		}
+		p := writeFile(t, dir, "s.conf", text)
+		c := mustLoad(t, p)
+		if got := c.Master("m").PeakSentinels; got != 5 {
+			t.Fatalf("state file %v: PeakSentinels %d, want 5", state, got)
+		}
+		c.Master("m").PeakSentinels = 4
+		if err := c.Rewrite(); err != nil {
+			t.Fatal(err)
+		}
+		written := p
+		if state {
+			written = c.StateFile()
+		}
+		if s := read(t, written); !strings.Contains(s, "sentinel peak-sentinels m 4\n") {
+			t.Errorf("state file %v: %s lacks the peak:\n%s", state, written, s)
+		}
+		if got := mustLoad(t, p).Master("m").PeakSentinels; got != 4 {
+			t.Errorf("state file %v: reloaded PeakSentinels %d, want 4", state, got)
+		}
+	}
+}

@@ -306,7 +306,7 @@ var managedSentinelKeys = []string{"monitor", "down-after-milliseconds", "failov
 	"config-epoch", "leader-epoch", "known-replica", "known-sentinel", "rename-command",
 	"master-reboot-down-after-period", "announce-ip", "announce-port", "sentinel-user",
 	"sentinel-pass", "leader", "fast-retry", "minority-refuses", "protect-empty-restart",
-	"metrics-address", "metrics-user", "metrics-pass", "forget-after"}
+	"metrics-address", "metrics-user", "metrics-pass", "forget-after", "peak-sentinels"}
 
 // rewriteSentinel is rewriteConfigSentinelOption, in its emission order. state adds our
 // leader lines, which only the state file carries.
@@ -388,6 +388,9 @@ func (c *Config) rewriteMaster(m *Master, line func(string, bool, ...string), st
 	line("leader-epoch", true, m.Name, strconv.FormatUint(m.LeaderEpoch, 10))
 	if state && m.Leader != "" {
 		line("leader", true, m.Name, m.Leader)
+	}
+	if m.PeakSentinels != 0 {
+		line("peak-sentinels", true, m.Name, strconv.Itoa(m.PeakSentinels))
 	}
 	for _, r := range m.KnownReplicas {
 		line("known-replica", true, m.Name, r.Host, strconv.Itoa(r.Port))

@@ -64,6 +64,9 @@ func (c *Config) writeState(path string) error {
 		if m.Leader != "" {
 			line("leader", true, m.Name, m.Leader)
 		}
+		if m.PeakSentinels != 0 {
+			line("peak-sentinels", true, m.Name, strconv.Itoa(m.PeakSentinels))
+		}
 		for _, r := range m.KnownReplicas {
 			line("known-replica", true, m.Name, r.Host, strconv.Itoa(r.Port))
 		}

@@ -75,7 +75,7 @@ var (
 		"auth-pass",
 		"auth-user",
 	}
-	yamlMasterStateKeys = []string{"config-epoch", "leader-epoch"}
+	yamlMasterStateKeys = []string{"config-epoch", "leader-epoch", "peak-sentinels"}
 	yamlMonitorKeys     = []string{"name", "host", "port", "quorum"}
 )
 

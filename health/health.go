@@ -72,11 +72,14 @@ type Readiness struct {
 
 // MasterReady is one master's part of /readyz: CKQUORUM's verdict and what it counted.
 type MasterReady struct {
-	Name            string `json:"name"`
-	Address         string `json:"address"`
-	Status          string `json:"status"` // as redis_exporter's master_status: ok, sdown, odown
-	Quorum          int    `json:"quorum"`
-	KnownSentinels  int    `json:"known_sentinels"` // with ourselves
+	Name           string `json:"name"`
+	Address        string `json:"address"`
+	Status         string `json:"status"` // as redis_exporter's master_status: ok, sdown, odown
+	Quorum         int    `json:"quorum"`
+	KnownSentinels int    `json:"known_sentinels"` // with ourselves
+	// Voters is what the majority is of: the known sentinels, or with forget-after the
+	// most heard alive together if more (monitor.MasterView.Voters).
+	Voters          int    `json:"voters"`
 	UsableSentinels int    `json:"usable_sentinels"`
 	Ready           bool   `json:"ready"`
 	CKQuorum        string `json:"ckquorum"`
@@ -99,7 +102,7 @@ func (c *Checker) Readiness() (Readiness, bool) {
 		r.Masters = append(r.Masters, MasterReady{
 			Name: mv.Name, Address: net.JoinHostPort(mv.CurrentIP, strconv.Itoa(mv.CurrentPort)),
 			Status: status, Quorum: mv.Config.Quorum, KnownSentinels: len(mv.Sentinels) + 1,
-			UsableSentinels: q.Usable, Ready: q.OK, CKQuorum: q.Message,
+			Voters: mv.Voters(), UsableSentinels: q.Usable, Ready: q.OK, CKQuorum: q.Message,
 		})
 		ok = ok && q.OK
 	}

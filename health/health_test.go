@@ -123,7 +123,7 @@ func TestReadyzIsCKQuorum(t *testing.T) {
 	var r Readiness
 	rec := get(t, h, http.MethodGet, &r)
 	want := MasterReady{Name: "mymaster", Address: "127.0.0.1:6379", Status: "ok", Quorum: 2,
-		KnownSentinels: 2, UsableSentinels: 2, Ready: true,
+		KnownSentinels: 2, Voters: 2, UsableSentinels: 2, Ready: true,
 		CKQuorum: "OK 2 usable Sentinels. Quorum and failover authorization can be reached"}
 	if rec.Code != 200 || r.Status != "ready" || r.Tilt || len(r.Masters) != 1 || r.Masters[0] != want {
 		t.Fatalf("peer up: %d %+v", rec.Code, r)

@@ -249,7 +249,8 @@ var eventTypes = func() map[string]struct{} {
 		+failover-end-for-timeout +failover-end +switch-master
 		-failover-abort-not-elected -failover-abort-no-good-slave -failover-abort-slave-timeout
 		+empty-restart -empty-restart +minority -minority +no-min-replicas -no-min-replicas
-		+script-child -script-child -script-error -script-timeout -slave-forgotten`) {
+		+script-child -script-child -script-error -script-timeout -slave-forgotten
+		-sentinel-forgotten`) {
 		m[t] = struct{}{}
 	}
 	return m

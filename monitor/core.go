@@ -101,6 +101,7 @@ func New(cfg *config.Config, rnd *rand.Rand, now time.Time, opts ...Option) (*Co
 		for _, s := range mc.KnownSentinels {
 			c.addSentinel(m, s.Addr, s.RunID)
 		}
+		c.startPeak(m)
 	}
 	for _, m := range c.order {
 		c.emit(Warning, "+monitor", &m.instance, fmt.Sprintf("quorum %d", m.cfg.Quorum))

@@ -217,7 +217,7 @@ func (c *Core) electionWinner(m *master, epoch uint64) string {
 		peers = append(peers, election.Vote{Leader: s.leader, Epoch: s.leaderEpoch})
 	}
 	tally := election.Count(peers, epoch)
-	voters := len(m.sentinels) + 1
+	voters := m.voters()
 	candidate := tally.Candidate(c.myID)
 	if candidate == c.myID && m.flags&flagForceFailover == 0 && m.cfg.LeaderEpoch < epoch &&
 		m.votesRequested != epoch {
@@ -653,7 +653,7 @@ func (c *Core) settledAgainst(m *master, r *instance) bool {
 			agreeing++
 		}
 	}
-	return agreeing >= (len(m.sentinels)+1)/2+1
+	return agreeing >= m.voters()/2+1
 }
 
 // helloDelayBound is how long a hello from a peer whose PINGs keep being answered may have

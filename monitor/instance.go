@@ -94,6 +94,7 @@ type instance struct {
 	oDownSince time.Time
 	lastPub    time.Time // last hello this instance accepted from us
 	seen       time.Time // replicas and sentinels: last seen alive (forget.go)
+	heard      time.Time // sentinels: last PONG or hello, never their creation (forget.go)
 	listed     bool      // a replica its master's INFO listed (forget.go)
 
 	// From INFO (masters and replicas).

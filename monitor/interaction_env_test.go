@@ -583,6 +583,9 @@ func stateLines(c *config.Config) []string {
 		if m.Leader != "" || m.LeaderEpoch != 0 {
 			out = append(out, fmt.Sprintf("%s vote %s epoch %d", m.Name, m.Leader, m.LeaderEpoch))
 		}
+		if m.PeakSentinels != 0 {
+			out = append(out, fmt.Sprintf("%s peak-sentinels %d", m.Name, m.PeakSentinels))
+		}
 		for _, r := range m.KnownReplicas {
 			out = append(out, fmt.Sprintf("%s known-replica %s %d", m.Name, r.Host, r.Port))
 		}

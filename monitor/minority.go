@@ -11,7 +11,8 @@ import (
 // the old master keeps naming it while the majority promotes a replica, and its clients
 // keep writing where the failover will throw their writes away (Jepsen's Redis test of
 // 2013). With the option on, a sentinel that has not reached a majority of the master's
-// sentinels (itself and every peer it knows for that master: floor(n/2)+1 of n) within
+// sentinels (itself and every peer it knows for that master: floor(n/2)+1 of n, n never
+// below the peak forget-after keeps, see voters) within
 // down-after-milliseconds answers with a NOQUORUM error instead: it cannot vouch for the
 // address, and the client asks another sentinel (go-redis's FailoverClient asks all of
 // them on any error).
@@ -32,13 +33,17 @@ import (
 const minorityErr = "NOQUORUM this sentinel reached %d of the %d sentinels of '%s' within down-after-milliseconds (a majority is %d): ask another sentinel"
 
 // vouchUntil is the instant after which the peers reached at the given times no longer
-// make a majority with us, unless one of them answers again: the (need)th most recent
-// reach plus down-after. Zero when we are a majority alone (no peer known). It sorts
-// reached.
-func vouchUntil(reached []time.Time, downAfter time.Duration) time.Time {
-	need := (len(reached)+1)/2 + 1 - 1 // the majority of n = len+1, less ourselves
-	if need == 0 {
+// make a majority of voters with us, unless one of them answers again: the (need)th most
+// recent reach plus down-after. Zero when we are a majority alone (no peer known); the
+// first instant when the peers we know cannot make one (forget-after forgot too many). It
+// sorts reached.
+func vouchUntil(reached []time.Time, voters int, downAfter time.Duration) time.Time {
+	need := voters/2 + 1 - 1 // less ourselves
+	switch {
+	case need == 0:
 		return time.Time{}
+	case need > len(reached):
+		return time.Unix(0, 1)
 	}
 	slices.SortFunc(reached, func(a, b time.Time) int { return b.Compare(a) })
 	return reached[need-1].Add(downAfter)
@@ -49,15 +54,15 @@ func vouchUntil(reached []time.Time, downAfter time.Duration) time.Time {
 func refuses(until, now time.Time) bool { return !until.IsZero() && now.After(until) }
 
 // reachedCount is how many of the sentinels (ourselves included) were reached within
-// down-after at now, and how many there are.
-func reachedCount(reached []time.Time, downAfter time.Duration, now time.Time) (got, of int) {
-	got = 1
+// down-after at now.
+func reachedCount(reached []time.Time, downAfter time.Duration, now time.Time) int {
+	got := 1
 	for _, t := range reached {
 		if !now.After(t.Add(downAfter)) {
 			got++
 		}
 	}
-	return got, len(reached) + 1
+	return got
 }
 
 // peerReached is when we last had a sign of life from peer s about its master.
@@ -89,12 +94,12 @@ func (c *Core) checkMinority(m *master) {
 		return
 	}
 	reached := c.reachTimes(m)
-	until := vouchUntil(reached, m.downAfter())
+	until := vouchUntil(reached, m.voters(), m.downAfter())
 	refusing := c.cfg.MinorityRefuses && refuses(until, c.now)
 	if refusing != m.minority {
 		m.minority = refusing
 		c.touch(m)
-		got, of := reachedCount(reached, m.downAfter(), c.now)
+		got, of := reachedCount(reached, m.downAfter(), c.now), m.voters()
 		if refusing {
 			c.emit(Warning, "+minority", &m.instance, fmt.Sprintf("#reached %d/%d, majority %d", got, of, of/2+1))
 		} else {
@@ -124,6 +129,6 @@ func (v *View) MinorityRefusal(mv *MasterView, now time.Time) (string, bool) {
 			reached[i] = s.LastAvail
 		}
 	}
-	got, of := reachedCount(reached, mv.DownAfter, now)
+	got, of := reachedCount(reached, mv.DownAfter, now), mv.Voters()
 	return fmt.Sprintf(minorityErr, got, of, mv.Name, of/2+1), true
 }

@@ -271,17 +271,26 @@ func TestVouchUntil(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		reached []time.Time
+		voters  int // 0: the known sentinels and us
 		want    time.Time
 	}{
-		{nil, time.Time{}},
-		{at(5), t0.Add(6 * time.Second)},
-		{at(1, 5), t0.Add(6 * time.Second)},
-		{at(5, 1, 3), t0.Add(4 * time.Second)},
-		{at(1, 2, 3, 4), t0.Add(4 * time.Second)},
-		{at(9, 1, 8, 2, 7), t0.Add(8 * time.Second)},
+		{nil, 0, time.Time{}},
+		{at(5), 0, t0.Add(6 * time.Second)},
+		{at(1, 5), 0, t0.Add(6 * time.Second)},
+		{at(5, 1, 3), 0, t0.Add(4 * time.Second)},
+		{at(1, 2, 3, 4), 0, t0.Add(4 * time.Second)},
+		{at(9, 1, 8, 2, 7), 0, t0.Add(8 * time.Second)},
+		// forget-after's peak: majorities of 5 with two peers forgotten, then with three.
+		{at(5, 1), 5, t0.Add(2 * time.Second)},
+		{at(5), 5, time.Unix(0, 1)},
+		{nil, 3, time.Unix(0, 1)},
 	} {
-		if got := vouchUntil(tc.reached, time.Second); !got.Equal(tc.want) {
-			t.Errorf("vouchUntil(%v) = %v, want %v", tc.reached, got, tc.want)
+		voters := tc.voters
+		if voters == 0 {
+			voters = len(tc.reached) + 1
+		}
+		if got := vouchUntil(tc.reached, voters, time.Second); !got.Equal(tc.want) {
+			t.Errorf("vouchUntil(%v, %d) = %v, want %v", tc.reached, voters, got, tc.want)
 		}
 	}
 }

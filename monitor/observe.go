@@ -347,6 +347,7 @@ func (c *Core) processHello(payload string, via *link) {
 	}
 	si.lastHello = c.now
 	si.seen = c.now
+	c.heard(si)
 	if m.minority {
 		c.checkMinority(m) // after the hello was applied: see reachTimes
 	}

@@ -248,6 +248,9 @@ func (c *Core) setCmd(args []string) (Value, bool) {
 				return fail(fmt.Sprintf("ERR forget-after must be 0 (off) or at least %d milliseconds", config.MinForgetAfter.Milliseconds()))
 			}
 			num.set(mc, n)
+			if lopt == "forget-after" {
+				c.startPeak(m)
+			}
 			changed = true
 			c.emit(Warning, "+set", &m.instance, opt+" "+shown)
 			continue
@@ -333,6 +336,7 @@ func (c *Core) resetCmd(pattern string) Value {
 	for _, m := range append([]*master(nil), c.order...) {
 		if glob.Match(pattern, m.name) {
 			c.resetMaster(m, true)
+			m.cfg.PeakSentinels = 0 // the operator shrinks the group (forget.go)
 			c.emit(Warning, "+reset-master", &m.instance, "")
 			n++
 		}

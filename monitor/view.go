@@ -70,6 +70,10 @@ type MasterView struct {
 	Sentinels  []*InstanceView
 }
 
+// Voters is how many sentinels the majorities of the master are counted among (see
+// master.voters).
+func (mv *MasterView) Voters() int { return max(len(mv.Sentinels)+1, mv.Config.PeakSentinels) }
+
 // Master finds a master by name.
 func (v *View) Master(name string) *MasterView {
 	if i, ok := v.index[name]; ok {
@@ -115,7 +119,7 @@ func (c *Core) masterView(m *master) *MasterView {
 	at := m.currentAddr()
 	mv := &MasterView{InstanceView: c.instanceView(&m.instance), Config: *m.cfg,
 		CurrentIP: c.announceHost(at), CurrentPort: at.Port,
-		VouchUntil: vouchUntil(c.reachTimes(m), m.downAfter()), Minority: m.minority}
+		VouchUntil: vouchUntil(c.reachTimes(m), m.voters(), m.downAfter()), Minority: m.minority}
 	mv.Config.KnownReplicas, mv.Config.KnownSentinels = nil, nil
 	replicas, sentinels := m.replicaList(), m.sentinelList()
 	n := len(replicas) + len(sentinels)

@@ -265,7 +265,8 @@ type Quorum struct {
 }
 
 // CKQuorum counts ourselves plus every known peer not judged down; a failover needs the
-// quorum to agree on ODOWN and a majority of all known sentinels to elect a leader.
+// quorum to agree on ODOWN and a majority of all known sentinels to elect a leader (of
+// the voters, with forget-after: see MasterView.Voters).
 func CKQuorum(mv *monitor.MasterView) Quorum {
 	usable := 1
 	for _, s := range mv.Sentinels {
@@ -273,7 +274,7 @@ func CKQuorum(mv *monitor.MasterView) Quorum {
 			usable++
 		}
 	}
-	voters := len(mv.Sentinels) + 1
+	voters := mv.Voters()
 	var problems []string
 	if usable < mv.Config.Quorum {
 		problems = append(problems, "Not enough available Sentinels to reach the specified quorum for this master")

@@ -219,10 +219,11 @@ func (k *Checker) event(n *Sentinel, v *view, e monitor.Event) {
 	}
 	switch e.Type {
 	case "-slave-forgotten":
-		k.checkForget(n, v, e, f)
+		k.checkForget(n, v, e, f, "slave")
 	case "-sentinel-forgotten":
-		// Not yet safe (monitor/forget.go): two sides of a partition would elect two leaders.
-		k.fail(n, "forgot a sentinel: %s", e)
+		// What makes it safe (no second leader in an epoch, checked at +elected-leader) is
+		// the peak the majority is counted among: monitor/forget.go.
+		k.checkForget(n, v, e, f, "sentinel")
 	case "+sentinel":
 		if len(f) > 1 {
 			v.peerSince[m+"|"+f[1]] = k.s.now
@@ -336,7 +337,7 @@ func (k *Checker) event(n *Sentinel, v *view, e monitor.Event) {
 				}
 			}
 			mc := n.Core.Config().Master(m)
-			voters := len(mc.KnownSentinels) + 1
+			voters := max(len(mc.KnownSentinels)+1, mc.PeakSentinels)
 			if need := max(mc.Quorum, voters/2+1); got < need {
 				k.fail(n, "+elected-leader for %s in epoch %d with %d votes cast for it; needs %d (quorum %d, %d voters)",
 					m, a.epoch, got, need, mc.Quorum, voters)
@@ -624,20 +625,19 @@ func (k *Checker) addrAnswered(n *Sentinel, mv *monitor.MasterView, addr any) {
 			}
 		}
 	}
-	if all := len(mv.Sentinels) + 1; got < all/2+1 {
+	if all := mv.Voters(); got < all/2+1 {
 		k.fail(n, "answered %v for %s having reached %d of %d sentinels within down-after %v", addr, mv.Name, got, all, mv.DownAfter)
 	}
 }
 
-// checkForget holds forget-after to its rules (monitor/forget.go): a replica, never the
-// master; only one judged SDOWN, so unseen for about forget-after (SDOWN comes
+// checkForget holds forget-after to its rules (monitor/forget.go): a replica or a
+// sentinel (want), never the master; only one judged SDOWN, so unseen for about forget-after (SDOWN comes
 // down-after after the first unanswered PING, up to a ping period after the last reply); never in TILT,
 // while the master is ODOWN or failing over, nor within the failover timeout of the last
 // sign of a failover.
-func (k *Checker) checkForget(n *Sentinel, v *view, e monitor.Event, f []string) {
+func (k *Checker) checkForget(n *Sentinel, v *view, e monitor.Event, f []string, want string) {
 	m := e.Master
 	g := k.s.group(m)
-	const want = "slave"
 	switch {
 	case g == nil || g.ForgetAfter == 0:
 		k.fail(n, "%s with forget-after off", e)

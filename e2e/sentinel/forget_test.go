@@ -1,7 +1,9 @@
 package sentinel_test
 
 import (
+	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -43,4 +45,93 @@ func TestForgetAfter(t *testing.T) {
 	p.terminate(t, 10*time.Second)
 	p.restart(t)
 	waitFor(t, 10*time.Second, "the live replica back after the restart", gone)
+}
+
+// TestForgetAfterSentinels: the ghost of redis/redis #1972. One of three sentinels comes
+// back under a new run ID at a new address (a pod restarted without its state); with
+// forget-after the others forget the old identity (-sentinel-forgotten, gone from
+// SENTINEL SENTINELS and from the config, still gone after a restart) and keep the live
+// peers, so the group's majority is again two of three: CKQUORUM is OK with one more
+// sentinel down, where four known sentinels (the ghost kept) would need three. A peer then
+// killed for good is forgotten too, but the majority stays two of the three heard together.
+func TestForgetAfterSentinels(t *testing.T) {
+	t.Parallel()
+	top := startTopology(t, nil)
+	forget := fmt.Sprintf("sentinel forget-after %s 5000", masterName)
+	g := startGroup(t, []string{ours, ours, ours}, top.Master.Port(), forget)
+	waitDiscoveryOf(t, top.replicaPorts(), g.procs...)
+	a, b := g.procs[0], g.procs[1]
+
+	ghost := g.ids[2]
+	g.procs[2].Proc.Stop()
+	port := realredis.FreePort(t)
+	successor := startSentinel(t, ours, port, failoverConf(port, top.Master.Port(), forget))
+	successorID := successor.myID(t)
+	for i, p := range []*proc{a, b} {
+		g.recs[i].wait(t, 10*time.Second, "+sentinel", hasPrefix("sentinel "+successorID))
+		g.recs[i].wait(t, 5*time.Second+downAfter+10*time.Second, "-sentinel-forgotten", hasPrefix("sentinel "+ghost))
+		waitFor(t, 5*time.Second, p.String()+" to know the live peers alone", func() bool {
+			return knownPeers(p) == strings.Join(slices.Sorted(slices.Values([]string{g.ids[1-i], successorID})), " ")
+		})
+	}
+	noGhostLine := func(p *proc) func() bool {
+		return func() bool {
+			for _, l := range readLines(t, p.Conf) {
+				if strings.HasPrefix(l, "sentinel known-sentinel") && strings.Contains(l, ghost) {
+					return false
+				}
+			}
+			return true
+		}
+	}
+	waitFor(t, 5*time.Second, "no known-sentinel line for the ghost", noGhostLine(a))
+	waitFor(t, 5*time.Second, "the peak in the config", func() bool {
+		return slices.Contains(readLines(t, a.Conf), fmt.Sprintf("sentinel peak-sentinels %s 3", masterName))
+	})
+	for i := range 2 {
+		if n := g.count(i, "-sentinel-forgotten", hasPrefix("sentinel "+g.ids[1-i])); n != 0 {
+			t.Errorf("%s forgot its live peer", g.name(i))
+		}
+	}
+
+	// One more down: two usable of three voters is a majority.
+	successor.Proc.Stop()
+	g.recs[0].wait(t, downAfter+5*time.Second, "+sdown", hasPrefix("sentinel "+successorID))
+	ck := func() string {
+		s, err := a.Client.Do(context.Background(), "SENTINEL", "CKQUORUM", masterName).Text()
+		if err != nil {
+			return err.Error()
+		}
+		return s
+	}
+	if got, want := ck(), "OK 2 usable Sentinels. Quorum and failover authorization can be reached"; got != want {
+		t.Errorf("CKQUORUM with the ghost forgotten and a peer down: %q, want %q", got, want)
+	}
+	g.recs[0].wait(t, 5*time.Second+10*time.Second, "-sentinel-forgotten", hasPrefix("sentinel "+successorID))
+	if got, want := ck(), "OK 2 usable Sentinels. Quorum and failover authorization can be reached"; got != want {
+		t.Errorf("CKQUORUM with the dead peer forgotten: %q, want %q", got, want)
+	}
+
+	a.terminate(t, 10*time.Second)
+	a.restart(t)
+	if got := knownPeers(a); got != g.ids[1] {
+		t.Errorf("after a restart %s knows %q, want only %s", a, got, g.ids[1])
+	}
+	if m := a.master(); m["ip"] != "127.0.0.1" || m["port"] != fmt.Sprint(top.Master.Port()) {
+		t.Errorf("master is %v", m)
+	}
+	// Majorities still of three: one peer known, both needed for the majority of 3.
+	if got, want := ck(), "OK 2 usable Sentinels. Quorum and failover authorization can be reached"; got != want {
+		t.Errorf("CKQUORUM after the restart: %q, want %q", got, want)
+	}
+}
+
+// knownPeers is the run IDs SENTINEL SENTINELS lists, sorted and joined by spaces.
+func knownPeers(p *proc) string {
+	var ids []string
+	for _, s := range p.instances("sentinels") {
+		ids = append(ids, s["runid"])
+	}
+	slices.Sort(ids)
+	return strings.Join(ids, " ")
 }
