@@ -169,8 +169,8 @@ func (l *loader) sentinel(a []string) string {
 			return r
 		}
 		n, err := strconv.Atoi(a[2])
-		if err != nil || n < 1 {
-			return "peak-sentinels must be a positive count."
+		if err != nil || n < 0 {
+			return "peak-sentinels must be a count of sentinels."
 		}
 		m.PeakSentinels = n
 	case (name == "known-replica" || name == "known-slave") && argc == 4:

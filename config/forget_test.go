@@ -48,9 +48,9 @@ func TestForgetAfter(t *testing.T) {
 // when it is no count, and is written back to the main file or, with one, the state file,
 // so that a restart keeps the majority it protects.
 func TestPeakSentinels(t *testing.T) {
-	for _, bad := range []string{"0", "-1", "x"} {
+	for _, bad := range []string{"-1", "x", "1.5"} {
 		p := writeFile(t, t.TempDir(), "s.conf", "sentinel monitor m 127.0.0.1 6379 2\nsentinel peak-sentinels m "+bad+"\n")
-		if _, err := Load(p, nil); err == nil || !strings.Contains(err.Error(), "peak-sentinels must be a positive count.") {
+		if _, err := Load(p, nil); err == nil || !strings.Contains(err.Error(), "peak-sentinels must be a count of sentinels.") {
 			t.Errorf("peak-sentinels %s: err %v", bad, err)
 		}
 	}
@@ -78,6 +78,14 @@ func TestPeakSentinels(t *testing.T) {
 		}
 		if got := mustLoad(t, p).Master("m").PeakSentinels; got != 4 {
 			t.Errorf("state file %v: reloaded PeakSentinels %d, want 4", state, got)
+		}
+		// Cleared (SENTINEL RESET): the main file's 5 does not come back.
+		c.Master("m").PeakSentinels = 0
+		if err := c.Rewrite(); err != nil {
+			t.Fatal(err)
+		}
+		if got := mustLoad(t, p).Master("m").PeakSentinels; got != 0 {
+			t.Errorf("state file %v: reloaded PeakSentinels %d after clearing, want 0", state, got)
 		}
 	}
 }

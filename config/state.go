@@ -64,7 +64,9 @@ func (c *Config) writeState(path string) error {
 		if m.Leader != "" {
 			line("leader", true, m.Name, m.Leader)
 		}
-		if m.PeakSentinels != 0 {
+		// Even 0 (cleared by SENTINEL RESET): a peak the main file declares must not come
+		// back at the next start.
+		if m.PeakSentinels != 0 || m.ForgetAfter != 0 {
 			line("peak-sentinels", true, m.Name, strconv.Itoa(m.PeakSentinels))
 		}
 		for _, r := range m.KnownReplicas {

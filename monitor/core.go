@@ -56,6 +56,7 @@ type Core struct {
 	answers map[Lookup]LookupResult
 
 	reachBuf []time.Time // scratch for reachTimes
+	linkBuf  []*link     // scratch for heard
 
 	// quietEpoch: a master settled in an older epoch is awake (see quiet.go); fullTicks
 	// turns the skipping off (WithFullTicks).

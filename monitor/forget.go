@@ -1,6 +1,7 @@
 package monitor
 
 import (
+	"slices"
 	"strconv"
 	"time"
 )
@@ -33,60 +34,102 @@ import (
 // lowered the count majorities are taken of (redis-sentinel's known sentinels and itself),
 // the two sides of a partition longer than forget-after would each forget the other and
 // each elect a leader in the same epoch: 5 sentinels split {1,2} | {4,5}, with 3 reaching
-// both, become two groups of 3 whose majority is 2 (the simulation found it, seeds 994 and
-// 1092 of the first version). So majorities are counted among voters: the known sentinels
-// and us, but never fewer than the peak, the most sentinels (us included) this one has
-// heard alive together: each with its link up and a PONG or a hello from it within
-// togetherWindow. Two leaders in
-// one epoch need two disjoint sets of votes, each a majority of its leader's voters; every
-// sentinel that can vote was, in a settled group, heard alive together with the others,
-// so each leader's voters are at least the sentinels there are and the two sets cannot
-// both fit. That is redis-sentinel's own assumption (every sentinel has discovered the
-// group) with "together" added; the peak is persisted (peak-sentinels) so that a restart
-// during the partition keeps it.
+// both, become two groups of 3 whose majority is 2 (the simulation finds it as soon as the
+// peak below is left out, seeds 58 and 813). So majorities are counted among voters: the
+// known sentinels and us, but never fewer than the peak, the most sentinels (us included)
+// this one has heard alive together (see heard). Two leaders in one epoch need two
+// disjoint sets of votes, each a majority of its leader's voters. In a settled group every
+// sentinel that can vote was heard alive together with the others, so each leader's
+// voters are at least the sentinels there are, and the two sets cannot both fit. That is
+// redis-sentinel's own assumption (every sentinel has discovered the group) with
+// "together" added; the peak is persisted (peak-sentinels) so that a restart during the
+// partition keeps it.
+//
+// A group that changes while it is split needs one rule more: a sentinel that joins (or
+// comes back under a new run ID) during a partition is heard only by one side, so A, B,
+// C plus D joining, with A and B cut off from each other, would give A and B peaks of 3
+// where 4 vote, and {A, C} | {B, D} could each elect. So a join raises the peak to every
+// peer known (see joined), except a peer seen to exit: its connection closed by the other
+// end (EOF, reset), which a partition's silence never does. The assumption left: a peer
+// that closed its connection and was not heard since, is dead, or is heard again before a
+// sentinel joins.
 //
 // What forgetting a sentinel then buys: the ghost of a peer that came back under a new
-// run ID (a pod restarted without its state, at a new address) is never heard together
-// with its successor (a process that dies closes its connections, which takes its link
-// down at once; a successor is heard a start-up later), so it leaves the peak's count
-// and, forgotten, the known one; the
-// group's majority is the live group's again. A sentinel gone for good stays in the peak:
-// shrinking the group is an operator's decision, SENTINEL RESET, which clears the peak
-// with the peers (on each sentinel, as for redis-sentinel). Turning forget-after on starts
-// the peak at the sentinels already known, ghosts included, for the same reason: only
-// after a RESET does it count the live ones alone.
+// run ID (a pod restarted without its state, at a new address) was seen to exit, so it is
+// counted neither with its successor (see heard) nor when the successor joins, and once
+// forgotten it leaves the known count: the group's majority is the live group's again. A
+// ghost whose host vanished without closing its connections (a crashed node) is counted
+// when its successor joins, conservatively, and stays in the peak until a RESET. A sentinel gone for good stays in
+// the peak, as does a brief overlap of an old and a new one both alive (a rollout that
+// starts the new before stopping the old): shrinking the group is an operator's decision,
+// SENTINEL RESET, which clears the peak with the peers (on each sentinel, as for
+// redis-sentinel). Turning forget-after on starts the peak at the sentinels already known,
+// ghosts included, for the same reason: only after a RESET does it count the live ones
+// alone.
 
 // voters is how many sentinels m's majorities are counted among (see above).
 func (m *master) voters() int { return max(len(m.sentinels)+1, m.cfg.PeakSentinels) }
 
 // togetherWindow is how close in time signs of life from peers must be to count them
-// alive together: two ping periods, within which a live peer answers at least once.
-func (c *Core) togetherWindow() time.Duration { return 2 * c.timing.PingPeriod }
+// alive together: two ping periods and two hello periods, within which a live peer
+// answers a PING or, if we cannot link to it, has a hello relayed at least once.
+func (c *Core) togetherWindow() time.Duration {
+	return 2 * max(c.timing.PingPeriod, c.timing.PublishPeriod)
+}
 
 // startPeak begins tracking m's peak when forget-after turns on, from what is known.
 func (c *Core) startPeak(m *master) {
-	if n := len(m.sentinels) + 1; m.cfg.ForgetAfter != 0 && n > 1 && n > m.cfg.PeakSentinels {
-		m.cfg.PeakSentinels = n
-		c.needSave = true
-		c.touch(m)
+	if m.cfg.ForgetAfter != 0 && len(m.sentinels) > 0 {
+		c.raisePeak(m, len(m.sentinels)+1)
 	}
 }
 
-// heard records a sign of life from peer s and, with forget-after, raises the peak.
+// heard records a sign of life from peer s and, with forget-after, raises the peak. A
+// peer counts when heard within togetherWindow, unless its command connection was lost
+// since: a process that dies closes its connections, so a ghost is not counted together
+// with a successor heard after its death.
 func (c *Core) heard(s *instance) {
 	s.heard = c.now
-	m := s.master
-	if m.cfg.ForgetAfter == 0 {
-		return
+	if s.master.cfg.ForgetAfter != 0 {
+		c.raisePeak(s.master, c.countPeers(s.master, func(p *instance) bool {
+			return !p.heard.IsZero() && c.now.Sub(p.heard) <= c.togetherWindow() &&
+				(p.link == nil || !p.link.cmdDown.After(p.heard))
+		}))
 	}
-	alive := 1
+}
+
+// joined raises the peak when a sentinel joins m's group (+sentinel): the group is then
+// every peer known and us, less those seen to exit (the other end closed their connection
+// and they have not been heard since). A peer merely unheard may be behind a partition, and
+// a newcomer counted by one side only is how two sides could each make a majority (see
+// above); a ghost whose process was seen to exit is what its successor replaces.
+func (c *Core) joined(m *master) {
+	if m.cfg.ForgetAfter != 0 {
+		c.raisePeak(m, c.countPeers(m, func(p *instance) bool {
+			return p.link == nil || !p.link.peerClosed.After(p.heard)
+		}))
+	}
+}
+
+// countPeers counts us and the peers of m that count, one per link: peers sharing one
+// (an address taken over, its old entry not yet gone) are one process.
+func (c *Core) countPeers(m *master, counts func(*instance) bool) int {
+	n := 1
+	links := c.linkBuf[:0]
 	for _, p := range m.sentinelList() {
-		if !p.disconnected() && !p.heard.IsZero() && c.now.Sub(p.heard) <= c.togetherWindow() {
-			alive++
+		if !counts(p) || (p.link != nil && slices.Contains(links, p.link)) {
+			continue
 		}
+		n++
+		links = append(links, p.link)
 	}
-	if alive > m.cfg.PeakSentinels {
-		m.cfg.PeakSentinels = alive
+	c.linkBuf = links[:0]
+	return n
+}
+
+func (c *Core) raisePeak(m *master, n int) {
+	if n > m.cfg.PeakSentinels {
+		m.cfg.PeakSentinels = n
 		c.needSave = true
 		c.touch(m)
 	}

@@ -230,7 +230,9 @@ func (e *env) drop(s *sentinel, l *hlink, k monitor.LinkKind, why string) {
 	if l.gen[k] == 0 {
 		return
 	}
-	s.inbox = append(s.inbox, monitor.LinkDown{Addr: l.spec.Addr, Kind: k, Gen: l.gen[k], Err: why})
+	// Our own closes name themselves; anything else is the other end's doing.
+	peer := why != "link closed" && why != "reconnect requested"
+	s.inbox = append(s.inbox, monitor.LinkDown{Addr: l.spec.Addr, Kind: k, Gen: l.gen[k], Err: why, PeerClosed: peer})
 	e.fleet.Disconnect(sim.Conn{Client: s.name, Addr: l.spec.Addr, Kind: k, Gen: l.gen[k]})
 	l.gen[k] = 0
 }

@@ -483,7 +483,7 @@ func (e *env) observeCmd(args []string, input string) (string, error) {
 		if len(args) > 3 && args[3] == "pubsub" {
 			k = monitor.PubSubLink
 		}
-		o = monitor.LinkDown{Addr: addr, Kind: k, Gen: l.gen[k], Err: "connection reset"}
+		o = monitor.LinkDown{Addr: addr, Kind: k, Gen: l.gen[k], Err: "connection reset", PeerClosed: true}
 		l.gen[k] = 0
 	default:
 		return "", fmt.Errorf("observe: unknown kind %s", args[1])

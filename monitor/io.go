@@ -152,6 +152,9 @@ type LinkDown struct {
 	Kind LinkKind
 	Gen  uint64
 	Err  string
+	// PeerClosed: the other end closed or reset the connection (EOF, ECONNRESET), as a
+	// process that exits does; not a timeout, a partition's silence or our own close.
+	PeerClosed bool
 }
 
 // Reply answers a Send. Err is the Redis error text when the server replied with an error.

@@ -66,6 +66,9 @@ type link struct {
 	// what the metrics show as the link's latency, queueing in our own loop included.
 	pingsOut []time.Time
 	pingRTT  time.Duration
+	// When the command connection was last lost, and last closed by the other end: what
+	// forget.go's peak reads as a process gone.
+	cmdDown, peerClosed time.Time
 }
 
 func (c *Core) linkFor(in *instance) *link {
@@ -218,6 +221,10 @@ func (c *Core) linkDown(l *link, o LinkDown) {
 	cn.up = false
 	if o.Kind == CmdLink {
 		l.pending, l.pingsOut = 0, l.pingsOut[:0]
+		l.cmdDown = c.now
+		if o.PeerClosed {
+			l.peerClosed = c.now
+		}
 	}
 	if o.Kind == PubSubLink && l.cmd.up && c.cfg.ProtectEmptyRestart && l.hasMaster() {
 		// The command connection of an idle link notices a dead server only at its next

@@ -322,6 +322,7 @@ func (c *Core) processHello(payload string, via *link) {
 		si = c.addSentinel(m, addr, h.RunID)
 		if removed == 0 {
 			c.emit(Notice, "+sentinel", si, "")
+			c.joined(m)
 		} else {
 			c.updateSentinelAddressInAllMasters(si)
 		}

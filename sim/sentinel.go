@@ -395,7 +395,8 @@ func (n *Sentinel) deliver(c *conn, m msg) {
 	case msgClose:
 		c.closed = true
 		ls.conns[c.kind] = nil
-		n.observe(monitor.LinkDown{Addr: c.addr, Kind: c.kind, Gen: c.gen, Err: "connection closed"})
+		// The server end closed it (its process died, CLIENT KILL) or the network reset it.
+		n.observe(monitor.LinkDown{Addr: c.addr, Kind: c.kind, Gen: c.gen, Err: "connection closed", PeerClosed: true})
 		if n.Alive && n.inc == c.inc && !ls.closed {
 			n.dial(ls, c.kind)
 		}

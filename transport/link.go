@@ -477,16 +477,17 @@ func (c *connLoop) serve(ctx context.Context, nc net.Conn) {
 	}
 	c.mu.Unlock()
 	_ = nc.Close()
-	msg := ""
+	msg, peerClosed := "", false
 	select {
 	case <-c.kick:
 		msg = "reconnect requested"
 	default:
 		if ctx.Err() == nil && err != nil {
 			msg = err.Error()
+			peerClosed = closedByPeer(err)
 		}
 	}
-	observe(monitor.LinkDown{Addr: c.spec.Addr, Kind: c.kind, Gen: ss.gen, Err: msg})
+	observe(monitor.LinkDown{Addr: c.spec.Addr, Kind: c.kind, Gen: ss.gen, Err: msg, PeerClosed: peerClosed})
 }
 
 // handshake queues what redis-sentinel's sentinelReconnectInstance sends on a new
@@ -582,4 +583,12 @@ func pubSubFrame(addr string, gen uint64, v any) monitor.Observation {
 // Ending it makes the loop dial again a second later.
 func authFailed(e resp.ErrorReply) bool {
 	return strings.HasPrefix(string(e), "WRONGPASS ") || strings.HasPrefix(string(e), "NOAUTH ")
+}
+
+// closedByPeer reports whether a read or write failed because the other end closed or
+// reset the connection, as the kernel does for a process that exits, rather than for a
+// timeout or our own close.
+func closedByPeer(err error) bool {
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
 }
