@@ -54,6 +54,15 @@ import (
 // that closed its connection and was not heard since, is dead, or is heard again before a
 // sentinel joins.
 //
+// One hazard remains, and it is the price of giving a ghost's seat to its successor: a
+// sentinel that comes back without its state is a new voter, with no record of the votes
+// its old identity cast. If the ghost voted in an epoch and died before a hello carried
+// that epoch to a side cut off from the rest, that side, once it has forgotten the ghost,
+// can elect a leader in the same epoch with the successor's vote. redis-sentinel avoids it
+// by counting the ghost forever. It needs a state-losing restart, a partition and a
+// death within a hello period of a vote together; keeping each sentinel's state (a
+// state-config-file on a volume, as packaging/kubernetes does) means there are no ghosts.
+//
 // What forgetting a sentinel then buys: the ghost of a peer that came back under a new
 // run ID (a pod restarted without its state, at a new address) was seen to exit, so it is
 // counted neither with its successor (see heard) nor when the successor joins, and once
