@@ -43,6 +43,7 @@ var (
 	lastFailoverDesc = desc("redis_sentinel_master_last_failover_duration_seconds", "The last failover this sentinel led, from +try-failover to +failover-end.", "master_name")
 	sinceSwitchDesc  = desc("redis_sentinel_master_since_last_switch_seconds", "Seconds since this sentinel last saw the master switch (+switch-master).", "master_name")
 	leaderEpochDesc  = desc("redis_sentinel_master_leader_epoch", "The epoch of this sentinel's last vote for a failover leader (+vote-for-leader).", "master_name")
+	votersDesc       = desc("redis_sentinel_master_voters", "How many sentinels a failover's majority is counted among: the known ones and this one, or with forget-after the most heard alive together if more (peak-sentinels).", "master_name", "master_address")
 )
 
 func desc(name, help string, labels ...string) *prometheus.Desc {
@@ -58,7 +59,7 @@ func (c viewCollector) Describe(ch chan<- *prometheus.Desc) {
 		statusDesc, slavesDesc, sentinelsDesc, okSentinelsDesc, okSlavesDesc, ckquorumDesc, quorumDesc,
 		timeoutDesc, syncsDesc, downAfterDesc, epochDesc, okPingDesc, currentEpochDesc, linkOKPingDesc,
 		linkPingDesc, linkPendingDesc, linkRTTDesc, linkDownDesc, replOffsetDesc, lastFailoverDesc, sinceSwitchDesc,
-		leaderEpochDesc} {
+		leaderEpochDesc, votersDesc} {
 		ch <- d
 	}
 }
@@ -90,6 +91,7 @@ func (c viewCollector) Collect(ch chan<- prometheus.Metric) {
 		gauge(statusDesc, boolValue(status == "ok"), name, addr, status)
 		gauge(slavesDesc, float64(len(mv.Replicas)), name, addr)
 		gauge(sentinelsDesc, float64(len(mv.Sentinels)+1), name, addr) // INFO counts itself
+		gauge(votersDesc, float64(mv.Voters()), name, addr)
 		q := query.CKQuorum(mv)
 		gauge(okSentinelsDesc, float64(q.Usable), name, addr)
 		gauge(okSlavesDesc, float64(okCount(mv.Replicas)), name, addr)
