@@ -631,13 +631,18 @@ func (k *Checker) addrAnswered(n *Sentinel, mv *monitor.MasterView, addr any) {
 }
 
 // checkForget holds forget-after to its rules (monitor/forget.go): a replica or a
-// sentinel (want), never the master; only one judged SDOWN, so unseen for about forget-after (SDOWN comes
-// down-after after the first unanswered PING, up to a ping period after the last reply); never in TILT,
-// while the master is ODOWN or failing over, nor within the failover timeout of the last
-// sign of a failover.
+// sentinel (want), never the master; only one judged SDOWN and, as this incarnation was
+// told, silent for forget-after (no PONG from its address, for a sentinel no hello, and not
+// just started); never in TILT, while the master is ODOWN or failing over, nor within the
+// failover timeout of the last sign of a failover.
 func (k *Checker) checkForget(n *Sentinel, v *view, e monitor.Event, f []string, want string) {
 	m := e.Master
 	g := k.s.group(m)
+	var addr string
+	if len(f) == 8 {
+		port, _ := strconv.Atoi(f[3])
+		addr = joinHostPort(f[2], port)
+	}
 	switch {
 	case g == nil || g.ForgetAfter == 0:
 		k.fail(n, "%s with forget-after off", e)
@@ -651,8 +656,12 @@ func (k *Checker) checkForget(n *Sentinel, v *view, e monitor.Event, f []string,
 		k.fail(n, "forgot during a failover of %s: %s", m, e)
 	case v.downSince[m+"|"+f[1]].IsZero():
 		k.fail(n, "forgot an instance not SDOWN: %s", e)
-	case k.s.now.Sub(v.downSince[m+"|"+f[1]]) < g.ForgetAfter-g.DownAfter-2*time.Second:
-		k.fail(n, "forgot %s SDOWN only since %v, forget-after %v", f[1], v.downSince[m+"|"+f[1]], g.ForgetAfter)
+	case k.s.now.Sub(n.startedAt) < g.ForgetAfter:
+		k.fail(n, "forgot %s %v after starting, forget-after %v", f[1], k.s.now.Sub(n.startedAt), g.ForgetAfter)
+	case k.s.now.Sub(n.pongAt[addr]) < g.ForgetAfter:
+		k.fail(n, "forgot %s, which answered PING at %v, forget-after %v", f[1], n.pongAt[addr], g.ForgetAfter)
+	case want == "sentinel" && k.s.now.Sub(n.helloAt[m+"|"+f[1]]) < g.ForgetAfter:
+		k.fail(n, "forgot %s, whose hello came at %v, forget-after %v", f[1], n.helloAt[m+"|"+f[1]], g.ForgetAfter)
 	case !v.held[m].IsZero() && k.s.now.Sub(v.held[m]) < g.FailoverTimeout:
 		k.fail(n, "forgot %s at %v, within failover-timeout of a failover sign at %v", f[1], k.s.now, v.held[m])
 	}
