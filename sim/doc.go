@@ -12,7 +12,12 @@
 //     events; then Advance). A crash loses the core and its connections; a restart builds a
 //     new core from a clone of the last persisted State, exactly what was persisted. A crash
 //     may also fall between a step's persisting and its sends, and SENTINEL SIMULATE-FAILURE
-//     crashes after an election or a promotion.
+//     crashes after an election or a promotion. With -replace (Options.ReplaceSentinels, off
+//     by default) a crashed sentinel may instead be replaced by a successor without its
+//     state, at a new address: an exploration, not an invariant the default runs hold. A
+//     sentinel without its state breaks election safety by itself (it votes and runs in
+//     epochs its old identity used): 3000 seeds find a second leader in an epoch at seeds
+//     62, 93, 121 and 170, all with forget-after off: under redis-sentinel's own rules.
 //   - Fake Redis instances (Instance): PING, INFO (the replication fields a sentinel reads,
 //     laid out as Redis 7.0 does), PUBLISH on __sentinel__:hello (relayed to the subscribers
 //     of connected replicas, as replication propagates it), the MULTI/SLAVEOF/CONFIG

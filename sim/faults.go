@@ -1,6 +1,9 @@
 package sim
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // The seeded fault schedule: every 1 to 8 s of virtual time one fault, drawn with these
 // weights. Killing whatever currently is a master is the most common, since that is what
@@ -35,14 +38,24 @@ func (s *Sim) faultStep(end time.Time) {
 	s.after(time.Second+time.Duration(s.rng.Int64N(int64(7*time.Second))), func() { s.faultStep(end) })
 }
 
+// replaceWeight is replace-sentinel's weight when Options.ReplaceSentinels is on.
+const replaceWeight = 2
+
 func (s *Sim) randomFault() {
+	weights := faultWeights
+	if s.opts.ReplaceSentinels {
+		weights = append(slices.Clip(weights), struct {
+			name   string
+			weight int
+		}{"replace-sentinel", replaceWeight})
+	}
 	total := 0
-	for _, f := range faultWeights {
+	for _, f := range weights {
 		total += f.weight
 	}
 	x := s.rng.IntN(total)
 	name := ""
-	for _, f := range faultWeights {
+	for _, f := range weights {
 		if x < f.weight {
 			name = f.name
 			break
@@ -76,6 +89,10 @@ func (s *Sim) randomFault() {
 	case "restart-sentinel":
 		if n := s.pickSentinel(false); n != nil {
 			s.RestartSentinel(n)
+		}
+	case "replace-sentinel":
+		if n := s.pickSentinel(false); n != nil {
+			s.ReplaceSentinel(n)
 		}
 	case "partition":
 		sides := map[string]int{}

@@ -575,3 +575,32 @@ func (s *Sim) RestartSentinel(n *Sentinel) {
 		s.fail(fmt.Sprintf("%s: restart: %v", n.Name, err))
 	}
 }
+
+// ReplaceSentinel retires the crashed sentinel n for good and starts a successor without
+// its state: a new run ID at a new address, the operator's config without known peers.
+// The ghost stays known to the others until they forget it (forget-after) or RESET.
+func (s *Sim) ReplaceSentinel(n *Sentinel) {
+	if n.Alive {
+		return
+	}
+	s.replaced++
+	succ := &Sentinel{
+		s: s, Name: fmt.Sprintf("%s.%d", n.Name, s.replaced), IP: fmt.Sprintf("10.0.0.%d", 100+s.replaced),
+		Port: n.Port, RunID: s.hexID(), Store: &MemStore{},
+	}
+	succ.Addr = joinHostPort(succ.IP, succ.Port)
+	succ.node = s.addNode(&node{name: succ.Name, addr: succ.Addr, sentinel: succ})
+	cfg := n.initial.Clone()
+	cfg.MyID = succ.RunID
+	for _, mc := range cfg.Masters {
+		mc.KnownSentinels = nil
+	}
+	succ.initial = cfg.Clone()
+	i := slices.Index(s.Sentinels, n)
+	s.Sentinels[i] = succ
+	s.tracef("REPLACE %s (%s) by %s=%s id %s, without its state", n.Name, short(n.RunID), succ.Name, succ.Addr, short(succ.RunID))
+	s.disturb()
+	if err := succ.start(cfg); err != nil {
+		s.fail(fmt.Sprintf("%s: start: %v", succ.Name, err))
+	}
+}

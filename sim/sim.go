@@ -36,6 +36,13 @@ type Options struct {
 	// only: the random runs never draw it, so their seeds replay as before).
 	ProtectEmptyRestart bool
 
+	// ReplaceSentinels adds the fault "replace-sentinel": a crashed sentinel is retired for
+	// good and a successor without its state (a new run ID, a new address, no known peers)
+	// takes its place, as a pod restarted without its volume. Off by default: the random
+	// runs' schedules stay as they were, and its ghosts are what forget-after's hazard
+	// (monitor/forget.go) is about.
+	ReplaceSentinels bool
+
 	// FullTicks makes every core visit every master at every tick (monitor.WithFullTicks),
 	// the reference TestQuietTicksSameTrace compares the cores' skipping ticks with.
 	FullTicks bool
@@ -89,6 +96,7 @@ type Sim struct {
 
 	nodes     []*node
 	byAddr    map[string]int
+	replaced  int   // sentinels replaced so far (ReplaceSentinel): names and addresses of successors
 	side      []int // partition side per node
 	net       netParams
 	normalNet netParams

@@ -14,6 +14,7 @@ var (
 	seedsFlag = flag.Int("seeds", 0, "how many seeds TestSimulation runs (default: 3000, 500 with -race, 50 with -short)")
 	firstFlag = flag.Uint64("firstseed", 1, "the first seed of a TestSimulation run")
 	maxFail   = flag.Int("maxfail", 3, "stop TestSimulation after this many failing seeds")
+	replace   = flag.Bool("replace", false, "add the replace-sentinel fault (Options.ReplaceSentinels)")
 )
 
 // defaultSeeds keeps a run around a minute on two cores (measured: about 30 ms of CPU per
@@ -35,7 +36,7 @@ func defaultSeeds() int {
 // and the trace.
 func TestSimulation(t *testing.T) {
 	if *seedFlag >= 0 {
-		s := New(Options{Seed: uint64(*seedFlag)})
+		s := New(Options{Seed: uint64(*seedFlag), ReplaceSentinels: *replace})
 		err := s.Run()
 		if testing.Verbose() {
 			for _, l := range s.Trace() {
@@ -64,7 +65,7 @@ func TestSimulation(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for seed := range seeds {
-				s := New(Options{Seed: seed})
+				s := New(Options{Seed: seed, ReplaceSentinels: *replace})
 				err := s.Run()
 				mu.Lock()
 				total.Add(s.Stats())
