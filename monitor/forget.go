@@ -58,10 +58,12 @@ import (
 // sentinel that comes back without its state is a new voter, with no record of the votes
 // its old identity cast. If the ghost voted in an epoch and died before a hello carried
 // that epoch to a side cut off from the rest, that side, once it has forgotten the ghost,
-// can elect a leader in the same epoch with the successor's vote. redis-sentinel avoids it
-// by counting the ghost forever. It needs a state-losing restart, a partition and a
-// death within a hello period of a vote together; keeping each sentinel's state (a
-// state-config-file on a volume, as packaging/kubernetes does) means there are no ghosts.
+// can elect a leader in the same epoch with the successor's vote. Counting the ghost
+// forever closes this path, not the cause: a sentinel without its state also runs for, and
+// wins, epochs its old identity used, and the simulation's -replace finds that with
+// forget-after off (sim/doc.go). Keeping each sentinel's state (a state-config-file on a
+// volume, as packaging/kubernetes does) is what election safety needs, and then there are
+// no ghosts.
 //
 // What forgetting a sentinel then buys: the ghost of a peer that came back under a new
 // run ID (a pod restarted without its state, at a new address) was seen to exit, so it is
