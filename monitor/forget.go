@@ -54,6 +54,19 @@ import (
 // that closed its connection and was not heard since, is dead, or is heard again before a
 // sentinel joins.
 //
+// What forgetting a sentinel then buys: the ghost of a peer that came back under a new
+// run ID (a pod restarted without its state, at a new address) was seen to exit, so it is
+// counted neither with its successor (see heard) nor when the successor joins, and once
+// forgotten it leaves the known count: the group's majority is the live group's again. A
+// ghost whose host vanished without closing its connections (a crashed node) is counted
+// when its successor joins, conservatively, and stays in the peak until a RESET. So does a
+// sentinel gone for good, and a brief overlap of an old and a new one both alive (a
+// rollout that starts the new before stopping the old): shrinking the group is an
+// operator's decision, SENTINEL RESET, which clears the peak with the peers (on each
+// sentinel, as for redis-sentinel). Turning forget-after on starts the peak at the
+// sentinels already known, ghosts included, for the same reason: only after a RESET does
+// it count the live ones alone.
+//
 // One hazard remains, and it is the price of giving a ghost's seat to its successor: a
 // sentinel that comes back without its state is a new voter, with no record of the votes
 // its old identity cast. If the ghost voted in an epoch and died before a hello carried
@@ -64,26 +77,13 @@ import (
 // forget-after off (sim/doc.go). Keeping each sentinel's state (a state-config-file on a
 // volume, as packaging/kubernetes does) is what election safety needs, and then there are
 // no ghosts.
-//
-// What forgetting a sentinel then buys: the ghost of a peer that came back under a new
-// run ID (a pod restarted without its state, at a new address) was seen to exit, so it is
-// counted neither with its successor (see heard) nor when the successor joins, and once
-// forgotten it leaves the known count: the group's majority is the live group's again. A
-// ghost whose host vanished without closing its connections (a crashed node) is counted
-// when its successor joins, conservatively, and stays in the peak until a RESET. A sentinel gone for good stays in
-// the peak, as does a brief overlap of an old and a new one both alive (a rollout that
-// starts the new before stopping the old): shrinking the group is an operator's decision,
-// SENTINEL RESET, which clears the peak with the peers (on each sentinel, as for
-// redis-sentinel). Turning forget-after on starts the peak at the sentinels already known,
-// ghosts included, for the same reason: only after a RESET does it count the live ones
-// alone.
 
 // voters is how many sentinels m's majorities are counted among (see above).
 func (m *master) voters() int { return max(len(m.sentinels)+1, m.cfg.PeakSentinels) }
 
 // togetherWindow is how close in time signs of life from peers must be to count them
-// alive together: two ping periods and two hello periods, within which a live peer
-// answers a PING or, if we cannot link to it, has a hello relayed at least once.
+// alive together: twice the longer of the ping and hello periods, within which a live
+// peer answers a PING or, if we cannot link to it, has a hello relayed at least once.
 func (c *Core) togetherWindow() time.Duration {
 	return 2 * max(c.timing.PingPeriod, c.timing.PublishPeriod)
 }
