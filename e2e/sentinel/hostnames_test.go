@@ -228,7 +228,9 @@ func TestMixedGroupAgreesOnNames(t *testing.T) {
 			"sentinel announce-ip s-" + kind + ".test\n" +
 			"sentinel monitor " + masterName + " m.test " + strconv.Itoa(port) + " 2\n" +
 			"sentinel down-after-milliseconds " + masterName + " " + strconv.Itoa(int(downAfter.Milliseconds())) + "\n" +
-			"sentinel failover-timeout " + masterName + " 60000\n"
+			// Two sentinels that see ODOWN together may split their votes; a short timeout
+			// lets the next attempt (2 x failover-timeout later) come within the wait below.
+			"sentinel failover-timeout " + masterName + " 5000\n"
 		if err := os.WriteFile(conf, []byte(body), 0o644); err != nil {
 			t.Fatal(err)
 		}
