@@ -79,7 +79,11 @@ import (
 // no ghosts.
 
 // voters is how many sentinels m's majorities are counted among (see above).
-func (m *master) voters() int { return max(len(m.sentinels)+1, m.cfg.PeakSentinels) }
+func (m *master) voters() int { return votersOf(len(m.sentinels), m.cfg.PeakSentinels) }
+
+// votersOf is the rule itself, for the core and for the views: the known peers and us,
+// never fewer than the peak.
+func votersOf(peers, peak int) int { return max(peers+1, peak) }
 
 // togetherWindow is how close in time signs of life from peers must be to count them
 // alive together: twice the longer of the ping and hello periods, within which a live

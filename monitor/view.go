@@ -72,7 +72,7 @@ type MasterView struct {
 
 // Voters is how many sentinels the majorities of the master are counted among (see
 // master.voters).
-func (mv *MasterView) Voters() int { return max(len(mv.Sentinels)+1, mv.Config.PeakSentinels) }
+func (mv *MasterView) Voters() int { return votersOf(len(mv.Sentinels), mv.Config.PeakSentinels) }
 
 // Master finds a master by name.
 func (v *View) Master(name string) *MasterView {
