@@ -19,6 +19,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/sentinel-go/sentinel/config"
+	"github.com/sentinel-go/sentinel/e2e/sentinelbin"
 )
 
 // repoRoot is the module root: builds run from there, as the Dockerfile's comment says.
@@ -458,11 +459,9 @@ func TestSystemdAnalyzeVerify(t *testing.T) {
 		t.Skip("no systemd-analyze")
 	}
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "sentinel")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/sentinel")
-	build.Dir = repoRoot
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+	bin, err := sentinelbin.Build(dir)
+	if err != nil {
+		t.Fatal(err)
 	}
 	text := readFile(t, "sentinel.service")
 	if !strings.Contains(text, "ExecStart="+unitBinary+" ") {
