@@ -89,17 +89,16 @@ func TestForgetAfterSentinels(t *testing.T) {
 			return knownPeers(p) == strings.Join(slices.Sorted(slices.Values([]string{g.ids[1-i], successorID})), " ")
 		})
 	}
-	noGhostLine := func(p *proc) func() bool {
-		return func() bool {
+	for _, p := range []*proc{a, b} {
+		waitFor(t, 5*time.Second, p.String()+"'s config to drop the ghost's known-sentinel line", func() bool {
 			for _, l := range readLines(t, p.Conf) {
 				if strings.HasPrefix(l, "sentinel known-sentinel") && strings.Contains(l, ghost) {
 					return false
 				}
 			}
 			return true
-		}
+		})
 	}
-	waitFor(t, 5*time.Second, "no known-sentinel line for the ghost", noGhostLine(a))
 	peak := fmt.Sprintf("sentinel peak-sentinels %s 3", masterName)
 	waitFor(t, 5*time.Second, "the peak in the config", func() bool {
 		return slices.Contains(readLines(t, a.Conf), peak)
